@@ -1,0 +1,68 @@
+"""The vocabulary of personal-data types shared by detection, policy, transforms and the register.
+
+Entity ids are stable English identifiers (used in policies, the register and findings); each carries
+the French placeholder label shown to the model and the French phrase used in messages to agents.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Entity(StrEnum):
+    PERSON = "PERSON"
+    LOCATION = "LOCATION"
+    ADDRESS = "ADDRESS"
+    ORGANIZATION = "ORGANIZATION"
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    NIR = "NIR"
+    SIREN = "SIREN"
+    SIRET = "SIRET"
+    IBAN = "IBAN"
+    RIB = "RIB"
+    CREDIT_CARD = "CREDIT_CARD"
+    ID_CARD = "ID_CARD"
+    PASSPORT = "PASSPORT"
+    TAX_ID = "TAX_ID"
+    CAF_NUMBER = "CAF_NUMBER"
+    LICENSE_PLATE = "LICENSE_PLATE"
+    IP_ADDRESS = "IP_ADDRESS"
+    URL = "URL"
+    DATE = "DATE"
+    DATE_OF_BIRTH = "DATE_OF_BIRTH"
+
+    @property
+    def label(self) -> str:
+        """French placeholder stem, e.g. PERSONNE in [PERSONNE_1]."""
+        return _LABELS[self][0]
+
+    @property
+    def phrase(self) -> str:
+        """French noun phrase with its article, for messages: 'un numéro de sécurité sociale'."""
+        return _LABELS[self][1]
+
+
+_LABELS: dict[Entity, tuple[str, str]] = {
+    Entity.PERSON: ("PERSONNE", "un nom de personne"),
+    Entity.LOCATION: ("LIEU", "un nom de lieu"),
+    Entity.ADDRESS: ("ADRESSE", "une adresse postale"),
+    Entity.ORGANIZATION: ("ORGANISATION", "un nom d'organisation"),
+    Entity.EMAIL: ("EMAIL", "une adresse électronique"),
+    Entity.PHONE: ("TELEPHONE", "un numéro de téléphone"),
+    Entity.NIR: ("NIR", "un numéro de sécurité sociale"),
+    Entity.SIREN: ("SIREN", "un numéro SIREN"),
+    Entity.SIRET: ("SIRET", "un numéro SIRET"),
+    Entity.IBAN: ("IBAN", "un IBAN"),
+    Entity.RIB: ("RIB", "un relevé d'identité bancaire"),
+    Entity.CREDIT_CARD: ("CARTE_BANCAIRE", "un numéro de carte bancaire"),
+    Entity.ID_CARD: ("CNI", "un numéro de carte d'identité"),
+    Entity.PASSPORT: ("PASSEPORT", "un numéro de passeport"),
+    Entity.TAX_ID: ("NUMERO_FISCAL", "un numéro fiscal"),
+    Entity.CAF_NUMBER: ("NUMERO_CAF", "un numéro d'allocataire CAF"),
+    Entity.LICENSE_PLATE: ("PLAQUE", "une plaque d'immatriculation"),
+    Entity.IP_ADDRESS: ("ADRESSE_IP", "une adresse IP"),
+    Entity.URL: ("URL", "une adresse web"),
+    Entity.DATE: ("DATE", "une date"),
+    Entity.DATE_OF_BIRTH: ("DATE_NAISSANCE", "une date de naissance"),
+}

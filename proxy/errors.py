@@ -1,0 +1,68 @@
+"""The error tree: each class carries its HTTP status, OpenAI error type and machine code.
+
+Messages are in French (they reach agents) and never contain personal data or secrets.
+"""
+
+from __future__ import annotations
+
+
+class GardefouError(Exception):
+    status: int = 500
+    type: str = "server_error"
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+
+    def to_openai(self) -> dict[str, dict[str, str | None]]:
+        return {"error": {"message": self.message, "type": self.type, "code": self.code, "param": None}}
+
+
+class InvalidRequest(GardefouError):
+    status, type, code = 400, "invalid_request_error", "invalid_request"
+
+
+class Unauthenticated(GardefouError):
+    status, type, code = 401, "authentication_error", "invalid_api_key"
+
+
+class Forbidden(GardefouError):
+    status, type, code = 403, "permission_error", "forbidden"
+
+
+class ModelNotAllowed(Forbidden):
+    code = "model_not_allowed"
+
+
+class PersonalDataBlocked(Forbidden):
+    code = "personal_data_blocked"
+
+
+class ForbiddenUse(Forbidden):
+    code = "forbidden_use"
+
+
+class NotFound(GardefouError):
+    status, type, code = 404, "invalid_request_error", "not_found"
+
+
+class PayloadTooLarge(GardefouError):
+    status, type, code = 413, "invalid_request_error", "payload_too_large"
+
+
+class RateLimited(GardefouError):
+    status, type, code = 429, "rate_limit_error", "rate_limit_exceeded"
+
+
+class UpstreamError(GardefouError):
+    status, type, code = 502, "upstream_error", "upstream_error"
+
+
+class DetectionUnavailable(GardefouError):
+    status, type, code = 503, "server_error", "detection_unavailable"
+
+
+class UpstreamTimeout(GardefouError):
+    status, type, code = 504, "upstream_error", "upstream_timeout"

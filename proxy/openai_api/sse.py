@@ -1,0 +1,26 @@
+"""Server-sent events as OpenAI streams them: `data: {json}` lines, ended by `data: [DONE]`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+DONE = "[DONE]"
+
+
+async def data_payloads(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The `data:` payloads of an event stream, in order (comments and other fields dropped)."""
+    async for line in lines:
+        if line.startswith("data:"):
+            yield line[5:].strip()
+
+
+def encode(payload: dict[str, Any] | str) -> bytes:
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    return f"data: {text}\n\n".encode()
+
+
+def error_event(error: dict[str, Any]) -> bytes:
+    """An error raised after the stream started can only travel as an event."""
+    return encode(error)

@@ -1,0 +1,104 @@
+"""Calls to the upstream LLMs: the only importer of httpx; one shared client; errors mapped here.
+
+Upstream URLs come only from the configuration; redirects are not followed and the environment's
+proxy variables are ignored (trust_env=False), so no request can be steered elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from proxy.demo_upstream import create_demo_app
+from proxy.errors import GardefouError, InvalidRequest, UpstreamError, UpstreamTimeout
+from proxy.settings import DEMO_BASE_URL, Settings, UpstreamSettings, upstream_api_key
+
+
+class Upstreams:
+    def __init__(self, settings: Settings) -> None:
+        demo_origin = DEMO_BASE_URL.rsplit("/v1", 1)[0]
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,
+            timeout=httpx.Timeout(120.0, connect=10.0),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            mounts={demo_origin: httpx.ASGITransport(app=create_demo_app())},
+        )
+        self._keys = {u.name: upstream_api_key(u) for u in settings.upstreams}
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _request(self, upstream: UpstreamSettings, path: str, body: dict[str, Any]) -> httpx.Request:
+        headers = {"Accept": "application/json"}
+        if self._keys.get(upstream.name):
+            headers["Authorization"] = f"Bearer {self._keys[upstream.name]}"
+        url = str(upstream.base_url).rstrip("/") + path
+        timeout = httpx.Timeout(upstream.timeout_s, connect=10.0)
+        return self._client.build_request(
+            "POST", url, json=body, headers=headers, timeout=timeout
+        )
+
+    async def complete(
+        self, upstream: UpstreamSettings, path: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        with _mapped_errors(upstream):
+            response = await self._client.send(self._request(upstream, path, body))
+            await _raise_for_status(response, upstream)
+            payload = response.json()
+        if not isinstance(payload, dict):
+            raise UpstreamError(f"Réponse inattendue du modèle amont « {upstream.name} ».")
+        return payload
+
+    @asynccontextmanager
+    async def stream_lines(
+        self, upstream: UpstreamSettings, path: str, body: dict[str, Any]
+    ) -> AsyncIterator[AsyncIterator[str]]:
+        """The upstream's response lines, as they arrive; the response is closed on exit."""
+        with _mapped_errors(upstream):
+            response = await self._client.send(self._request(upstream, path, body), stream=True)
+        try:
+            await _raise_for_status(response, upstream)
+            yield _guarded_lines(response, upstream)
+        finally:
+            await response.aclose()
+
+
+async def _guarded_lines(response: httpx.Response, upstream: UpstreamSettings) -> AsyncIterator[str]:
+    with _mapped_errors(upstream):
+        async for line in response.aiter_lines():
+            yield line
+
+
+async def _raise_for_status(response: httpx.Response, upstream: UpstreamSettings) -> None:
+    if response.is_success:
+        return
+    await response.aread()
+    if response.status_code in (400, 404, 413, 422):
+        raise InvalidRequest(
+            f"Le modèle amont « {upstream.name} » a refusé la requête (statut {response.status_code})."
+        )
+    raise UpstreamError(
+        f"Le modèle amont « {upstream.name} » a répondu par une erreur (statut {response.status_code})."
+    )
+
+
+class _mapped_errors:  # noqa: N801 - used as a context manager, reads like one
+    """Translate httpx failures into the proxy's errors, never leaking URLs with secrets."""
+
+    def __init__(self, upstream: UpstreamSettings) -> None:
+        self._name = upstream.name
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: Any) -> None:
+        if exc is None or isinstance(exc, GardefouError):
+            return
+        if isinstance(exc, httpx.TimeoutException):
+            raise UpstreamTimeout(f"Le modèle amont « {self._name} » n'a pas répondu à temps.") from exc
+        if isinstance(exc, httpx.HTTPError | ValueError):
+            raise UpstreamError(f"Le modèle amont « {self._name} » est injoignable ou a mal répondu.") from exc
