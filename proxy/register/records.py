@@ -1,0 +1,133 @@
+"""Named records of the register besides its rows: head, checkpoints, purge records, filters."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from proxy.register.chain import canonical_json
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A signed statement: 'row `seq` of this register had hash `hash` at time `ts`'."""
+
+    ts: str
+    seq: int
+    hash: str
+    key_id: str
+    signature: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Checkpoint:
+        return cls(
+            ts=str(row["ts"]),
+            seq=int(row["seq"]),
+            hash=str(row["hash"]),
+            key_id=str(row["key_id"]),
+            signature=str(row["signature"]),
+        )
+
+    def signed_fields(self) -> dict[str, Any]:
+        return {"ts": self.ts, "seq": self.seq, "hash": self.hash, "key_id": self.key_id}
+
+    def signed(self, signature: str) -> Checkpoint:
+        return dataclasses.replace(self, signature=signature)
+
+    def to_row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def journal_line(self, register_id: str) -> str:
+        """One JSON line for the checkpoint file kept outside the host (export, syslog)."""
+        return canonical_json({"kind": "checkpoint", "register": register_id, **self.to_row()})
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeRecord:
+    """A signed statement: 'rows up to `through_seq` (hash `through_hash`) were purged'."""
+
+    ts: str
+    through_seq: int
+    through_hash: str
+    cutoff: str
+    retention_months: int
+    rows_deleted: int
+    key_id: str
+    signature: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> PurgeRecord:
+        return cls(
+            ts=str(row["ts"]),
+            through_seq=int(row["through_seq"]),
+            through_hash=str(row["through_hash"]),
+            cutoff=str(row["cutoff"]),
+            retention_months=int(row["retention_months"]),
+            rows_deleted=int(row["rows_deleted"]),
+            key_id=str(row["key_id"]),
+            signature=str(row["signature"]),
+        )
+
+    def signed_fields(self) -> dict[str, Any]:
+        fields = dataclasses.asdict(self)
+        del fields["signature"]
+        return fields
+
+    def signed(self, signature: str) -> PurgeRecord:
+        return dataclasses.replace(self, signature=signature)
+
+    def to_row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def signed_message(kind: str, register_id: str, fields: Mapping[str, Any]) -> bytes:
+    """The exact bytes signed for a checkpoint or purge record (bound to one register)."""
+    return canonical_json({"kind": kind, "register": register_id, **fields}).encode("utf-8")
+
+
+def parse_journal_line(line: str) -> tuple[str, Checkpoint]:
+    """(register id, checkpoint) from one line of an exported checkpoint file."""
+    data = json.loads(line)
+    if data.get("kind") != "checkpoint":
+        raise ValueError("not a checkpoint line")
+    return str(data["register"]), Checkpoint.from_row(data)
+
+
+@dataclass(frozen=True, slots=True)
+class RowFilter:
+    """Export and statistics filters; `since` inclusive and `until` exclusive, as UTC timestamps."""
+
+    since: str | None = None
+    until: str | None = None
+    service: str | None = None
+    user: str | None = None
+    model: str | None = None
+    decision: str | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        conditions: list[str] = []
+        params: list[Any] = []
+        for condition, value in self._conditions():
+            if value is not None:
+                conditions.append(condition)
+                params.extend([value] * condition.count("?"))
+        return ("WHERE " + " AND ".join(conditions) if conditions else ""), params
+
+    def _conditions(self) -> list[tuple[str, str | None]]:
+        return [
+            ("ts >= ?", self.since),
+            ("ts < ?", self.until),
+            ("service = ?", self.service),
+            ('"user" = ?', self.user),
+            ("(model = ? OR routed_model = ?)", self.model),
+            ("decision = ?", self.decision),
+        ]

@@ -1,0 +1,90 @@
+"""The register's SQL schema and the triggers that make it append-only.
+
+Rows, checkpoints, purge records and metadata can only be inserted. The one exception: deleting rows
+up to the sequence number named by a purge record (retention). Someone with write access to the file
+can drop these triggers; the hash chain and the signed checkpoints are what detect that.
+"""
+
+from __future__ import annotations
+
+_TABLES_SQL = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY,
+    v INTEGER NOT NULL,
+    ts TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    user TEXT NOT NULL,
+    service TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    model TEXT NOT NULL,
+    routed_model TEXT,
+    upstream TEXT,
+    policy_sha256 TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    entity_counts TEXT NOT NULL,
+    rule_ids TEXT NOT NULL,
+    stream INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    energy_wh REAL,
+    gco2e REAL,
+    error_code TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_ts ON entries (ts);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    id INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS checkpoints_seq ON checkpoints (seq);
+CREATE TABLE IF NOT EXISTS purges (
+    id INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    through_seq INTEGER NOT NULL,
+    through_hash TEXT NOT NULL,
+    cutoff TEXT NOT NULL,
+    retention_months INTEGER NOT NULL,
+    rows_deleted INTEGER NOT NULL,
+    key_id TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
+BEGIN SELECT RAISE(ABORT, 'registre en ajout seul : modification interdite'); END;
+CREATE TRIGGER IF NOT EXISTS entries_delete_only_purged BEFORE DELETE ON entries
+WHEN OLD.seq > COALESCE((SELECT MAX(through_seq) FROM purges), 0)
+BEGIN SELECT RAISE(ABORT, 'registre en ajout seul : suppression hors purge interdite'); END;
+CREATE TRIGGER IF NOT EXISTS entries_append_at_head BEFORE INSERT ON entries
+WHEN NEW.seq <= COALESCE(
+    (SELECT MAX(seq) FROM entries), (SELECT MAX(through_seq) FROM purges), 0)
+BEGIN SELECT RAISE(ABORT, 'registre en ajout seul : insertion hors de la tête interdite'); END;
+"""
+
+_SEALED_TABLES = ("meta", "checkpoints", "purges")
+
+
+def _sealed_table_triggers() -> str:
+    statements = []
+    for table in _SEALED_TABLES:
+        for action in ("UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()}"
+                f" BEFORE {action} ON {table}\n"
+                f"BEGIN SELECT RAISE(ABORT, 'registre en ajout seul : {table} inaltérable'); END;"
+            )
+    return "\n".join(statements)
+
+
+def schema_sql() -> str:
+    """Every statement creating the schema; idempotent (IF NOT EXISTS)."""
+    return _TABLES_SQL + _sealed_table_triggers()

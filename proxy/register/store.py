@@ -1,0 +1,344 @@
+"""The SQLite register file: append-only schema, chained appends, checkpoints, purge, backup.
+
+The only module that talks to SQLite (through sqlite-utils). Each write is one `BEGIN IMMEDIATE`
+transaction, so several threads and several worker processes appending to one file serialise on
+SQLite's write lock and the hash chain stays linear. WAL mode with `synchronous=FULL`: a committed
+row survives a crash of the process or of the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from proxy.register.chain import FORMAT_VERSION, GENESIS, canonical_json, row_hash
+from proxy.register.entry import RegisterEntry
+from proxy.register.records import Checkpoint, Head, PurgeRecord, RowFilter, signed_message
+from proxy.register.schema import schema_sql
+from proxy.register.signing import Signer, load_or_create_signer
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 60.0
+DEFAULT_CHECKPOINT_EVERY = 100
+
+
+class RegisterError(RuntimeError):
+    """A register that cannot be opened or written as asked (French message)."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Register:
+    """An open register file. Thread-safe; one instance per process."""
+
+    def __init__(
+        self, db: sqlite_utils.Database, path: Path, signer: Signer | None, options: _Options
+    ) -> None:
+        self._db = db
+        self.path = path
+        self.signer = signer
+        self._options = options
+        self._lock = threading.Lock()
+        self.register_id = self._meta("register_id")
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        signing_key_path: Path | None = None,
+        checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+        checkpoint_journal: Path | None = None,
+        create: bool = True,
+    ) -> Register:
+        """Open (creating if asked) the register; sign checkpoints if a key path is given."""
+        if not create and not path.exists():
+            raise RegisterError(f"Registre introuvable : {path}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = _connect(path)
+        _ensure_schema(db)
+        signer = load_or_create_signer(signing_key_path) if signing_key_path else None
+        options = _Options(max(1, checkpoint_every), checkpoint_journal)
+        return cls(db, path, signer, options)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def append(self, entry: RegisterEntry) -> None:
+        """Append one row (timestamped now, UTC) at the head of the chain, in one transaction."""
+        self.append_many((entry,))
+
+    def append_many(self, entries: Iterable[RegisterEntry]) -> None:
+        """Append several rows in one transaction (imports, benchmarks)."""
+        sealed: list[Checkpoint] = []
+        with self._write():
+            head = self._head()
+            for entry in entries:
+                head = self._insert(entry, head)
+                if head.seq % self._options.checkpoint_every == 0 and self.signer is not None:
+                    sealed.append(self._insert_checkpoint(head, self.signer))
+        self._journal(sealed)
+
+    def checkpoint(self) -> Checkpoint | None:
+        """Sign the current head unless it is already sealed (or the register is empty)."""
+        signer = self._require_signer()
+        with self._write():
+            head = self._head()
+            last = self._last_checkpoint()
+            if head.seq == 0 or (last is not None and last.seq == head.seq):
+                return None
+            checkpoint = self._insert_checkpoint(head, signer)
+        self._journal([checkpoint])
+        return checkpoint
+
+    def purge(self, cutoff: str, retention_months: int) -> PurgeRecord | None:
+        """Delete, in whole checkpointed blocks, the oldest rows all timestamped before `cutoff`."""
+        self.checkpoint()
+        signer = self._require_signer()
+        with self._write():
+            through = self._purge_boundary(cutoff)
+            if through is None:
+                return None
+            record = self._insert_purge(through, cutoff, retention_months, signer)
+            self._db.execute("DELETE FROM entries WHERE seq <= ?", [through.seq])
+        return record
+
+    def close(self) -> None:
+        """Seal the head (when a key is configured) and close the connection."""
+        if self.signer is not None:
+            try:
+                self.checkpoint()
+            except sqlite3.Error as exc:
+                log.warning("register: final checkpoint failed (%s)", type(exc).__name__)
+        self._db.close()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def rows(self, where: RowFilter | None = None) -> Iterator[dict[str, Any]]:
+        """Stored rows in chain order, optionally filtered (filters are for exports, not verify)."""
+        clause, params = (where or RowFilter()).sql()
+        return self._db.query(f"SELECT * FROM entries {clause} ORDER BY seq", params)  # noqa: S608
+
+    def checkpoints(self) -> list[Checkpoint]:
+        rows = self._db.query("SELECT * FROM checkpoints ORDER BY id")
+        return [Checkpoint.from_row(row) for row in rows]
+
+    def purges(self) -> list[PurgeRecord]:
+        return [
+            PurgeRecord.from_row(row) for row in self._db.query("SELECT * FROM purges ORDER BY id")
+        ]
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+
+    def head(self) -> Head:
+        return self._head()
+
+    def integrity_check(self) -> str:
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def backup(self, destination: Path) -> None:
+        """Consistent copy with SQLite's online backup API (safe while the proxy writes)."""
+        if destination.exists():
+            raise RegisterError(f"La destination existe déjà : {destination}")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(destination)
+        try:
+            self._db.conn.backup(target)
+        finally:
+            target.close()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _write(self) -> _WriteTransaction:
+        return _WriteTransaction(self._db, self._lock)
+
+    def _meta(self, key: str) -> str:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        if row is None:
+            raise RegisterError(f"Registre incomplet : métadonnée {key} absente.")
+        return str(row[0])
+
+    def _head(self) -> Head:
+        row = self._db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            row = self._db.execute(
+                "SELECT through_seq, through_hash FROM purges ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        return Head(0, GENESIS) if row is None else Head(int(row[0]), str(row[1]))
+
+    def _insert(self, entry: RegisterEntry, head: Head) -> Head:
+        row = entry_row(entry, seq=head.seq + 1, ts=utc_now(), prev_hash=head.hash)
+        row["hash"] = row_hash(row)
+        columns = ", ".join(f'"{name}"' for name in row)
+        marks = ", ".join("?" for _ in row)
+        self._db.execute(f"INSERT INTO entries ({columns}) VALUES ({marks})", list(row.values()))  # noqa: S608
+        return Head(row["seq"], row["hash"])
+
+    def _last_checkpoint(self) -> Checkpoint | None:
+        rows = list(self._db.query("SELECT * FROM checkpoints ORDER BY id DESC LIMIT 1"))
+        return Checkpoint.from_row(rows[0]) if rows else None
+
+    def _insert_checkpoint(self, head: Head, signer: Signer) -> Checkpoint:
+        key_id = signer.public.key_id
+        unsigned = Checkpoint(
+            ts=utc_now(), seq=head.seq, hash=head.hash, key_id=key_id, signature=""
+        )
+        message = signed_message("checkpoint", self.register_id, unsigned.signed_fields())
+        checkpoint = unsigned.signed(signer.sign(message))
+        self._db.table("checkpoints").insert(checkpoint.to_row())
+        return checkpoint
+
+    def _purge_boundary(self, cutoff: str) -> Checkpoint | None:
+        young = self._db.execute("SELECT MIN(seq) FROM entries WHERE ts >= ?", [cutoff]).fetchone()[
+            0
+        ]
+        limit = self._head().seq + 1 if young is None else int(young)
+        anchor = self._db.execute("SELECT MIN(seq) FROM entries").fetchone()[0]
+        rows = list(
+            self._db.query(
+                "SELECT * FROM checkpoints WHERE seq < ? AND seq >= ? ORDER BY seq DESC LIMIT 1",
+                [limit, anchor if anchor is not None else limit],
+            )
+        )
+        return Checkpoint.from_row(rows[0]) if rows else None
+
+    def _insert_purge(
+        self, through: Checkpoint, cutoff: str, months: int, signer: Signer
+    ) -> PurgeRecord:
+        deleted = self._db.execute(
+            "SELECT COUNT(*) FROM entries WHERE seq <= ?", [through.seq]
+        ).fetchone()[0]
+        unsigned = PurgeRecord(
+            ts=utc_now(),
+            through_seq=through.seq,
+            through_hash=through.hash,
+            cutoff=cutoff,
+            retention_months=months,
+            rows_deleted=int(deleted),
+            key_id=signer.public.key_id,
+            signature="",
+        )
+        message = signed_message("purge", self.register_id, unsigned.signed_fields())
+        record = unsigned.signed(signer.sign(message))
+        self._db.table("purges").insert(record.to_row())
+        return record
+
+    def _require_signer(self) -> Signer:
+        if self.signer is None:
+            raise RegisterError(
+                "Aucune clé de signature configurée : impossible de sceller le registre."
+            )
+        return self.signer
+
+    def _journal(self, checkpoints: list[Checkpoint]) -> None:
+        journal = self._options.checkpoint_journal
+        if journal is None or not checkpoints:
+            return
+        lines = "".join(c.journal_line(self.register_id) + "\n" for c in checkpoints)
+        try:
+            with journal.open("a", encoding="utf-8") as handle:
+                handle.write(lines)
+        except OSError as exc:
+            log.warning("register: checkpoint journal not written (%s)", type(exc).__name__)
+
+
+class _Options:
+    __slots__ = ("checkpoint_every", "checkpoint_journal")
+
+    def __init__(self, checkpoint_every: int, checkpoint_journal: Path | None) -> None:
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_journal = checkpoint_journal
+
+
+class _WriteTransaction:
+    """`with`: thread lock + BEGIN IMMEDIATE (process-wide write lock) ... COMMIT or ROLLBACK."""
+
+    def __init__(self, db: sqlite_utils.Database, lock: threading.Lock) -> None:
+        self._db = db
+        self._lock = lock
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        try:
+            if exc_type is None:
+                self._db.execute("COMMIT")
+            else:
+                self._db.rollback()
+        finally:
+            self._lock.release()
+
+
+def entry_row(entry: RegisterEntry, *, seq: int, ts: str, prev_hash: str) -> dict[str, Any]:
+    """The stored form of an entry (also the content its hash covers)."""
+    return {
+        "seq": seq,
+        "v": FORMAT_VERSION,
+        "ts": ts,
+        "request_id": entry.request_id,
+        "user": entry.user,
+        "service": entry.service,
+        "endpoint": entry.endpoint,
+        "model": entry.model,
+        "routed_model": entry.routed_model,
+        "upstream": entry.upstream,
+        "policy_sha256": entry.policy_sha256,
+        "decision": str(entry.decision),
+        "status": entry.status,
+        "entity_counts": canonical_json(dict(entry.entity_counts)),
+        "rule_ids": canonical_json(list(entry.rule_ids)),
+        "stream": int(entry.stream),
+        "duration_ms": entry.duration_ms,
+        "prompt_tokens": entry.prompt_tokens,
+        "completion_tokens": entry.completion_tokens,
+        "energy_wh": entry.energy_wh,
+        "gco2e": entry.gco2e,
+        "error_code": entry.error_code,
+        "prev_hash": prev_hash,
+    }
+
+
+def decode_counts(row: Mapping[str, Any]) -> dict[str, int]:
+    counts: dict[str, int] = json.loads(row["entity_counts"] or "{}")
+    return counts
+
+
+def _connect(path: Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    with db.ensure_autocommit_on():
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+    return db
+
+
+def _ensure_schema(db: sqlite_utils.Database) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executescript(schema_sql())
+        db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('register_id', ?), ('format', ?)",
+            [str(uuid.uuid4()), str(FORMAT_VERSION)],
+        )
+    except BaseException:
+        db.rollback()
+        raise
+    db.execute("COMMIT")
