@@ -1,0 +1,1 @@
+"""Detection of French personal data: the Presidio/spaCy engine, French recognizers and findings."""

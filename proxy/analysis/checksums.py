@@ -1,0 +1,86 @@
+"""Checksum and structure validation of French and European identifiers (pure functions).
+
+Each validator takes the matched text (with its separators) and says whether it is a plausible
+identifier of its kind; python-stdnum does the arithmetic where it has the algorithm.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import iban, luhn
+from stdnum.fr import nif, nir, siren, siret
+
+_SEPARATORS = re.compile(r"[\s.\-/]")
+_RIB_LETTERS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678912345678923456789")
+_NIR_SEX = frozenset("123478")
+
+
+def compact(text: str) -> str:
+    """The identifier without spaces, dots, dashes or slashes, upper-cased."""
+    return _SEPARATORS.sub("", text).upper()
+
+
+def is_nir(text: str) -> bool:
+    """NIR with its 2-digit key (15 characters, Corsica 2A/2B allowed)."""
+    number = compact(text)
+    return len(number) == 15 and _nir_body_ok(number[:13]) and bool(nir.is_valid(number))
+
+
+def is_nir_without_key(text: str) -> bool:
+    """NIR written without its key (13 characters): structure only, no checksum to check."""
+    number = compact(text)
+    return len(number) == 13 and _nir_body_ok(number)
+
+
+def _nir_body_ok(body: str) -> bool:
+    """Sex digit, month (01-12, 20-42 or 50-99 for unknown/fictitious months), department."""
+    if body[0] not in _NIR_SEX or not body[1:5].isdigit():
+        return False
+    month = int(body[3:5])
+    department = body[5:7]
+    month_ok = 1 <= month <= 12 or 20 <= month <= 42 or 50 <= month <= 99
+    return month_ok and (department.isdigit() or department in {"2A", "2B"})
+
+
+def is_siren(text: str) -> bool:
+    return bool(siren.is_valid(compact(text)))
+
+
+def is_siret(text: str) -> bool:
+    return bool(siret.is_valid(compact(text)))
+
+
+def is_iban(text: str) -> bool:
+    return bool(iban.is_valid(compact(text)))
+
+
+def is_luhn(text: str) -> bool:
+    number = compact(text)
+    return number.isdigit() and bool(luhn.is_valid(number))
+
+
+def is_card_number(text: str) -> bool:
+    """Payment card: 13 to 19 digits, Luhn-valid, issuer prefix of a card network."""
+    number = compact(text)
+    return 13 <= len(number) <= 19 and number[0] in "23456" and is_luhn(number)
+
+
+def is_tax_number(text: str) -> bool:
+    """Numéro fiscal (SPI): 13 digits, first 0-3, last 3 digits = first 10 mod 511."""
+    return bool(nif.is_valid(compact(text)))
+
+
+def is_rib(text: str) -> bool:
+    """French RIB: bank (5) + branch (5) + account (11, letters allowed) + key (2)."""
+    number = compact(text)
+    if len(number) != 23 or not (number[:10] + number[21:]).isdigit():
+        return False
+    digits = number.translate(_RIB_LETTERS)
+    bank, branch, account, key = digits[:5], digits[5:10], digits[10:21], digits[21:]
+    return (89 * int(bank) + 15 * int(branch) + 3 * int(account) + int(key)) % 97 == 0
+
+
+def is_ipv4(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) == 4 and all(p.isdigit() and int(p) <= 255 for p in parts)

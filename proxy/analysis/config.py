@@ -1,0 +1,151 @@
+"""Detection configuration: models/nlp.yaml (spaCy model, label mapping) and
+models/recognizers.yaml (active recognizers, thresholds, context words), validated fail-closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from proxy.analysis.patterns_fr import CATALOGUE
+from proxy.entities import Entity
+
+NER_RECOGNIZER = "spacy_ner"
+NLP_FILE = "nlp.yaml"
+RECOGNIZERS_FILE = "recognizers.yaml"
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _NlpFile(_Strict):
+    language: Literal["fr"]
+    model: Literal["fr_core_news_md", "fr_core_news_sm"]
+    components: tuple[Literal["ner"], ...] = ("ner",)
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    ner_score: float = Field(ge=0.0, le=1.0)
+    labels: dict[str, Entity | None]
+
+
+class _Context(_Strict):
+    window: int = Field(ge=0, le=500)
+    boost: float = Field(ge=0.0, le=1.0)
+
+
+class _Recognizer(_Strict):
+    enabled: bool
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    context: tuple[str, ...] = ()
+
+
+class _RecognizersFile(_Strict):
+    default_threshold: float = Field(ge=0.0, le=1.0)
+    context: _Context
+    recognizers: dict[str, _Recognizer]
+
+
+@dataclass(frozen=True, slots=True)
+class RecognizerSettings:
+    """An active recognizer: its score threshold and its (lower-cased) French context words."""
+
+    name: str
+    threshold: float
+    context: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DetectionConfig:
+    """Everything that decides what the detector finds; built by `load_detection_config`."""
+
+    model: str
+    batch_size: int
+    ner_score: float
+    labels: Mapping[str, Entity]
+    ignored_labels: frozenset[str]
+    recognizers: tuple[RecognizerSettings, ...]
+    context_window: int
+    context_boost: float
+
+    def recognizer(self, name: str) -> RecognizerSettings | None:
+        return next((r for r in self.recognizers if r.name == name), None)
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the effective configuration (stable across runs)."""
+        data = asdict(self)
+        data["labels"] = dict(sorted(self.labels.items()))
+        data["ignored_labels"] = sorted(self.ignored_labels)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def known_recognizers() -> frozenset[str]:
+    return frozenset({NER_RECOGNIZER} | {spec.name for spec in CATALOGUE})
+
+
+def load_detection_config(models_dir: Path) -> DetectionConfig:
+    """Read and validate both files; ValueError names the file and the key on any problem."""
+    nlp = _parse(models_dir / NLP_FILE, _NlpFile)
+    recognizers = _parse(models_dir / RECOGNIZERS_FILE, _RecognizersFile)
+    _check_names(models_dir / RECOGNIZERS_FILE, recognizers)
+    return DetectionConfig(
+        model=nlp.model,
+        batch_size=nlp.batch_size,
+        ner_score=nlp.ner_score,
+        labels={label: e for label, e in nlp.labels.items() if e is not None},
+        ignored_labels=frozenset(label for label, e in nlp.labels.items() if e is None),
+        recognizers=_active(recognizers),
+        context_window=recognizers.context.window,
+        context_boost=recognizers.context.boost,
+    )
+
+
+def _parse(path: Path, model: type[_Model]) -> _Model:
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"{path} : fichier illisible ({error.strerror})") from error
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path} : YAML invalide ({error})") from error
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        raise ValueError(f"{path} : {_describe(error)}") from error
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(racine)"
+        problems.append(f"clé « {key} » : {item['msg']}")
+    return " ; ".join(problems)
+
+
+def _check_names(path: Path, parsed: _RecognizersFile) -> None:
+    unknown = sorted(set(parsed.recognizers) - known_recognizers())
+    if unknown:
+        raise ValueError(
+            f"{path} : clé « recognizers.{unknown[0]} » : reconnaisseur inconnu "
+            f"(connus : {', '.join(sorted(known_recognizers()))})"
+        )
+
+
+def _active(parsed: _RecognizersFile) -> tuple[RecognizerSettings, ...]:
+    return tuple(
+        RecognizerSettings(
+            name=name,
+            threshold=parsed.default_threshold if r.threshold is None else r.threshold,
+            context=tuple(word.lower() for word in r.context),
+        )
+        for name, r in sorted(parsed.recognizers.items())
+        if r.enabled
+    )

@@ -1,0 +1,179 @@
+"""The detector: spaCy French NER + French pattern recognizers inside an explicit Presidio engine.
+
+With the recognizer modules, the only importer of presidio and spacy. Nothing falls back to a
+default: the NLP engine, the registry and its recognizers are all built here from `models/`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import spacy
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+
+from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig, load_detection_config
+from proxy.analysis.context import ContextWords
+from proxy.analysis.findings import Finding
+from proxy.analysis.overlaps import resolve
+from proxy.analysis.patterns_fr import CATALOGUE
+from proxy.analysis.recognizers_fr import LANGUAGE, FrenchPatternRecognizer, SpacyNerRecognizer
+from proxy.entities import Entity
+
+__all__ = ["DetectionConfig", "DetectionError", "Detector", "load_detection_config"]
+
+_WARM_UP_TEXT = "M. Jean Dupont, 12 rue de la Paix, 75002 Paris, tél. 06 12 34 56 78."
+
+
+class DetectionError(Exception):
+    """Detection could not run; the caller must fail closed (never forward unanalysed text)."""
+
+
+class _FrenchSpacyEngine(SpacyNlpEngine):
+    """spaCy engine that loads only installed models, keeps only `ner`, maps labels strictly."""
+
+    def __init__(self, config: DetectionConfig) -> None:
+        ner = NerModelConfiguration(
+            model_to_presidio_entity_mapping={k: v.value for k, v in config.labels.items()},
+            labels_to_ignore=sorted(config.ignored_labels),
+            default_score=config.ner_score,
+        )
+        super().__init__(
+            models=[{"lang_code": LANGUAGE, "model_name": config.model}],
+            ner_model_configuration=ner,
+        )
+        self._config = config
+
+    def load(self) -> None:
+        model = self._config.model
+        if not spacy.util.is_package(model):
+            raise DetectionError(f"Modèle spaCy « {model} » non installé (models/nlp.yaml).")
+        nlp = spacy.load(model, exclude=_components_to_exclude(model))
+        ner: Any = nlp.get_pipe("ner")
+        _check_labels(ner.labels, self._config)
+        self.nlp = {LANGUAGE: nlp}  # type: ignore[assignment]  # presidio annotates it None
+
+    def _doc_to_nlp_artifact(self, doc: Any, language: str) -> NlpArtifacts:
+        entities, scores = self._get_updated_entities(
+            list(doc.ents), [self._config.ner_score] * len(doc.ents)
+        )
+        return NlpArtifacts(
+            entities=entities,
+            tokens=doc,
+            tokens_indices=[token.idx for token in doc],
+            lemmas=[],
+            nlp_engine=None,
+            language=language,
+            scores=scores,
+        )
+
+
+def _components_to_exclude(model: str) -> list[str]:
+    meta = spacy.util.get_model_meta(spacy.util.get_package_path(model))
+    names: list[str] = meta.get("pipeline", [])
+    return [name for name in names if name != "ner"]
+
+
+def _check_labels(labels: Iterable[str], config: DetectionConfig) -> None:
+    unmapped = sorted(set(labels) - set(config.labels) - config.ignored_labels)
+    if unmapped:
+        raise DetectionError(
+            f"models/nlp.yaml : étiquettes du modèle sans correspondance : {', '.join(unmapped)}"
+        )
+
+
+class Detector:
+    """Finds French personal data in texts. Thread-safe; build once per process (heavy)."""
+
+    def __init__(self, config: DetectionConfig) -> None:
+        self._config = config
+        self._thresholds = {r.name: r.threshold for r in config.recognizers}
+        self._nlp_lock = threading.Lock()
+        try:
+            self._nlp = _FrenchSpacyEngine(config)
+            self._nlp.load()
+            self._analyzer = _build_analyzer(config, self._nlp)
+        except DetectionError:
+            raise
+        except Exception as error:
+            raise DetectionError(f"Chargement du détecteur impossible : {error}") from error
+
+    @property
+    def config(self) -> DetectionConfig:
+        return self._config
+
+    @property
+    def active_entities(self) -> frozenset[Entity]:
+        entities: set[Entity] = set()
+        for recognizer in self._analyzer.registry.get_recognizers(LANGUAGE, all_fields=True):
+            entities.update(Entity(e) for e in recognizer.supported_entities)
+        return frozenset(entities)
+
+    @property
+    def fingerprint(self) -> str:
+        return self._config.fingerprint
+
+    def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """One sorted, non-overlapping list of findings per text."""
+        try:
+            return [self._analyze(text, artifacts) for text, artifacts in self._pipe(texts)]
+        except DetectionError:
+            raise
+        except Exception as error:
+            raise DetectionError(f"Échec de la détection ({type(error).__name__})") from error
+
+    def warm_up(self) -> None:
+        self.detect([_WARM_UP_TEXT])
+
+    def _pipe(self, texts: Sequence[str]) -> list[tuple[str, NlpArtifacts]]:
+        with self._nlp_lock:
+            batch = self._nlp.process_batch(
+                list(texts), LANGUAGE, batch_size=self._config.batch_size
+            )
+            return [(str(item[0]), item[1]) for item in batch]
+
+    def _analyze(self, text: str, artifacts: NlpArtifacts) -> list[Finding]:
+        if not text.strip():
+            return []
+        results = self._analyzer.analyze(text, language=LANGUAGE, nlp_artifacts=artifacts)
+        findings = map(_finding, results)
+        return resolve(f for f in findings if f.score >= self._thresholds[f.recognizer])
+
+
+def _finding(result: RecognizerResult) -> Finding:
+    return Finding(
+        start=result.start,
+        end=result.end,
+        entity=Entity(result.entity_type),
+        score=round(float(result.score), 4),
+        recognizer=str(result.recognition_metadata[RecognizerResult.RECOGNIZER_NAME_KEY]),
+    )
+
+
+def _build_analyzer(config: DetectionConfig, nlp: _FrenchSpacyEngine) -> AnalyzerEngine:
+    registry = RecognizerRegistry(recognizers=_recognizers(config), supported_languages=[LANGUAGE])
+    if not registry.recognizers:
+        raise DetectionError("models/recognizers.yaml : aucun reconnaisseur actif.")
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp,
+        supported_languages=[LANGUAGE],
+        context_aware_enhancer=LemmaContextAwareEnhancer(),
+    )
+
+
+def _recognizers(config: DetectionConfig) -> list[Any]:
+    recognizers: list[Any] = []
+    ner = config.recognizer(NER_RECOGNIZER)
+    if ner is not None:
+        entities = frozenset(config.labels.values())
+        recognizers.append(SpacyNerRecognizer(NER_RECOGNIZER, entities, config.ner_score))
+    for spec in CATALOGUE:
+        settings = config.recognizer(spec.name)
+        if settings is not None:
+            context = ContextWords.build(settings.context, config.context_window)
+            recognizers.append(FrenchPatternRecognizer(spec, context, config.context_boost))
+    return recognizers

@@ -1,0 +1,44 @@
+"""The shape of a pattern recognizer: regular expressions, validation and the need for context.
+
+Pure data: the French catalogue (`patterns_fr`) is built from these records and the Presidio
+adapter (`recognizers_fr`) turns them into recognizers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from proxy.entities import Entity
+
+Validator = Callable[[str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One regular expression of a recognizer.
+
+    `score` is given to a match that passes `validate` (when there is one); a match that fails it
+    is dropped. `needs_context` drops a match that has no context word before it. `shrink` retries a
+    failed validation on the match cut at its last separator (greedy grouped numbers).
+    """
+
+    regex: str
+    score: float
+    validate: Validator | None = None
+    needs_context: bool = False
+    shrink: bool = False
+    flags: int = 0
+
+    def compile(self) -> re.Pattern[str]:
+        return re.compile(self.regex, self.flags)
+
+
+@dataclass(frozen=True, slots=True)
+class RecognizerSpec:
+    """A named pattern recognizer for one entity type."""
+
+    name: str
+    entity: Entity
+    patterns: tuple[Pattern, ...]

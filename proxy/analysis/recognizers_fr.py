@@ -1,0 +1,110 @@
+"""Presidio recognizers for French text: the pattern catalogue and spaCy's named entities."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from proxy.analysis.context import ContextWords
+from proxy.analysis.patterns import Pattern, RecognizerSpec
+from proxy.entities import Entity
+
+LANGUAGE = "fr"
+_SHRINK_SEPARATOR = re.compile(r"[ \u00a0.\-]\S*$")
+
+
+class FrenchPatternRecognizer(LocalRecognizer):
+    """Regex -> validation (checksum) -> French context words, for one entity type."""
+
+    def __init__(self, spec: RecognizerSpec, context: ContextWords, boost: float) -> None:
+        self._patterns = [(pattern, pattern.compile()) for pattern in spec.patterns]
+        self._context = context
+        self._boost = boost
+        super().__init__(
+            supported_entities=[spec.entity.value], name=spec.name, supported_language=LANGUAGE
+        )
+
+    def load(self) -> None:
+        """Nothing to load: patterns are compiled in the constructor."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for pattern, regex in self._patterns:
+            for match in regex.finditer(text):
+                result = self._result(text, match.start(), match.end(), pattern)
+                if result is not None:
+                    results.append(result)
+        return results
+
+    def _result(self, text: str, start: int, end: int, pattern: Pattern) -> RecognizerResult | None:
+        valid_end = _validated_end(text, start, end, pattern)
+        if valid_end is None:
+            return None
+        has_context = self._context.found_before(text, start)
+        if pattern.needs_context and not has_context:
+            return None
+        score = min(1.0, pattern.score + self._boost) if has_context else pattern.score
+        return _recognizer_result(self, start, valid_end, score)
+
+
+def _validated_end(text: str, start: int, end: int, pattern: Pattern) -> int | None:
+    """End of the longest prefix of the match (cut at separators) that validates."""
+    if pattern.validate is None:
+        return end
+    candidate = text[start:end]
+    while candidate:
+        if pattern.validate(candidate):
+            return start + len(candidate)
+        if not pattern.shrink:
+            return None
+        candidate = _SHRINK_SEPARATOR.sub("", candidate)
+    return None
+
+
+class SpacyNerRecognizer(LocalRecognizer):
+    """Named entities found by spaCy (already mapped to our entity types by the NLP engine)."""
+
+    def __init__(self, name: str, entities: frozenset[Entity], score: float) -> None:
+        self._score = score
+        super().__init__(
+            supported_entities=sorted(e.value for e in entities),
+            name=name,
+            supported_language=LANGUAGE,
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the spaCy pipeline runs in the NLP engine."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if nlp_artifacts is None:
+            return []
+        wanted = set(self.supported_entities)
+        return [
+            _recognizer_result(self, span.start_char, span.end_char, self._score, span.label_)
+            for span in nlp_artifacts.entities
+            if span.label_ in wanted
+        ]
+
+
+def _recognizer_result(
+    recognizer: LocalRecognizer, start: int, end: int, score: float, entity: str | None = None
+) -> RecognizerResult:
+    name: str = getattr(recognizer, "name")  # noqa: B009 (untyped attribute in presidio)
+    metadata: dict[str, Any] = {
+        RecognizerResult.RECOGNIZER_NAME_KEY: name,
+        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+    }
+    return RecognizerResult(
+        entity_type=entity or recognizer.supported_entities[0],
+        start=start,
+        end=end,
+        score=score,
+        recognition_metadata=metadata,
+    )

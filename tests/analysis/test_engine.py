@@ -1,0 +1,94 @@
+"""The real detector on French text: types, offsets, sorting, batching, config refusal."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+
+from proxy.analysis.engine import DetectionError, Detector, load_detection_config
+from proxy.entities import Entity
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+
+LETTER = (
+    "Bonjour, je suis M. DUPONT Jean, joignable au 06 12 34 56 78 ou à jean.dupont@exemple.fr. "
+    "Mon numéro de sécurité sociale est 1 84 12 76 451 089 46 et mon IBAN "
+    "FR76 3000 6000 0112 3456 7890 189. J'habite à Lyon."
+)
+
+
+def _found(detector: Detector, text: str) -> dict[str, Entity]:
+    return {text[f.start : f.end]: f.entity for f in detector.detect([text])[0]}
+
+
+def test_finds_each_kind_in_a_letter(detector: Detector) -> None:
+    found = _found(detector, LETTER)
+    assert found["06 12 34 56 78"] is Entity.PHONE
+    assert found["jean.dupont@exemple.fr"] is Entity.EMAIL
+    assert found["1 84 12 76 451 089 46"] is Entity.NIR
+    assert found["FR76 3000 6000 0112 3456 7890 189"] is Entity.IBAN
+    assert found["Lyon"] is Entity.LOCATION
+    assert any("DUPONT" in span and e is Entity.PERSON for span, e in found.items())
+
+
+def test_findings_sorted_and_disjoint(detector: Detector) -> None:
+    findings = detector.detect([LETTER])[0]
+    assert findings == sorted(findings, key=lambda f: f.start)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(findings))
+
+
+def test_batch_gives_one_list_per_text_same_as_alone(detector: Detector) -> None:
+    texts = [LETTER, "", "Rien de personnel ici.", LETTER]
+    batch = detector.detect(texts)
+    assert len(batch) == 4
+    assert batch[1] == []
+    assert batch[0] == batch[3] == detector.detect([LETTER])[0]
+
+
+def test_active_entities_cover_the_configured_recognizers(detector: Detector) -> None:
+    assert {Entity.PERSON, Entity.LOCATION, Entity.NIR, Entity.IBAN} <= detector.active_entities
+
+
+def test_fingerprint_is_stable_hex(detector: Detector) -> None:
+    assert len(detector.fingerprint) == 64
+    assert detector.fingerprint == load_detection_config(MODELS).fingerprint
+
+
+def _copy_models(tmp_path: Path) -> Path:
+    target = tmp_path / "models"
+    shutil.copytree(MODELS, target)
+    return target
+
+
+def test_unknown_recognizer_is_refused_with_file_and_key(tmp_path: Path) -> None:
+    models = _copy_models(tmp_path)
+    path = models / "recognizers.yaml"
+    path.write_text(path.read_text() + "  fr_nirr:\n    enabled: true\n")
+    with pytest.raises(ValueError, match=r"recognizers\.yaml.*recognizers\.fr_nirr"):
+        load_detection_config(models)
+
+
+def test_unknown_key_is_refused(tmp_path: Path) -> None:
+    models = _copy_models(tmp_path)
+    path = models / "nlp.yaml"
+    path.write_text(path.read_text() + "modele: fr_core_news_lg\n")
+    with pytest.raises(ValueError, match=r"nlp\.yaml.*modele"):
+        load_detection_config(models)
+
+
+def test_missing_file_is_refused(tmp_path: Path) -> None:
+    models = _copy_models(tmp_path)
+    (models / "nlp.yaml").unlink()
+    with pytest.raises(ValueError, match=r"nlp\.yaml"):
+        load_detection_config(models)
+
+
+def test_unmapped_model_label_refuses_to_start(tmp_path: Path) -> None:
+    models = _copy_models(tmp_path)
+    path = models / "nlp.yaml"
+    path.write_text(path.read_text().replace("  MISC: null\n", ""))
+    with pytest.raises(DetectionError, match="MISC"):
+        Detector(load_detection_config(models))
