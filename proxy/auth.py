@@ -19,7 +19,7 @@ class Caller:
     @property
     def account(self) -> str:
         """The identity recorded in the register: the agent's account, and the key it used."""
-        return f"{self.user} ({self.key_id})" if self.key_id else self.user
+        return f"{self.user}:{self.key_id}" if self.key_id else self.user
 
 
 def identify(authorization: str | None, keys: KeyStore, settings: AuthSettings) -> Caller:

@@ -22,7 +22,7 @@ _PLACEHOLDER = re.compile(r"\[([A-Z][A-Z_]*_\d+)\]")
 
 
 def compose_answer(messages: list[dict[str, Any]]) -> str:
-    last = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+    last: dict[str, Any] = next((m for m in reversed(messages) if m.get("role") == "user"), {})
     received = _text_of(last.get("content"))
     markers = sorted(set(_PLACEHOLDER.findall(received)))
     answer = f"Bonjour ! Je suis le modèle de démonstration de Garde-fou. J'ai reçu : « {received} »"
@@ -49,7 +49,11 @@ def _completion(model: str, answer: str) -> dict[str, Any]:
         "created": int(time.time()),
         "model": model,
         "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer},
+                "finish_reason": "stop",
+            }
         ],
         "usage": _usage(answer),
     }

@@ -48,6 +48,14 @@ class NotFound(GardefouError):
     status, type, code = 404, "invalid_request_error", "not_found"
 
 
+class ModelNotFound(NotFound):
+    code = "model_not_found"
+
+
+class MethodNotAllowed(GardefouError):
+    status, type, code = 405, "invalid_request_error", "method_not_allowed"
+
+
 class PayloadTooLarge(GardefouError):
     status, type, code = 413, "invalid_request_error", "payload_too_large"
 

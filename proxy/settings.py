@@ -76,7 +76,9 @@ class Settings(Strict):
         for upstream in upstreams:
             for model in upstream.models:
                 if model in seen:
-                    raise ValueError(f"le modèle {model!r} est servi par {seen[model]!r} et {upstream.name!r}")
+                    raise ValueError(
+                        f"le modèle {model!r} est servi par {seen[model]!r} et {upstream.name!r}"
+                    )
                 seen[model] = upstream.name
         return upstreams
 

@@ -38,13 +38,9 @@ class Upstreams:
             headers["Authorization"] = f"Bearer {self._keys[upstream.name]}"
         url = str(upstream.base_url).rstrip("/") + path
         timeout = httpx.Timeout(upstream.timeout_s, connect=10.0)
-        return self._client.build_request(
-            "POST", url, json=body, headers=headers, timeout=timeout
-        )
+        return self._client.build_request("POST", url, json=body, headers=headers, timeout=timeout)
 
-    async def complete(
-        self, upstream: UpstreamSettings, path: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
+    async def complete(self, upstream: UpstreamSettings, path: str, body: dict[str, Any]) -> dict[str, Any]:
         with _mapped_errors(upstream):
             response = await self._client.send(self._request(upstream, path, body))
             await _raise_for_status(response, upstream)
@@ -101,4 +97,6 @@ class _mapped_errors:  # noqa: N801 - used as a context manager, reads like one
         if isinstance(exc, httpx.TimeoutException):
             raise UpstreamTimeout(f"Le modèle amont « {self._name} » n'a pas répondu à temps.") from exc
         if isinstance(exc, httpx.HTTPError | ValueError):
-            raise UpstreamError(f"Le modèle amont « {self._name} » est injoignable ou a mal répondu.") from exc
+            raise UpstreamError(
+                f"Le modèle amont « {self._name} » est injoignable ou a mal répondu."
+            ) from exc

@@ -6,6 +6,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from proxy.errors import UpstreamError
+
 DONE = "[DONE]"
 
 
@@ -14,6 +16,16 @@ async def data_payloads(lines: AsyncIterator[str]) -> AsyncIterator[str]:
     async for line in lines:
         if line.startswith("data:"):
             yield line[5:].strip()
+
+
+def parse_chunk(payload: str) -> dict[str, Any]:
+    try:
+        chunk = json.loads(payload)
+    except json.JSONDecodeError:
+        chunk = None
+    if not isinstance(chunk, dict):
+        raise UpstreamError("Le modèle amont a envoyé un événement de flux illisible.")
+    return chunk
 
 
 def encode(payload: dict[str, Any] | str) -> bytes:

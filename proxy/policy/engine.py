@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from proxy.entities import Entity
-from proxy.errors import ModelNotAllowed, PersonalDataBlocked
+from proxy.errors import ModelNotAllowed, ModelNotFound, PersonalDataBlocked
 from proxy.policy.schema import Action, Policy
 
 
@@ -51,3 +51,8 @@ def refuse_blocked(found: Iterable[Entity], actions: Mapping[Entity, Action]) ->
             f"Ce message contient {kinds} ; il ne peut pas être envoyé à ce modèle. "
             "Retirez ces données ou utilisez un modèle autorisé pour ce type de données."
         )
+
+
+def model_unavailable(model: str) -> ModelNotFound:
+    """The policy allows a model that no configured upstream serves."""
+    return ModelNotFound(f"Le modèle « {model} » est autorisé mais aucun serveur configuré ne le fournit.")

@@ -16,6 +16,11 @@ class Action(StrEnum):
     BLOCK = "block"  # the request is refused
     ALLOW = "allow"  # sent as is
 
+    @property
+    def removes(self) -> bool:
+        """Whether the data is kept from the model (and so counted in the register)."""
+        return self is not Action.ALLOW
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

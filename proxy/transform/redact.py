@@ -10,9 +10,7 @@ from proxy.policy.schema import Action
 from proxy.transform.vault import Vault
 
 
-def redact(
-    text: str, findings: Sequence[Finding], actions: Mapping[Entity, Action], vault: Vault
-) -> str:
+def redact(text: str, findings: Sequence[Finding], actions: Mapping[Entity, Action], vault: Vault) -> str:
     """`findings` are sorted and non-overlapping; `block` must have been refused before this."""
     parts: list[str] = []
     cursor = 0

@@ -1,0 +1,72 @@
+"""The ASGI application: services built once in the lifespan, one error handler in OpenAI format."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from proxy.analysis.engine import Detector
+from proxy.errors import GardefouError, InvalidRequest, MethodNotAllowed, NotFound
+from proxy.services import Services
+from proxy.settings import Settings
+from proxy.web import api
+
+log = logging.getLogger("gardefou")
+
+
+def create_app(settings: Settings, *, detector: Detector | None = None) -> FastAPI:
+    """The proxy app; `detector` lets several apps in one process share one loaded model."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = Services.build(settings, detector)
+        try:
+            yield
+        finally:
+            await app.state.services.aclose()
+
+    app = FastAPI(title="Garde-fou", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(api.router)
+    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    _install_error_handlers(app)
+    return app
+
+
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(GardefouError, _render)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _render(_request: Request, error: GardefouError) -> JSONResponse:
+    return JSONResponse(error.to_openai(), status_code=error.status, headers=error.headers)
+
+
+async def _validation(request: Request, _error: RequestValidationError) -> JSONResponse:
+    return await _render(request, InvalidRequest("Requête invalide."))
+
+
+async def _http(request: Request, error: HTTPException) -> JSONResponse:
+    if error.status_code == 404:
+        return await _render(request, NotFound("Cette adresse n'existe pas sur Garde-fou."))
+    if error.status_code == 405:
+        return await _render(request, MethodNotAllowed("Méthode HTTP non acceptée ici."))
+    return await _render(request, InvalidRequest("Requête refusée."))
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    # The type only: an exception's text may quote the request.
+    log.error("unexpected error: %s", type(error).__name__)
+    failure = GardefouError("Erreur interne de Garde-fou ; la requête n'a pas été transmise.")
+    return await _render(request, failure)

@@ -1,0 +1,33 @@
+"""`gardefou serve`: start the proxy with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+import uvicorn
+
+from proxy.app import create_app
+from proxy.cli.common import config_option, settings_or_exit
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        parents=[config_option()],
+        help="démarrer le proxy",
+        description="Démarre le proxy Garde-fou.",
+    )
+    parser.add_argument("--host", help="adresse d'écoute (défaut : 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port d'écoute (défaut : 8080)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_or_exit(args.config)
+    host, port = args.host or settings.host, args.port or settings.port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    print(f"Garde-fou écoute sur http://{host}:{port}/v1 (registre : {settings.register_path})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0

@@ -1,0 +1,81 @@
+"""The per-request record: who, what, which policy, what was found and decided, how it ended.
+
+All per-request state lives here (never on shared objects), and it turns into exactly one
+register entry, whatever way the request ends.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from proxy.auth import Caller
+from proxy.entities import Entity
+from proxy.errors import Forbidden, GardefouError
+from proxy.register.entry import Decision, RegisterEntry
+
+
+@dataclass(slots=True)
+class Exchange:
+    caller: Caller
+    endpoint: str
+    policy_sha256: str
+    request_id: str = field(default_factory=lambda: f"req_{uuid.uuid4().hex}")
+    started: float = field(default_factory=time.perf_counter)
+    model: str = ""
+    routed_model: str | None = None
+    upstream: str | None = None
+    stream: bool = False
+    entity_counts: Counter[Entity] = field(default_factory=Counter)
+    rule_ids: list[str] = field(default_factory=list)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    decision: Decision = Decision.FAILED
+    status: int = 500
+    error_code: str | None = None
+
+    def succeeded(self) -> None:
+        self.decision, self.status = Decision.FORWARDED, 200
+
+    def failed(self, error: BaseException) -> None:
+        if isinstance(error, GardefouError):
+            blocked = isinstance(error, Forbidden)
+            self.decision = Decision.BLOCKED if blocked else Decision.FAILED
+            self.status, self.error_code = error.status, error.code
+        else:
+            self.decision, self.status, self.error_code = Decision.FAILED, 500, "internal_error"
+
+    def client_gone(self) -> None:
+        self.decision, self.status, self.error_code = Decision.FAILED, 499, "client_disconnected"
+
+    def record_usage(self, usage: object) -> None:
+        if isinstance(usage, dict):
+            self.prompt_tokens = _int_or_none(usage.get("prompt_tokens"))
+            self.completion_tokens = _int_or_none(usage.get("completion_tokens"))
+
+    def to_entry(self) -> RegisterEntry:
+        return RegisterEntry(
+            request_id=self.request_id,
+            user=self.caller.account,
+            service=self.caller.service,
+            endpoint=self.endpoint,
+            model=self.model,
+            routed_model=self.routed_model,
+            upstream=self.upstream,
+            policy_sha256=self.policy_sha256,
+            decision=self.decision,
+            status=self.status,
+            entity_counts={str(entity): n for entity, n in self.entity_counts.items()},
+            rule_ids=tuple(self.rule_ids),
+            stream=self.stream,
+            duration_ms=round((time.perf_counter() - self.started) * 1000),
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            error_code=self.error_code,
+        )
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

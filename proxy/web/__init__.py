@@ -1,0 +1,1 @@
+"""HTTP routes: the OpenAI-compatible API for agents, and the admin pages."""

@@ -1,0 +1,110 @@
+"""A small OpenAI-compatible upstream for tests: records what it receives, answers with what it got.
+
+Its answers repeat every placeholder of the last user message, cut into small chunks when streamed,
+so the proxy's restore (including placeholders split across chunks) is exercised for real.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+PLACEHOLDER = re.compile(r"\[[A-Z_]+_\d+\]")
+
+
+@dataclass
+class Recorder:
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    chunk_size: int = 3
+
+    @property
+    def raw(self) -> str:
+        return json.dumps(self.bodies, ensure_ascii=False)
+
+
+def answer_for(body: dict[str, Any]) -> str:
+    user = [m for m in body["messages"] if m.get("role") == "user"][-1]
+    content = user["content"] if isinstance(user["content"], str) else json.dumps(user["content"])
+    found = PLACEHOLDER.findall(content)
+    return "Bien noté : " + ", ".join(found) + "." if found else "Rien à signaler."
+
+
+def create_recording_upstream(recorder: Recorder) -> Starlette:
+    async def chat(request: Request) -> Response:
+        body = await request.json()
+        recorder.bodies.append(body)
+        answer = answer_for(body)
+        if body.get("stream"):
+            return StreamingResponse(
+                _stream(body, answer, recorder.chunk_size), media_type="text/event-stream"
+            )
+        return JSONResponse(_completion(body, answer))
+
+    async def embeddings(request: Request) -> Response:
+        body = await request.json()
+        recorder.bodies.append(body)
+        data = [
+            {"object": "embedding", "index": i, "embedding": [0.1, 0.2]} for i, _ in enumerate(body["input"])
+        ]
+        return JSONResponse({"object": "list", "data": data, "model": body["model"]})
+
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat, methods=["POST"]),
+            Route("/v1/embeddings", embeddings, methods=["POST"]),
+        ]
+    )
+
+
+def _completion(body: dict[str, Any], answer: str) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": answer}
+    if body.get("tools"):
+        arguments = json.dumps({"destinataire": PLACEHOLDER.findall(answer)[:1]}, ensure_ascii=False)
+        message["tool_calls"] = [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "envoyer", "arguments": arguments},
+            }
+        ]
+    return {
+        "id": "chatcmpl-rec",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body["model"],
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+    }
+
+
+async def _stream(body: dict[str, Any], answer: str, size: int) -> AsyncIterator[bytes]:
+    base = {
+        "id": "chatcmpl-rec",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": body["model"],
+    }
+    pieces = [answer[i : i + size] for i in range(0, len(answer), size)]
+    for piece in pieces:
+        chunk = {
+            **base,
+            "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+        }
+        yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode()
+    end = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    yield f"data: {json.dumps(end)}\n\n".encode()
+    usage = {
+        **base,
+        "choices": [],
+        "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+    }
+    yield f"data: {json.dumps(usage)}\n\n".encode()
+    yield b"data: [DONE]\n\n"
