@@ -67,6 +67,8 @@ class Settings(Strict):
     detection: DetectionSettings = DetectionSettings()
     upstreams: tuple[UpstreamSettings, ...] = ()
     host: str = "127.0.0.1"
+    # Set only by the embedded defaults (no configuration file): announced at start-up.
+    demo_mode: bool = False
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
 
     @field_validator("upstreams")
@@ -113,6 +115,11 @@ def demo_upstream() -> UpstreamSettings:
     )
 
 
+def demo_settings() -> Settings:
+    """Embedded defaults, for a first try: the demo model only, no API key asked, loopback only."""
+    return Settings(auth=AuthSettings(require_api_key=False), demo_mode=True)
+
+
 _PATH_KEYS = ("data_dir", "policy", "models_dir", "register_db", "keys")
 
 
@@ -121,7 +128,7 @@ def load_settings(path: Path | None = None) -> Settings:
     if path is None and os.environ.get("GARDEFOU_CONFIG"):
         path = Path(os.environ["GARDEFOU_CONFIG"])
     if path is None:
-        return Settings()
+        return demo_settings()
     settings, _ = load_model(path, Settings, empty_ok=True)
     return _resolve_paths(settings, path.resolve().parent)
 

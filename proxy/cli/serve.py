@@ -29,5 +29,10 @@ def run(args: argparse.Namespace) -> int:
     host, port = args.host or settings.host, args.port or settings.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     print(f"Garde-fou écoute sur http://{host}:{port}/v1 (registre : {settings.register_path})")
+    if settings.demo_mode:
+        print(
+            "Mode démonstration (aucun fichier de configuration) : modèle « demo » intégré, "
+            "clé d'API non exigée. Pour un usage réel : gardefou serve --config gardefou.yaml"
+        )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
     return 0

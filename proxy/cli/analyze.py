@@ -1,0 +1,11 @@
+"""`gardefou analyze`: placeholder until its owner lands it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser("analyze", help="(à venir)")
+    parser.set_defaults(func=lambda _args: 2)
