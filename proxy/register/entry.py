@@ -63,9 +63,7 @@ class RegisterEntry:
         if not self.model or not _TOKEN.match(self.model):
             object.__setattr__(self, "model", INVALID_MODEL)
         object.__setattr__(self, "decision", Decision(self.decision))
-        object.__setattr__(
-            self, "entity_counts", _frozen_counts(self.entity_counts, "entity_counts")
-        )
+        object.__setattr__(self, "entity_counts", _frozen_counts(self.entity_counts, "entity_counts"))
         object.__setattr__(self, "rule_ids", tuple(self.rule_ids))
         for name in ("energy_wh", "gco2e"):
             _set_float(self, name)

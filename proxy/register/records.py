@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -94,12 +93,12 @@ def signed_message(kind: str, register_id: str, fields: Mapping[str, Any]) -> by
     return canonical_json({"kind": kind, "register": register_id, **fields}).encode("utf-8")
 
 
-def parse_journal_line(line: str) -> tuple[str, Checkpoint]:
-    """(register id, checkpoint) from one line of an exported checkpoint file."""
-    data = json.loads(line)
-    if data.get("kind") != "checkpoint":
-        raise ValueError("not a checkpoint line")
-    return str(data["register"]), Checkpoint.from_row(data)
+@dataclass(frozen=True, slots=True)
+class ExternalCheckpoints:
+    """Checkpoints of one register read back from a file kept outside the host."""
+
+    register_id: str
+    checkpoints: tuple[Checkpoint, ...]
 
 
 @dataclass(frozen=True, slots=True)

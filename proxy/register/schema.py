@@ -85,6 +85,14 @@ def _sealed_table_triggers() -> str:
     return "\n".join(statements)
 
 
+TRIGGER_NAMES = (
+    "entries_no_update",
+    "entries_delete_only_purged",
+    "entries_append_at_head",
+    *(f"{table}_no_{action}" for table in _SEALED_TABLES for action in ("update", "delete")),
+)
+
+
 def schema_sql() -> str:
     """Every statement creating the schema; idempotent (IF NOT EXISTS)."""
     return _TABLES_SQL + _sealed_table_triggers()

@@ -22,8 +22,9 @@ import sqlite_utils
 
 from proxy.register.chain import FORMAT_VERSION, GENESIS, canonical_json, row_hash
 from proxy.register.entry import RegisterEntry
+from proxy.register.journal import append_checkpoints
 from proxy.register.records import Checkpoint, Head, PurgeRecord, RowFilter, signed_message
-from proxy.register.schema import schema_sql
+from proxy.register.schema import TRIGGER_NAMES, schema_sql
 from proxy.register.signing import Signer, load_or_create_signer
 
 log = logging.getLogger(__name__)
@@ -62,15 +63,23 @@ class Register:
         checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
         checkpoint_journal: Path | None = None,
         create: bool = True,
+        readonly: bool = False,
     ) -> Register:
-        """Open (creating if asked) the register; sign checkpoints if a key path is given."""
-        if not create and not path.exists():
+        """Open (creating if asked) the register; sign checkpoints if a key path is given.
+
+        `readonly` opens an existing register for reading only (verify, export, stats): nothing
+        is written, not even the schema.
+        """
+        if (readonly or not create) and not path.exists():
             raise RegisterError(f"Registre introuvable : {path}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = _connect(path)
-        _ensure_schema(db)
+        if readonly:
+            db = _connect_readonly(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = _connect(path)
+            _ensure_schema(db)
         signer = load_or_create_signer(signing_key_path) if signing_key_path else None
-        options = _Options(max(1, checkpoint_every), checkpoint_journal)
+        options = _Options(max(1, checkpoint_every), checkpoint_journal, readonly)
         return cls(db, path, signer, options)
 
     # -- writing -----------------------------------------------------------------------------
@@ -116,7 +125,7 @@ class Register:
 
     def close(self) -> None:
         """Seal the head (when a key is configured) and close the connection."""
-        if self.signer is not None:
+        if self.signer is not None and not self._options.readonly:
             try:
                 self.checkpoint()
             except sqlite3.Error as exc:
@@ -135,15 +144,20 @@ class Register:
         return [Checkpoint.from_row(row) for row in rows]
 
     def purges(self) -> list[PurgeRecord]:
-        return [
-            PurgeRecord.from_row(row) for row in self._db.query("SELECT * FROM purges ORDER BY id")
-        ]
+        return [PurgeRecord.from_row(row) for row in self._db.query("SELECT * FROM purges ORDER BY id")]
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
 
     def head(self) -> Head:
         return self._head()
+
+    def missing_triggers(self) -> list[str]:
+        """Append-only triggers absent from the file (dropped by someone with write access)."""
+        present = {
+            row["name"] for row in self._db.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+        return sorted(set(TRIGGER_NAMES) - present)
 
     def integrity_check(self) -> str:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
@@ -192,18 +206,14 @@ class Register:
 
     def _insert_checkpoint(self, head: Head, signer: Signer) -> Checkpoint:
         key_id = signer.public.key_id
-        unsigned = Checkpoint(
-            ts=utc_now(), seq=head.seq, hash=head.hash, key_id=key_id, signature=""
-        )
+        unsigned = Checkpoint(ts=utc_now(), seq=head.seq, hash=head.hash, key_id=key_id, signature="")
         message = signed_message("checkpoint", self.register_id, unsigned.signed_fields())
         checkpoint = unsigned.signed(signer.sign(message))
         self._db.table("checkpoints").insert(checkpoint.to_row())
         return checkpoint
 
     def _purge_boundary(self, cutoff: str) -> Checkpoint | None:
-        young = self._db.execute("SELECT MIN(seq) FROM entries WHERE ts >= ?", [cutoff]).fetchone()[
-            0
-        ]
+        young = self._db.execute("SELECT MIN(seq) FROM entries WHERE ts >= ?", [cutoff]).fetchone()[0]
         limit = self._head().seq + 1 if young is None else int(young)
         anchor = self._db.execute("SELECT MIN(seq) FROM entries").fetchone()[0]
         rows = list(
@@ -214,12 +224,8 @@ class Register:
         )
         return Checkpoint.from_row(rows[0]) if rows else None
 
-    def _insert_purge(
-        self, through: Checkpoint, cutoff: str, months: int, signer: Signer
-    ) -> PurgeRecord:
-        deleted = self._db.execute(
-            "SELECT COUNT(*) FROM entries WHERE seq <= ?", [through.seq]
-        ).fetchone()[0]
+    def _insert_purge(self, through: Checkpoint, cutoff: str, months: int, signer: Signer) -> PurgeRecord:
+        deleted = self._db.execute("SELECT COUNT(*) FROM entries WHERE seq <= ?", [through.seq]).fetchone()[0]
         unsigned = PurgeRecord(
             ts=utc_now(),
             through_seq=through.seq,
@@ -237,29 +243,26 @@ class Register:
 
     def _require_signer(self) -> Signer:
         if self.signer is None:
-            raise RegisterError(
-                "Aucune clé de signature configurée : impossible de sceller le registre."
-            )
+            raise RegisterError("Aucune clé de signature configurée : impossible de sceller le registre.")
         return self.signer
 
     def _journal(self, checkpoints: list[Checkpoint]) -> None:
         journal = self._options.checkpoint_journal
         if journal is None or not checkpoints:
             return
-        lines = "".join(c.journal_line(self.register_id) + "\n" for c in checkpoints)
         try:
-            with journal.open("a", encoding="utf-8") as handle:
-                handle.write(lines)
+            append_checkpoints(journal, self.register_id, checkpoints)
         except OSError as exc:
             log.warning("register: checkpoint journal not written (%s)", type(exc).__name__)
 
 
 class _Options:
-    __slots__ = ("checkpoint_every", "checkpoint_journal")
+    __slots__ = ("checkpoint_every", "checkpoint_journal", "readonly")
 
-    def __init__(self, checkpoint_every: int, checkpoint_journal: Path | None) -> None:
+    def __init__(self, checkpoint_every: int, checkpoint_journal: Path | None, readonly: bool) -> None:
         self.checkpoint_every = checkpoint_every
         self.checkpoint_journal = checkpoint_journal
+        self.readonly = readonly
 
 
 class _WriteTransaction:
@@ -328,6 +331,12 @@ def _connect(path: Path) -> sqlite_utils.Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
     return db
+
+
+def _connect_readonly(path: Path) -> sqlite_utils.Database:
+    uri = path.resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    return sqlite_utils.Database(conn)
 
 
 def _ensure_schema(db: sqlite_utils.Database) -> None:

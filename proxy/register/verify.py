@@ -1,0 +1,247 @@
+"""Checking a register: the hash chain row by row, the signed checkpoints and the purge records.
+
+Detects edited, deleted, inserted, reordered and truncated rows; a chain recomputed from an edited
+row does not match the signed checkpoints (or their copy kept outside the host). Without a trusted
+public key the signatures cannot be checked, and the report says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from proxy.register.chain import GENESIS, row_hash
+from proxy.register.records import (
+    Checkpoint,
+    ExternalCheckpoints,
+    Head,
+    PurgeRecord,
+    signed_message,
+)
+from proxy.register.signing import PublicKey
+
+MAX_PROBLEMS = 50
+
+
+class RegisterSource(Protocol):
+    register_id: str
+
+    def rows(self) -> Iterator[dict[str, Any]]: ...
+    def checkpoints(self) -> list[Checkpoint]: ...
+    def purges(self) -> list[PurgeRecord]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    seq: int | None  # the first row concerned, None when it is about a checkpoint or the file
+    message: str  # French, for the RSSI
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    rows: int
+    first_seq: int | None
+    last_seq: int | None
+    checkpoints: int
+    purges: int
+    unsealed: int  # rows after the last signed checkpoint
+    signatures_checked: bool
+    problems: tuple[Problem, ...]
+    problem_count: int
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    @property
+    def first_bad_seq(self) -> int | None:
+        seqs = [p.seq for p in self.problems if p.seq is not None]
+        return min(seqs) if seqs else None
+
+
+@dataclass(slots=True)
+class _Findings:
+    problems: list[Problem] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, seq: int | None, message: str) -> None:
+        self.count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(seq, message))
+
+
+def verify_register(
+    source: RegisterSource,
+    *,
+    public_key: PublicKey | None,
+    external: Sequence[ExternalCheckpoints] = (),
+    require_sealed: bool = False,
+) -> VerifyReport:
+    """Check everything; `require_sealed` also flags rows appended after the last checkpoint."""
+    findings = _Findings()
+    checkpoints = source.checkpoints()
+    purges = source.purges()
+    signer = _SignatureCheck(public_key, source.register_id, findings)
+    signer.checkpoints(checkpoints, "du registre")
+    anchor = _check_purges(purges, checkpoints, signer, findings)
+    expected = _expected_hashes(checkpoints, external, source.register_id, signer, findings)
+    walk = _walk_chain(source.rows(), anchor, expected, findings)
+    _check_beyond_head(expected, walk, anchor, findings)
+    _check_external_presence(external, checkpoints, findings)
+    unsealed = _unsealed(checkpoints, walk)
+    if require_sealed and unsealed:
+        findings.add(walk.last_seq, f"{unsealed} ligne(s) postérieure(s) au dernier point de contrôle")
+    return VerifyReport(
+        rows=walk.rows,
+        first_seq=walk.first_seq,
+        last_seq=walk.last_seq,
+        checkpoints=len(checkpoints),
+        purges=len(purges),
+        unsealed=unsealed,
+        signatures_checked=public_key is not None,
+        problems=tuple(sorted(findings.problems, key=_problem_order)),
+        problem_count=findings.count,
+    )
+
+
+def _problem_order(problem: Problem) -> tuple[int, int]:
+    return (0, problem.seq) if problem.seq is not None else (1, 0)
+
+
+class _SignatureCheck:
+    def __init__(self, key: PublicKey | None, register_id: str, findings: _Findings) -> None:
+        self._key = key
+        self._register_id = register_id
+        self._findings = findings
+
+    def valid(self, kind: str, key_id: str, signature: str, fields: Mapping[str, Any]) -> bool:
+        if self._key is None:
+            return True
+        if key_id != self._key.key_id:
+            return False
+        return self._key.verify(signature, signed_message(kind, self._register_id, fields))
+
+    def checkpoints(self, checkpoints: Iterable[Checkpoint], where: str) -> None:
+        for cp in checkpoints:
+            if not self.valid("checkpoint", cp.key_id, cp.signature, cp.signed_fields()):
+                self._findings.add(None, f"signature invalide : point de contrôle {where} (ligne {cp.seq})")
+
+
+def _check_purges(
+    purges: Sequence[PurgeRecord],
+    checkpoints: Sequence[Checkpoint],
+    signer: _SignatureCheck,
+    findings: _Findings,
+) -> Head:
+    sealed = {(cp.seq, cp.hash) for cp in checkpoints}
+    previous = 0
+    for purge in purges:
+        if not signer.valid("purge", purge.key_id, purge.signature, purge.signed_fields()):
+            findings.add(None, f"signature invalide : purge jusqu'à la ligne {purge.through_seq}")
+        if (purge.through_seq, purge.through_hash) not in sealed:
+            findings.add(None, f"purge jusqu'à la ligne {purge.through_seq} sans point de contrôle")
+        if purge.through_seq <= previous:
+            findings.add(None, f"purges dans le désordre (ligne {purge.through_seq})")
+        previous = purge.through_seq
+    if not purges:
+        return Head(0, GENESIS)
+    return Head(purges[-1].through_seq, purges[-1].through_hash)
+
+
+def _expected_hashes(
+    checkpoints: Sequence[Checkpoint],
+    external: Sequence[ExternalCheckpoints],
+    register_id: str,
+    signer: _SignatureCheck,
+    findings: _Findings,
+) -> dict[int, set[str]]:
+    expected: dict[int, set[str]] = {}
+    for cp in checkpoints:
+        expected.setdefault(cp.seq, set()).add(cp.hash)
+    for copy in external:
+        if copy.register_id != register_id:
+            findings.add(None, "le fichier de points de contrôle concerne un autre registre")
+            continue
+        signer.checkpoints(copy.checkpoints, "exporté")
+        for cp in copy.checkpoints:
+            expected.setdefault(cp.seq, set()).add(cp.hash)
+    return expected
+
+
+@dataclass(slots=True)
+class _Walk:
+    rows: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
+
+
+def _walk_chain(
+    rows: Iterable[Mapping[str, Any]],
+    anchor: Head,
+    expected: Mapping[int, set[str]],
+    findings: _Findings,
+) -> _Walk:
+    walk = _Walk()
+    seq, previous, block_start = anchor.seq + 1, anchor.hash, anchor.seq + 1
+    block_problems = findings.count
+    for row in rows:
+        computed = _check_row(row, seq, previous, findings)
+        current = row["seq"]
+        sealed = expected.get(current)
+        if sealed is not None and {computed} != sealed:
+            # a block whose rows look valid but end on the wrong hash was recomputed: blame it all
+            start = block_start if findings.count == block_problems else current
+            findings.add(start, _sealed_mismatch(start, current))
+        if sealed is not None:
+            block_start, block_problems = current + 1, findings.count
+        walk.rows += 1
+        walk.first_seq = current if walk.first_seq is None else walk.first_seq
+        walk.last_seq = current
+        seq, previous = current + 1, row["hash"]
+    return walk
+
+
+def _sealed_mismatch(start: int, seq: int) -> str:
+    rows = f"lignes {start} à {seq}" if start < seq else f"ligne {seq}"
+    return f"{rows} : différent du point de contrôle signé de la ligne {seq} (chaîne recalculée ?)"
+
+
+def _check_row(row: Mapping[str, Any], seq: int, previous: str, findings: _Findings) -> str:
+    current = row["seq"]
+    if current > seq:
+        findings.add(seq, f"ligne(s) {seq} à {current - 1} manquante(s)")
+    elif current != seq:
+        findings.add(current, f"ligne {current} hors séquence (attendue : {seq})")
+    if row["prev_hash"] != previous:
+        findings.add(current, f"ligne {current} : chaînage rompu avec la ligne précédente")
+    computed = row_hash(row)
+    if computed != row["hash"]:
+        findings.add(current, f"ligne {current} : contenu modifié (empreinte invalide)")
+    return computed
+
+
+def _check_beyond_head(
+    expected: Mapping[int, set[str]], walk: _Walk, anchor: Head, findings: _Findings
+) -> None:
+    last = walk.last_seq if walk.last_seq is not None else anchor.seq
+    beyond = [seq for seq in expected if seq > last]
+    if beyond:
+        findings.add(last + 1, f"registre tronqué : la ligne {max(beyond)} est scellée mais absente")
+
+
+def _check_external_presence(
+    external: Sequence[ExternalCheckpoints], checkpoints: Sequence[Checkpoint], findings: _Findings
+) -> None:
+    present = {(cp.seq, cp.hash, cp.signature) for cp in checkpoints}
+    for copy in external:
+        for cp in copy.checkpoints:
+            if (cp.seq, cp.hash, cp.signature) not in present:
+                findings.add(None, f"point de contrôle de la ligne {cp.seq} absent du registre")
+
+
+def _unsealed(checkpoints: Sequence[Checkpoint], walk: _Walk) -> int:
+    if walk.last_seq is None:
+        return 0
+    last_sealed = max((cp.seq for cp in checkpoints), default=0)
+    return max(0, walk.last_seq - last_sealed)
