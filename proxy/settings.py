@@ -11,9 +11,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, field_validator, model_validator
 
 from proxy.config_file import ConfigFileError, load_model
+from proxy.roles import Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_MODEL = "demo"
@@ -39,16 +40,133 @@ class UpstreamSettings(Strict):
     hosting: Hosting
     timeout_s: Annotated[float, Field(gt=0, le=3600)] = 120.0
 
+    # Energy and emissions per use (register, EcoLogits methodology): see proxy/register/energy.py.
+    params_billion: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default={},
+        description="Nombre de paramètres (en milliards) de chaque modèle servi, pour estimer "
+        "l'énergie et les émissions de chaque usage (méthode EcoLogits) ; modèle absent : non estimé.",
+    )
+    active_params_billion: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default={},
+        description="Paramètres actifs par jeton (modèles à mélange d'experts) ; défaut : params_billion.",
+    )
+    electricity_zone: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="Zone du mix électrique de l'hébergement (ISO 3166-1 alpha-3, ex. FRA) ; défaut "
+        "selon hosting : FRA (local, sovereign), EEE (eu), WOR (non_eu).",
+    )
+    electricity_gco2_per_kwh: float | None = Field(
+        default=None,
+        ge=0,
+        le=2000,
+        description="Intensité carbone de l'électricité de l'hébergement (gCO2e/kWh), à la place de "
+        "celle de la zone.",
+    )
+    pue: float | None = Field(
+        default=None, ge=1, le=3, description="PUE du centre de données de l'amont (défaut : 1,2)."
+    )
+
     @property
     def is_demo(self) -> bool:
         return str(self.base_url).rstrip("/") == DEMO_BASE_URL
 
 
+class SsoGroup(Strict):
+    service: str | None = Field(
+        default=None, description="Service (au sens de la politique) des membres de ce groupe."
+    )
+    roles: tuple[Role, ...] = Field(
+        default=(), description="Rôles accordés aux membres de ce groupe : agent, rssi, dpo, admin."
+    )
+
+    @model_validator(mode="after")
+    def _agents_need_a_service(self) -> SsoGroup:
+        if Role.AGENT in self.roles and not self.service:
+            raise ValueError("un groupe qui accorde le rôle agent doit nommer son service (clé service)")
+        return self
+
+
+class SsoSettings(Strict):
+    """Identification par un mandataire inverse de confiance (OIDC : ProConnect, Keycloak, Authelia...)."""
+
+    enabled: bool = Field(
+        default=False, description="Accepter l'identité transmise par le mandataire inverse (SSO)."
+    )
+    user_header: str = Field(
+        default="X-Forwarded-User", description="En-tête portant l'identifiant de l'utilisateur."
+    )
+    groups_header: str = Field(
+        default="X-Forwarded-Groups", description="En-tête portant ses groupes, séparés par des virgules."
+    )
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description="Adresses (CIDR) des mandataires dont les en-têtes d'identité sont acceptés.",
+    )
+    secret_header: str = Field(
+        default="X-Gardefou-Proxy-Secret",
+        description="En-tête portant le secret partagé avec le mandataire (si secret_env est défini).",
+    )
+    secret_env: str | None = Field(
+        default=None,
+        description="Variable d'environnement contenant le secret partagé (jamais le secret lui-même).",
+    )
+    groups: dict[str, SsoGroup] = Field(
+        default={},
+        description="Groupes reconnus -> service et rôles ; l'ordre départage un utilisateur de plusieurs "
+        "services (le premier groupe listé l'emporte). Un groupe absent n'accorde rien.",
+    )
+
+    @model_validator(mode="after")
+    def _trust_is_configured(self) -> SsoSettings:
+        if self.enabled and not self.trusted_proxies and not self.secret_env:
+            raise ValueError("le SSO exige trusted_proxies ou secret_env (sinon n'importe qui serait cru)")
+        return self
+
+
 class AuthSettings(Strict):
-    require_api_key: bool = True
+    require_api_key: bool = Field(
+        default=True,
+        description="Exiger une clé d'API (ou une identité SSO) ; false : essais locaux uniquement.",
+    )
     # Identity used when keys are not required (local trials only).
-    anonymous_user: str = "anonyme"
-    anonymous_service: str = "demo"
+    anonymous_user: str = Field(default="anonyme", description="Utilisateur des appels anonymes.")
+    anonymous_service: str = Field(default="demo", description="Service des appels anonymes.")
+    sso: SsoSettings = SsoSettings()
+
+
+class LimitSettings(Strict):
+    """Limites contre les abus ; les valeurs par défaut conviennent à une collectivité moyenne."""
+
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="Taille maximale du corps d'une requête (octets)."
+    )
+    max_json_depth: int = Field(
+        default=32, ge=4, le=1000, description="Profondeur maximale d'imbrication du JSON."
+    )
+    max_messages: int = Field(
+        default=500, ge=1, description="Nombre maximal de messages dans une conversation."
+    )
+    user_requests_per_minute: int = Field(
+        default=120, ge=1, description="Requêtes par minute et par utilisateur (au-delà : 429)."
+    )
+    service_requests_per_minute: int = Field(
+        default=1200, ge=1, description="Requêtes par minute et par service (au-delà : 429)."
+    )
+    max_concurrent_per_user: int = Field(
+        default=8, ge=1, description="Requêtes simultanées par utilisateur (au-delà : 429)."
+    )
+    max_tokens: int | None = Field(
+        default=16384,
+        ge=1,
+        description="Plafond de max_tokens / max_completion_tokens demandés (abaissés à cette valeur).",
+    )
+    upstream_deadline_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=3600,
+        description="Durée maximale d'un appel au modèle amont, flux compris (au-delà : 504).",
+    )
 
 
 class DetectionSettings(Strict):
@@ -63,7 +181,36 @@ class Settings(Strict):
     # YAML key `register` (BaseModel already has a `register` attribute)
     register_db: Path | None = Field(default=None, alias="register")
     keys: Path | None = None
+    register_key: Path | None = Field(
+        default=None,
+        description="Clé privée Ed25519 qui signe les points de contrôle du registre, créée au premier "
+        "démarrage (défaut : register-signing.key à côté du registre). Hors de la base ; à sauvegarder.",
+    )
+    register_checkpoints: Path | None = Field(
+        default=None,
+        description="Fichier où chaque point de contrôle signé est recopié (une ligne JSON chacun), à "
+        "placer hors de la machine (partage réseau...) ; défaut : register-checkpoints.jsonl à côté "
+        "du registre.",
+    )
+    register_retention_months: int = Field(
+        default=12,
+        ge=6,
+        le=36,
+        description="Durée de conservation du registre en mois (6 à 36) ; purge quotidienne par blocs.",
+    )
+    register_checkpoint_every: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="Un point de contrôle signé toutes les N lignes du registre (et à l'arrêt).",
+    )
+    pseudonym_secret_file: Path | None = Field(
+        default=None,
+        description="Secret des pseudonymes (créé au premier démarrage, droits 0600 ; défaut : "
+        "pseudonym.key dans data_dir). Le perdre change les pseudonymes ; ne jamais le partager.",
+    )
     auth: AuthSettings = AuthSettings()
+    limits: LimitSettings = LimitSettings()
     detection: DetectionSettings = DetectionSettings()
     upstreams: tuple[UpstreamSettings, ...] = ()
     host: str = "127.0.0.1"
@@ -105,6 +252,10 @@ class Settings(Strict):
         assert self.keys is not None
         return self.keys
 
+    @property
+    def pseudonym_secret_path(self) -> Path:
+        return self.pseudonym_secret_file or self.data_dir / "pseudonym.key"
+
     def upstream_for(self, model: str) -> UpstreamSettings | None:
         return next((u for u in self.upstreams if model in u.models), None)
 
@@ -120,7 +271,16 @@ def demo_settings() -> Settings:
     return Settings(auth=AuthSettings(require_api_key=False), demo_mode=True)
 
 
-_PATH_KEYS = ("data_dir", "policy", "models_dir", "register_db", "keys")
+_PATH_KEYS = (
+    "data_dir",
+    "policy",
+    "models_dir",
+    "register_db",
+    "keys",
+    "register_key",
+    "register_checkpoints",
+    "pseudonym_secret_file",
+)
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -144,6 +304,19 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
             if derived not in settings.model_fields_set:
                 updates[derived] = updates["data_dir"] / filename
     return settings.model_copy(update=updates)
+
+
+def sso_secret(sso: SsoSettings) -> str | None:
+    """The secret shared with the reverse proxy, read from the environment variable configured."""
+    if sso.secret_env is None:
+        return None
+    value = os.environ.get(sso.secret_env)
+    if not value or len(value) < 16:
+        raise ConfigFileError(
+            f"La variable d'environnement {sso.secret_env} (secret partagé avec le mandataire SSO) "
+            "est absente ou trop courte (16 caractères au moins)."
+        )
+    return value
 
 
 def upstream_api_key(upstream: UpstreamSettings) -> str | None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import uvicorn
 
-from proxy.app import create_app
 from proxy.cli.common import config_option, settings_or_exit
 
 
@@ -25,14 +24,20 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from proxy.app import create_app  # heavy (spaCy, Presidio): only for the command that serves
+
     settings = settings_or_exit(args.config)
     host, port = args.host or settings.host, args.port or settings.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Presidio logs every analysis at INFO; httpx logs every upstream call: keep the logs about us.
+    for noisy in ("presidio-analyzer", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     print(f"Garde-fou écoute sur http://{host}:{port}/v1 (registre : {settings.register_path})")
     if settings.demo_mode:
         print(
             "Mode démonstration (aucun fichier de configuration) : modèle « demo » intégré, "
             "clé d'API non exigée. Pour un usage réel : gardefou serve --config gardefou.yaml"
         )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # proxy_headers=False: X-Forwarded-For must not rewrite the peer address that SSO trust checks.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
     return 0

@@ -29,7 +29,9 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 12
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"server exited early: {process.stderr.read().decode() if process.stderr else ''}")
+            raise AssertionError(
+                f"server exited early: {process.stderr.read().decode() if process.stderr else ''}"
+            )
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return
@@ -43,9 +45,20 @@ def test_server_starts_and_serves_with_the_network_cut_off(tmp_path: Path) -> No
     config.write_text(yaml.safe_dump({"data_dir": str(tmp_path / "data")}), encoding="utf-8")
     key = KeyStore(tmp_path / "data" / "keys.sqlite").create(user="agent", service="demo").secret_key
     attempts, port = tmp_path / "network-attempts.log", free_port()
-    command = [sys.executable, str(GUARD), str(attempts), "serve", "--config", str(config), "--port", str(port)]
+    command = [
+        sys.executable,
+        str(GUARD),
+        str(attempts),
+        "serve",
+        "--config",
+        str(config),
+        "--port",
+        str(port),
+    ]
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process)
