@@ -1,11 +1,413 @@
-"""`gardefou register`: placeholder until its owner lands it."""
+"""`gardefou register verify|export|stats|purge|art30|backup|checkpoint|pubkey`: the RSSI's and DPO's tools.
+
+Every command takes `--db PATH` (the register file) and/or `--config FILE` (the proxy configuration,
+which names the register, its signing key and its checkpoint file). Exit status: 0 success, 1 a
+problem found (verify), 2 unusable arguments or files.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import logging.handlers
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from proxy.cli.common import config_option, settings_or_exit
+from proxy.config_file import ConfigFileError
+from proxy.policy.loader import load_policy
+from proxy.policy.schema import Policy
+from proxy.register import retention
+from proxy.register.art30 import Art30Context, render_art30
+from proxy.register.entry import Decision
+from proxy.register.export import ExportFormat, write_export
+from proxy.register.journal import JournalError, journal_lines, read_checkpoints
+from proxy.register.records import ExternalCheckpoints, RowFilter
+from proxy.register.signing import KeyFileError, PublicKey, load_or_create_signer, parse_public_key
+from proxy.register.stats import compute_stats, render_text, stats_json
+from proxy.register.store import Register, RegisterError
+from proxy.register.verify import VerifyReport, verify_register
+from proxy.settings import Settings
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 def add_parser(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser("register", help="(à venir)")
-    parser.set_defaults(func=lambda _args: 2)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "register", help="registre des usages : vérifier, exporter, statistiques, purge..."
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for add in (_verify, _export, _stats, _purge, _art30, _backup, _checkpoint, _pubkey):
+        add(actions)
+
+
+def _common() -> list[argparse.ArgumentParser]:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", type=Path, help="fichier du registre (défaut : celui de la configuration)")
+    parent.add_argument(
+        "--key",
+        type=Path,
+        help="clé privée de signature (défaut : register_key, sinon register-signing.key à côté)",
+    )
+    return [config_option(), parent]
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="since", type=_day, help="à partir du jour (AAAA-MM-JJ, inclus)")
+    parser.add_argument("--to", dest="until", type=_day, help="jusqu'au jour (AAAA-MM-JJ, inclus)")
+    parser.add_argument("--service", help="un seul service")
+    parser.add_argument("--user", help="un seul agent (identifiant de compte)")
+    parser.add_argument("--model", help="un seul modèle (demandé ou utilisé)")
+    parser.add_argument("--decision", type=_decision, help="transmise|bloquée|échouée")
+
+
+# -- context -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Paths:
+    settings: Settings
+    db: Path
+    key: Path
+    journal: Path
+
+
+def _paths(args: argparse.Namespace) -> _Paths:
+    settings = settings_or_exit(args.config)
+    db = args.db or settings.register_path
+    key = args.key or settings.register_key or db.with_name("register-signing.key")
+    journal = settings.register_checkpoints or db.with_name("register-checkpoints.jsonl")
+    return _Paths(settings, db, key, journal)
+
+
+def _fail(message: str) -> int:
+    print(f"Erreur : {message}", file=sys.stderr)
+    return 2
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Turn the errors a user can cause (missing file, bad key...) into a French message, status 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except BrokenPipeError:  # `| head`: the reader has gone, stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        except (RegisterError, KeyFileError, JournalError, ConfigFileError, ValueError) as error:
+            return _fail(str(error))
+        except OSError as error:
+            return _fail(f"{error.filename or ''} : {error.strerror}")
+
+    return run
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date invalide : {text!r} (attendu AAAA-MM-JJ)") from None
+
+
+_FRENCH_DECISIONS = {d.label: d for d in Decision} | {"bloquee": Decision.BLOCKED}
+_FRENCH_DECISIONS |= {"echouee": Decision.FAILED}
+
+
+def _decision(text: str) -> Decision:
+    value = _FRENCH_DECISIONS.get(text.lower())
+    if value is not None:
+        return value
+    try:
+        return Decision(text.lower())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"décision inconnue : {text!r} (transmise, bloquée ou échouée)"
+        ) from None
+
+
+def _row_filter(args: argparse.Namespace) -> RowFilter:
+    since = f"{args.since.isoformat()}T00:00:00" if args.since else None
+    until = f"{(args.until + timedelta(days=1)).isoformat()}T00:00:00" if args.until else None
+    return RowFilter(
+        since=since,
+        until=until,
+        service=args.service,
+        user=getattr(args, "user", None),
+        model=getattr(args, "model", None),
+        decision=str(args.decision) if getattr(args, "decision", None) else None,
+    )
+
+
+# -- verify --------------------------------------------------------------------------------------
+
+
+def _verify(actions: Any) -> None:
+    parser = actions.add_parser(
+        "verify", parents=_common(), help="vérifier le chaînage et les points de contrôle signés"
+    )
+    parser.add_argument("--pubkey", help="clé publique de confiance (ed25519:... ou fichier)")
+    parser.add_argument("--checkpoints", type=Path, help="copie des points de contrôle (JSONL)")
+    parser.add_argument("--strict", action="store_true", help="signaler aussi les lignes pas encore scellées")
+    parser.set_defaults(func=_guarded(verify))
+
+
+def verify(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    key = _trusted_key(args.pubkey, paths.key)
+    external = _external_checkpoints(args.checkpoints, paths.journal)
+    register = Register.open(paths.db, readonly=True)
+    try:
+        report = verify_register(register, public_key=key, external=external, require_sealed=args.strict)
+        _print_report(report, register, paths, external)
+    finally:
+        register.close()
+    return 0 if report.ok else 1
+
+
+def _trusted_key(option: str | None, key_path: Path) -> PublicKey | None:
+    if option is not None:
+        candidate = Path(option)
+        text = candidate.read_text(encoding="utf-8") if candidate.is_file() else option
+        return parse_public_key(text)
+    if key_path.exists():
+        return load_or_create_signer(key_path).public
+    return None
+
+
+def _external_checkpoints(option: Path | None, default: Path) -> list[ExternalCheckpoints]:
+    if option is not None:
+        return read_checkpoints(option)
+    return read_checkpoints(default) if default.exists() else []
+
+
+def _print_report(
+    report: VerifyReport, register: Register, paths: _Paths, external: list[ExternalCheckpoints]
+) -> None:
+    span = f"lignes {report.first_seq} à {report.last_seq}" if report.rows else "aucune ligne"
+    print(f"Registre {paths.db} : {report.rows} ligne(s) ({span}), ", end="")
+    print(f"{report.checkpoints} point(s) de contrôle, {report.purges} purge(s).")
+    print(f"Copie externe des points de contrôle : {sum(len(e.checkpoints) for e in external)}.")
+    if not report.signatures_checked:
+        print("ATTENTION : aucune clé publique de confiance, signatures non vérifiées (--pubkey).")
+    if report.unsealed:
+        print(f"{report.unsealed} ligne(s) récente(s) pas encore scellée(s) par un point de contrôle.")
+    for trigger in register.missing_triggers():
+        print(f"ATTENTION : protection « {trigger} » absente du fichier (supprimée ?).")
+    integrity = register.integrity_check()
+    if integrity != "ok":
+        print(f"ATTENTION : contrôle d'intégrité SQLite : {integrity}")
+    if report.ok:
+        print("Registre intègre.")
+        return
+    print(f"REGISTRE ALTÉRÉ : {report.problem_count} anomalie(s).")
+    if report.first_bad_seq is not None:
+        print(f"Première ligne en cause : {report.first_bad_seq}")
+    for problem in report.problems:
+        print(f"  - {problem.message}")
+
+
+# -- export and stats ----------------------------------------------------------------------------
+
+
+def _export(actions: Any) -> None:
+    parser = actions.add_parser("export", parents=_common(), help="exporter en CSV ou JSONL")
+    parser.add_argument("--format", choices=[f.value for f in ExportFormat], default="csv")
+    parser.add_argument("--output", "-o", type=Path, help="fichier de sortie (défaut : écran)")
+    _filters(parser)
+    parser.set_defaults(func=_guarded(export))
+
+
+def export(args: argparse.Namespace) -> int:
+    fmt = ExportFormat(args.format)
+    register = Register.open(_paths(args).db, readonly=True)
+    try:
+        rows = register.rows(_row_filter(args))
+        if args.output is None:
+            count = write_export(rows, sys.stdout, fmt)
+        else:
+            count = _export_to_file(rows, args.output, fmt)
+    finally:
+        register.close()
+    print(f"{count} ligne(s) exportée(s).", file=sys.stderr)
+    return 0
+
+
+def _export_to_file(rows: Any, path: Path, fmt: ExportFormat) -> int:
+    encoding = "utf-8-sig" if fmt is ExportFormat.CSV else "utf-8"
+    with path.open("w", encoding=encoding, newline="") as out:
+        return write_export(rows, out, fmt)
+
+
+def _stats(actions: Any) -> None:
+    parser = actions.add_parser(
+        "stats", parents=_common(), help="usages, blocages, retraits, énergie par service et mois"
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--from", dest="since", type=_day, help="à partir du jour (AAAA-MM-JJ)")
+    parser.add_argument("--to", dest="until", type=_day, help="jusqu'au jour inclus (AAAA-MM-JJ)")
+    parser.add_argument("--service", help="un seul service")
+    parser.set_defaults(func=_guarded(stats))
+
+
+def stats(args: argparse.Namespace) -> int:
+    register = Register.open(_paths(args).db, readonly=True)
+    try:
+        result = compute_stats(register.rows(_row_filter(args)))
+    finally:
+        register.close()
+    if args.format == "json":
+        print(json.dumps(stats_json(result), ensure_ascii=False, indent=2))
+    else:
+        print(render_text(result))
+    return 0
+
+
+# -- purge, backup, checkpoint, pubkey -----------------------------------------------------------
+
+
+def _purge(actions: Any) -> None:
+    parser = actions.add_parser(
+        "purge", parents=_common(), help="supprimer les lignes plus anciennes que la conservation"
+    )
+    parser.add_argument("--months", type=int, help="conservation en mois, 6 à 36 (défaut : config)")
+    parser.set_defaults(func=_guarded(purge))
+
+
+def purge(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    months = retention.check_months(args.months or paths.settings.register_retention_months)
+    register = _open_for_writing(paths)
+    try:
+        record = register.purge(retention.cutoff(datetime.now(UTC), months), months)
+    finally:
+        register.close()
+    if record is None:
+        print(f"Rien à purger (conservation : {months} mois).")
+    else:
+        print(
+            f"{record.rows_deleted} ligne(s) supprimée(s) jusqu'à la ligne {record.through_seq} "
+            f"(antérieures au {record.cutoff[:10]}) ; trace de purge signée."
+        )
+    return 0
+
+
+def _open_for_writing(paths: _Paths) -> Register:
+    return Register.open(
+        paths.db,
+        create=False,
+        signing_key_path=paths.key,
+        checkpoint_every=paths.settings.register_checkpoint_every,
+        checkpoint_journal=paths.journal,
+    )
+
+
+def _backup(actions: Any) -> None:
+    parser = actions.add_parser(
+        "backup", parents=_common(), help="copie cohérente (API de sauvegarde SQLite)"
+    )
+    parser.add_argument("destination", type=Path, help="fichier de sauvegarde à créer")
+    parser.set_defaults(func=_guarded(backup))
+
+
+def backup(args: argparse.Namespace) -> int:
+    register = Register.open(_paths(args).db, readonly=True)
+    try:
+        register.backup(args.destination)
+    finally:
+        register.close()
+    print(f"Sauvegarde écrite : {args.destination}")
+    return 0
+
+
+def _checkpoint(actions: Any) -> None:
+    parser = actions.add_parser(
+        "checkpoint", parents=_common(), help="sceller la tête du registre ; exporter les points"
+    )
+    parser.add_argument("--export", type=Path, help="écrire tous les points de contrôle (JSONL)")
+    parser.add_argument("--syslog", action="store_true", help="envoyer le dernier point au syslog local")
+    parser.set_defaults(func=_guarded(checkpoint))
+
+
+def checkpoint(args: argparse.Namespace) -> int:
+    register = _open_for_writing(_paths(args))
+    try:
+        created = register.checkpoint()
+        checkpoints = register.checkpoints()
+        register_id = register.register_id
+    finally:
+        register.close()
+    head = f"ligne {checkpoints[-1].seq}" if checkpoints else "registre vide"
+    print(("Point de contrôle signé : " if created else "Déjà scellé : ") + head)
+    if args.export is not None:
+        args.export.write_text(journal_lines(register_id, checkpoints), encoding="utf-8")
+        print(f"{len(checkpoints)} point(s) de contrôle écrit(s) dans {args.export}")
+    if args.syslog and checkpoints:
+        _to_syslog(checkpoints[-1].journal_line(register_id))
+    return 0
+
+
+def _to_syslog(line: str) -> None:
+    handler = logging.handlers.SysLogHandler(address="/dev/log")
+    logger = logging.Logger("gardefou-register")
+    logger.addHandler(handler)
+    logger.info("gardefou checkpoint %s", line)
+    handler.close()
+    print("Point de contrôle envoyé au syslog local.")
+
+
+def _pubkey(actions: Any) -> None:
+    parser = actions.add_parser("pubkey", parents=_common(), help="afficher la clé publique de vérification")
+    parser.set_defaults(func=_guarded(pubkey))
+
+
+def pubkey(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    existed = paths.key.exists()
+    public = load_or_create_signer(paths.key).public
+    if not existed:
+        print(f"Clé de signature créée : {paths.key} (à sauvegarder).", file=sys.stderr)
+    print(public.text)
+    print(f"Empreinte : {public.key_id} — conservez cette clé publique hors de la machine.", file=sys.stderr)
+    return 0
+
+
+# -- art30 ---------------------------------------------------------------------------------------
+
+
+def _art30(actions: Any) -> None:
+    parser = actions.add_parser(
+        "art30", parents=_common(), help="projet de fiches du registre des traitements (RGPD art. 30)"
+    )
+    parser.add_argument("--output", "-o", type=Path, help="fichier Markdown (défaut : écran)")
+    parser.set_defaults(func=_guarded(art30))
+
+
+def art30(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    policy, digest = _policy_or_none(paths.settings)
+    public = load_or_create_signer(paths.key).public.text if paths.key.exists() else None
+    text = render_art30(Art30Context(paths.settings, policy, digest, public, date.today()))
+    _write_text(text, args.output, sys.stdout)
+    return 0
+
+
+def _policy_or_none(settings: Settings) -> tuple[Policy | None, str | None]:
+    try:
+        loaded = load_policy(settings.policy)
+    except ConfigFileError as error:
+        print(f"Attention : politique illisible ({error}).", file=sys.stderr)
+        return None, None
+    return loaded.policy, loaded.sha256
+
+
+def _write_text(text: str, output: Path | None, stdout: TextIO) -> None:
+    if output is None:
+        stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"Écrit : {output}", file=sys.stderr)

@@ -115,17 +115,20 @@ class _SignatureCheck:
         self._register_id = register_id
         self._findings = findings
 
-    def valid(self, kind: str, key_id: str, signature: str, fields: Mapping[str, Any]) -> bool:
+    def check(self, what: str, kind: str, signed: Checkpoint | PurgeRecord) -> None:
+        """Report `what` (French) when its signature is not the trusted key's."""
         if self._key is None:
-            return True
-        if key_id != self._key.key_id:
-            return False
-        return self._key.verify(signature, signed_message(kind, self._register_id, fields))
+            return
+        if signed.key_id != self._key.key_id:
+            self._findings.add(None, f"{what} : signé par une autre clé ({signed.key_id})")
+            return
+        message = signed_message(kind, self._register_id, signed.signed_fields())
+        if not self._key.verify(signed.signature, message):
+            self._findings.add(None, f"{what} : signature invalide")
 
     def checkpoints(self, checkpoints: Iterable[Checkpoint], where: str) -> None:
         for cp in checkpoints:
-            if not self.valid("checkpoint", cp.key_id, cp.signature, cp.signed_fields()):
-                self._findings.add(None, f"signature invalide : point de contrôle {where} (ligne {cp.seq})")
+            self.check(f"point de contrôle {where} (ligne {cp.seq})", "checkpoint", cp)
 
 
 def _check_purges(
@@ -137,8 +140,7 @@ def _check_purges(
     sealed = {(cp.seq, cp.hash) for cp in checkpoints}
     previous = 0
     for purge in purges:
-        if not signer.valid("purge", purge.key_id, purge.signature, purge.signed_fields()):
-            findings.add(None, f"signature invalide : purge jusqu'à la ligne {purge.through_seq}")
+        signer.check(f"purge jusqu'à la ligne {purge.through_seq}", "purge", purge)
         if (purge.through_seq, purge.through_hash) not in sealed:
             findings.add(None, f"purge jusqu'à la ligne {purge.through_seq} sans point de contrôle")
         if purge.through_seq <= previous:

@@ -1,0 +1,33 @@
+"""The register as the configuration describes it: file, signing key, checkpoint copy, retention.
+
+Configuration keys (proxy/settings.py): `register` (SQLite file), `register_key` (Ed25519 private
+key, default `register-signing.key` beside the register), `register_checkpoints` (JSON-lines copy of
+every checkpoint, default `register-checkpoints.jsonl` beside the register),
+`register_checkpoint_every` (default 100) and `register_retention_months` (default 12, 6 to 36).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from proxy.register.store import Register
+from proxy.settings import Settings
+
+
+def signing_key_path(settings: Settings) -> Path:
+    return settings.register_key or settings.register_path.with_name("register-signing.key")
+
+
+def checkpoint_journal_path(settings: Settings) -> Path:
+    default = settings.register_path.with_name("register-checkpoints.jsonl")
+    return settings.register_checkpoints or default
+
+
+def open_register(settings: Settings) -> Register:
+    """Open (create) the register for the proxy: signed checkpoints, copied to the journal file."""
+    return Register.open(
+        settings.register_path,
+        signing_key_path=signing_key_path(settings),
+        checkpoint_every=settings.register_checkpoint_every,
+        checkpoint_journal=checkpoint_journal_path(settings),
+    )
