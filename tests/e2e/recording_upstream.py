@@ -6,6 +6,7 @@ so the proxy's restore (including placeholders split across chunks) is exercised
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -24,6 +25,7 @@ PLACEHOLDER = re.compile(r"\[[A-Z_]+_\d+\]")
 class Recorder:
     bodies: list[dict[str, Any]] = field(default_factory=list)
     chunk_size: int = 3
+    chunk_delay_s: float = 0.0  # > 0: a slow stream, to test disconnects and timing
 
     @property
     def raw(self) -> str:
@@ -44,7 +46,8 @@ def create_recording_upstream(recorder: Recorder) -> Starlette:
         answer = answer_for(body)
         if body.get("stream"):
             return StreamingResponse(
-                _stream(body, answer, recorder.chunk_size), media_type="text/event-stream"
+                _stream(body, answer, recorder.chunk_size, recorder.chunk_delay_s),
+                media_type="text/event-stream",
             )
         return JSONResponse(_completion(body, answer))
 
@@ -85,7 +88,7 @@ def _completion(body: dict[str, Any], answer: str) -> dict[str, Any]:
     }
 
 
-async def _stream(body: dict[str, Any], answer: str, size: int) -> AsyncIterator[bytes]:
+async def _stream(body: dict[str, Any], answer: str, size: int, delay: float) -> AsyncIterator[bytes]:
     base = {
         "id": "chatcmpl-rec",
         "object": "chat.completion.chunk",
@@ -94,6 +97,8 @@ async def _stream(body: dict[str, Any], answer: str, size: int) -> AsyncIterator
     }
     pieces = [answer[i : i + size] for i in range(0, len(answer), size)]
     for piece in pieces:
+        if delay:
+            await asyncio.sleep(delay)
         chunk = {
             **base,
             "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
