@@ -50,7 +50,7 @@ def describe_errors(path: Path, text: str, exc: ValidationError) -> str:
     lines = [f"{path} : configuration invalide"]
     for error in exc.errors():
         keys = [str(part) for part in error["loc"]]
-        line = _line_of(text, keys)
+        line = line_of(text, keys)
         where = f"ligne {line}, " if line else ""
         lines.append(f"  - {where}clé « {'.'.join(keys) or '(racine)'} » : {_french(error)}")
     return "\n".join(lines)
@@ -65,7 +65,7 @@ def _french(error: Any) -> str:
     return f"{error.get('msg', 'valeur invalide')}"
 
 
-def _line_of(text: str, keys: list[str]) -> int | None:
+def line_of(text: str, keys: list[str]) -> int | None:
     """1-based line of the YAML node at `keys` (or of its deepest existing parent)."""
     try:
         node: Any = yaml.compose(text)

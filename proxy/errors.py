@@ -44,6 +44,10 @@ class ForbiddenUse(Forbidden):
     code = "forbidden_use"
 
 
+class DataNotAllowed(Forbidden):
+    code = "data_not_allowed"
+
+
 class NotFound(GardefouError):
     status, type, code = 404, "invalid_request_error", "not_found"
 

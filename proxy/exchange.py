@@ -30,6 +30,7 @@ class Exchange:
     stream: bool = False
     entity_counts: Counter[Entity] = field(default_factory=Counter)
     rule_ids: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # added to the answer (X-Gardefou-Route)
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     decision: Decision = Decision.FAILED

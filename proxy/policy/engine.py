@@ -1,56 +1,213 @@
-"""The pure policy core: which model a caller may use, and what to do with each finding. No I/O."""
+"""The pure policy core: `plan` before detection, `decide` after. No I/O, same path for every endpoint.
+
+plan:   is this model in the caller's catalogue? is the input too long? which action and threshold per
+        entity type, which lists, which max_tokens, which per-minute quotas?
+decide: which findings count, is any blocked, which data categories are present and may they go to
+        the requested model's hosting (else re-route or refuse), which forbidden uses are asked for?
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
+from proxy.analysis.findings import Finding
+from proxy.analysis.lists import DENY_RECOGNIZER, apply_lists
+from proxy.auth import Caller
 from proxy.entities import Entity
-from proxy.errors import ModelNotAllowed, ModelNotFound, PersonalDataBlocked
-from proxy.policy.schema import Action, Policy
+from proxy.errors import ModelNotFound
+from proxy.policy import messages
+from proxy.policy.records import Decision, Plan, Refusal, RefusalKind, RequestFacts, Verdict
+from proxy.policy.rulebook import CategoryMatcher, Rulebook, UseMatcher, split_sentences
+from proxy.policy.schema import Action, EntityRule, Lists, OnViolation, Policy, ServicePolicy, UseAction
+
+CHAT = "chat.completions"
+_NO_SERVICE = ServicePolicy(models=("(aucun)",))
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What the policy allows for this caller and model, before looking at the data."""
-
-    service: str
-    model: str
-    actions: Mapping[Entity, Action]
-
-
-def allowed_models(policy: Policy, service: str) -> tuple[str, ...]:
+def allowed_models(
+    policy: Policy, service: str, user: str = "", roles: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """The caller's catalogue: the service's models, plus those granted to the user or a role."""
     rules = policy.services.get(service)
-    return rules.models if rules else ()
+    if rules is None:
+        return ()
+    grants = [policy.roles.get(role) for role in sorted(roles)] + [policy.users.get(user)]
+    extra = [grant.models for grant in grants if grant]
+    return tuple(dict.fromkeys([*rules.models, *(m for models in extra for m in models)]))
 
 
-def plan(policy: Policy, service: str, model: str) -> Plan:
-    if model not in allowed_models(policy, service):
-        raise ModelNotAllowed(
-            f"Le modèle « {model} » n'est pas autorisé pour le service « {service} ». "
-            "Consultez la liste des modèles autorisés (GET /v1/models)."
-        )
-    return Plan(service=service, model=model, actions=actions_for(policy, service))
+def plan(rulebook: Rulebook, caller: Caller, facts: RequestFacts) -> Plan:
+    policy = rulebook.policy
+    service = policy.services.get(caller.service, _NO_SERVICE)
+    limits = service.limits.over(policy.defaults.limits)
+    rules: list[str] = []
+    refusal = _admission(policy, caller, facts, limits.max_input_chars, rules)
+    max_tokens = _max_tokens(facts, limits.max_tokens, rules)
+    return Plan(
+        rulebook=rulebook,
+        service=caller.service,
+        facts=facts,
+        actions=_actions(policy, service),
+        thresholds=_thresholds(policy, service),
+        lists=Lists(
+            allow=(*policy.defaults.lists.allow, *service.lists.allow),
+            deny=(*policy.defaults.lists.deny, *service.lists.deny),
+        ),
+        max_tokens=max_tokens,
+        rules=tuple(rules),
+        refusal=refusal,
+    )
 
 
-def actions_for(policy: Policy, service: str) -> dict[Entity, Action]:
-    rules = policy.services.get(service)
-    actions = {entity: policy.defaults.action for entity in Entity}
-    actions.update(policy.defaults.entities)
-    if rules:
-        actions.update(rules.entities)
+def _admission(
+    policy: Policy, caller: Caller, facts: RequestFacts, max_chars: int | None, rules: list[str]
+) -> Refusal | None:
+    if facts.model not in allowed_models(policy, caller.service, caller.user, caller.roles):
+        rules.append("model.not_allowed")
+        message = messages.model_not_allowed(facts.model, caller.service)
+        return Refusal(RefusalKind.MODEL_NOT_ALLOWED, message)
+    if max_chars is not None and facts.input_chars > max_chars:
+        rules.append("limit.max_input_chars")
+        message = messages.payload_too_large(facts.input_chars, max_chars)
+        return Refusal(RefusalKind.PAYLOAD_TOO_LARGE, message)
+    return None
+
+
+def _max_tokens(facts: RequestFacts, limit: int | None, rules: list[str]) -> int | None:
+    if limit is None or facts.endpoint != CHAT:
+        return None
+    if facts.max_tokens is not None and facts.max_tokens > limit:
+        rules.append("limit.max_tokens")
+    return limit if facts.max_tokens is None else min(facts.max_tokens, limit)
+
+
+def _rule_for(policy: Policy, service: ServicePolicy, entity: Entity) -> tuple[EntityRule, EntityRule]:
+    def normalise(rule: Action | EntityRule | None) -> EntityRule:
+        return EntityRule(action=rule) if isinstance(rule, Action) else rule or EntityRule()
+
+    return normalise(service.entities.get(entity)), normalise(policy.defaults.entities.get(entity))
+
+
+def _actions(policy: Policy, service: ServicePolicy) -> dict[Entity, Action]:
+    actions = {}
+    for entity in Entity:
+        own, default = _rule_for(policy, service, entity)
+        actions[entity] = own.action or default.action or policy.defaults.action
     return actions
 
 
-def refuse_blocked(found: Iterable[Entity], actions: Mapping[Entity, Action]) -> None:
-    """Raise if any entity found is one the policy blocks; the message names the type, never the value."""
-    blocked = sorted({entity for entity in found if actions[entity] is Action.BLOCK})
-    if blocked:
-        kinds = ", ".join(entity.phrase for entity in blocked)
-        raise PersonalDataBlocked(
-            f"Ce message contient {kinds} ; il ne peut pas être envoyé à ce modèle. "
-            "Retirez ces données ou utilisez un modèle autorisé pour ce type de données."
-        )
+def _thresholds(policy: Policy, service: ServicePolicy) -> dict[Entity, float]:
+    base = service.threshold if service.threshold is not None else policy.defaults.threshold
+    thresholds = {}
+    for entity in Entity:
+        own, default = _rule_for(policy, service, entity)
+        chosen = own.threshold if own.threshold is not None else default.threshold
+        thresholds[entity] = base if chosen is None else chosen
+    return thresholds
+
+
+def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> Decision:
+    """The decision for a planned request, given every text it carries and what detection found."""
+    rules = list(plan.rules)
+    kept = tuple(_screen(plan, text, found, rules) for text, found in zip(texts, findings, strict=True))
+    found = {finding.entity for row in kept for finding in row}
+    categories = _categories(plan.rulebook, texts, found, rules)
+    model, verdict, route_refusal = _route(plan, categories, rules)
+    uses = _uses(plan, rules)
+    refusal = plan.refusal or _blocked(plan, found, rules) or _use_refusal(plan, uses) or route_refusal
+    warned = [m for m in uses if _use_action(plan, m) is UseAction.WARN]
+    return Decision(
+        verdict=Verdict.REFUSE if refusal else verdict,
+        requested_model=plan.model,
+        model=model,
+        findings=kept,
+        actions=plan.actions,
+        categories=tuple(c.id for c in categories),
+        uses=tuple(m.id for m in uses),
+        reminder=messages.reminder(warned) if warned else None,
+        max_tokens=plan.max_tokens,
+        rules=tuple(dict.fromkeys(rules)),
+        refusal=refusal,
+    )
+
+
+def _screen(plan: Plan, text: str, found: Sequence[Finding], rules: list[str]) -> tuple[Finding, ...]:
+    """Findings over their threshold, after the allow-list and the deny-list."""
+    scored = [f for f in found if f.score >= plan.thresholds[f.entity]]
+    listed = apply_lists(text, scored, plan.lists.allow, plan.lists.deny)
+    if len(listed) < len(scored) or any(f not in listed for f in scored):
+        rules.append("list.allow")
+    if any(f.recognizer == DENY_RECOGNIZER for f in listed):
+        rules.append("list.deny")
+    return tuple(listed)
+
+
+def _blocked(plan: Plan, found: set[Entity], rules: list[str]) -> Refusal | None:
+    blocked = sorted(entity for entity in found if plan.actions[entity] is Action.BLOCK)
+    rules.extend(f"entity.{entity}.block" for entity in blocked)
+    if not blocked:
+        return None
+    return Refusal(RefusalKind.PERSONAL_DATA_BLOCKED, messages.personal_data_blocked(blocked))
+
+
+def _categories(
+    rulebook: Rulebook, texts: Sequence[str], found: set[Entity], rules: list[str]
+) -> list[CategoryMatcher]:
+    if not rulebook.categories:
+        return []
+    sentences = split_sentences(texts)
+    present = [matcher for matcher in rulebook.categories if matcher.found_in(sentences, found)]
+    rules.extend(f"category.{matcher.id}" for matcher in present)
+    return present
+
+
+def _route(
+    plan: Plan, categories: list[CategoryMatcher], rules: list[str]
+) -> tuple[str, Verdict, Refusal | None]:
+    """Keep the requested model if its hosting accepts every category present, else re-route or refuse."""
+    hosting = plan.rulebook.hosting
+    if all(c.accepts(hosting.get(plan.model)) for c in categories):
+        return plan.model, Verdict.FORWARD, None
+    service = plan.rulebook.policy.services.get(plan.service, _NO_SERVICE)
+    on_violation = service.on_violation or plan.rulebook.policy.defaults.on_violation
+    if on_violation is OnViolation.REROUTE:
+        for fallback in service.fallback_models:
+            if all(c.accepts(hosting.get(fallback)) for c in categories):
+                rules.append("route.reroute")
+                return fallback, Verdict.REROUTE, None
+    rules.append("route.refuse")
+    refused = [c for c in categories if not c.accepts(hosting.get(plan.model))]
+    message = messages.data_not_allowed(plan.model, hosting.get(plan.model), refused)
+    return plan.model, Verdict.REFUSE, Refusal(RefusalKind.DATA_NOT_ALLOWED, message)
+
+
+def _uses(plan: Plan, rules: list[str]) -> list[UseMatcher]:
+    if not plan.rulebook.uses or not plan.facts.instructions:
+        return []
+    sentences = split_sentences(plan.facts.instructions)
+    asked = [matcher for matcher in plan.rulebook.uses if matcher.found_in(sentences)]
+    rules.extend(f"use.{matcher.id}.{_use_action(plan, matcher)}" for matcher in asked)
+    return asked
+
+
+def _use_action(plan: Plan, matcher: UseMatcher) -> UseAction:
+    """A service's own setting wins; an assessed Annex III area turns a block into a reminder."""
+    service = plan.rulebook.policy.services.get(plan.service, _NO_SERVICE)
+    if matcher.id in service.uses:
+        return service.uses[matcher.id]
+    if matcher.rule.area is not None and matcher.rule.area in service.assessed_areas:
+        return UseAction.WARN
+    return matcher.rule.action
+
+
+def _use_refusal(plan: Plan, uses: list[UseMatcher]) -> Refusal | None:
+    blocking = next((m for m in uses if _use_action(plan, m) is UseAction.BLOCK), None)
+    if blocking is None:
+        return None
+    service = plan.rulebook.policy.services.get(plan.service, _NO_SERVICE)
+    closed = blocking.rule.area is not None and blocking.rule.area not in service.assessed_areas
+    message = messages.forbidden_use(blocking, plan.service, closed)
+    return Refusal(RefusalKind.FORBIDDEN_USE, message)
 
 
 def model_unavailable(model: str) -> ModelNotFound:

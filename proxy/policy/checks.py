@@ -1,0 +1,129 @@
+"""What a policy must agree with in the running proxy: served models, hosting, active recognizers.
+
+Each problem names the key it is about, so the loader can add the file's line; a policy with any
+problem is refused (at start-up: the proxy does not start; on reload: the previous policy stays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig
+from proxy.analysis.patterns_fr import CATALOGUE
+from proxy.entities import Entity
+from proxy.policy.schema import EntityRules, OnViolation, Policy, ServicePolicy
+from proxy.settings import Hosting, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyContext:
+    """The running proxy as the policy sees it: where each served model is hosted, what is detected."""
+
+    hosting: Mapping[str, Hosting]
+    active_entities: frozenset[Entity]
+
+    @classmethod
+    def of(cls, settings: Settings, active_entities: frozenset[Entity]) -> PolicyContext:
+        hosting = {model: up.hosting for up in settings.upstreams for model in up.models}
+        return cls(hosting, active_entities)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    keys: tuple[str, ...]
+    message: str  # French
+
+
+def configured_entities(config: DetectionConfig) -> frozenset[Entity]:
+    """The entity types the detection configuration activates (without loading spaCy)."""
+    entities: set[Entity] = set()
+    if config.recognizer(NER_RECOGNIZER) is not None:
+        entities.update(config.labels.values())
+    entities.update(spec.entity for spec in CATALOGUE if config.recognizer(spec.name) is not None)
+    return frozenset(entities)
+
+
+def problems(policy: Policy, context: PolicyContext) -> list[Problem]:
+    return [
+        *_unserved_models(policy, context),
+        *_inactive_entities(policy, context),
+        *_routes(policy, context),
+    ]
+
+
+def _named_models(policy: Policy) -> Iterator[tuple[tuple[str, ...], str]]:
+    for name, service in policy.services.items():
+        for field in ("models", "fallback_models"):
+            for index, model in enumerate(getattr(service, field)):
+                yield ("services", name, field, str(index)), model
+    for section in ("roles", "users"):
+        for name, grant in getattr(policy, section).items():
+            for index, model in enumerate(grant.models):
+                yield (section, name, "models", str(index)), model
+
+
+def _unserved_models(policy: Policy, context: PolicyContext) -> Iterator[Problem]:
+    served = ", ".join(sorted(context.hosting)) or "aucun"
+    for keys, model in _named_models(policy):
+        if model not in context.hosting:
+            yield Problem(
+                keys, f"modèle « {model} » servi par aucun amont configuré (modèles servis : {served})"
+            )
+
+
+def _named_entities(policy: Policy) -> Iterator[tuple[tuple[str, ...], Entity]]:
+    def of_rules(prefix: tuple[str, ...], rules: EntityRules) -> Iterator[tuple[tuple[str, ...], Entity]]:
+        for entity in rules:
+            yield (*prefix, "entities", str(entity)), entity
+
+    yield from of_rules(("defaults",), policy.defaults.entities)
+    for name, service in policy.services.items():
+        yield from of_rules(("services", name), service.entities)
+    for name, category in policy.categories.items():
+        for index, entity in enumerate(category.entities):
+            yield ("categories", name, "entities", str(index)), entity
+
+
+def _inactive_entities(policy: Policy, context: PolicyContext) -> Iterator[Problem]:
+    active = ", ".join(sorted(context.active_entities))
+    for keys, entity in _named_entities(policy):
+        if entity not in context.active_entities:
+            yield Problem(
+                keys,
+                f"type de donnée « {entity} » sans reconnaisseur actif (models/recognizers.yaml) ; "
+                f"types détectés : {active}",
+            )
+
+
+def _routes(policy: Policy, context: PolicyContext) -> Iterator[Problem]:
+    """Every (service model, category it may not receive) pair needs a fallback that accepts it."""
+    for name, service in policy.services.items():
+        reroute = (service.on_violation or policy.defaults.on_violation) is OnViolation.REROUTE
+        if not reroute:
+            continue
+        if not service.fallback_models:
+            yield Problem(
+                ("services", name, "on_violation"),
+                "« reroute » demande au moins un modèle de repli (fallback_models)",
+            )
+            continue
+        yield from _impossible_routes(policy, name, service, context)
+
+
+def _impossible_routes(
+    policy: Policy, name: str, service: ServicePolicy, context: PolicyContext
+) -> Iterator[Problem]:
+    for category_id, category in policy.categories.items():
+        fallbacks = [context.hosting.get(m) for m in service.fallback_models]
+        if any(h in category.hosting for h in fallbacks):
+            continue
+        for model in service.models:
+            if context.hosting.get(model) not in category.hosting:
+                yield Problem(
+                    ("services", name, "fallback_models"),
+                    f"route impossible : les données « {category_id} » ne peuvent aller ni au modèle "
+                    f"« {model} » ni à aucun modèle de repli (hébergements acceptés : "
+                    f"{', '.join(category.hosting)})",
+                )
+                break

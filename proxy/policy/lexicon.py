@@ -1,0 +1,149 @@
+"""French term matching for policy rules: sentences, stems, terms and groups of alternatives.
+
+A policy names words as a DPO writes them ("décider", "attribution d'aide"); requests use any
+inflection ("décide", "décidez", "attribue l'aide"), with or without accents, in any order within a
+sentence. Words are reduced to Snowball French stems (then stripped of accents) and short function
+words are dropped, so that a term matches every form of its words in sequence, and a pattern (a list
+of groups of alternative terms) matches when each group has a term in the same sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer  # type: ignore[import-untyped]
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?;:\n\r]+(?:\s|$)|\n")
+_STOPWORDS = frozenset(
+    (
+        "a",
+        "au",
+        "aux",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "d",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "leurs",
+        "ma",
+        "mes",
+        "mon",
+        "notre",
+        "nos",
+        "sa",
+        "ses",
+        "son",
+        "ta",
+        "tes",
+        "ton",
+        "un",
+        "une",
+        "votre",
+        "vos",
+        "s",
+        "qu",
+        "que",
+        "qui",
+    )
+)
+ALTERNATIVE_SEPARATOR = "|"
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    return snowballstemmer.stemmer("french")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The accent-free Snowball stem of one lower-case word."""
+    stemmed: str = _stemmer().stemWord(word)  # type: ignore[attr-defined]
+    return strip_accents(stemmed)
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("æ", "ae"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def stems(text: str) -> tuple[str, ...]:
+    """Stems of the content words of `text`, in order."""
+    words = _WORD.findall(text.casefold().replace("’", "'"))
+    return tuple(stem(word) for word in words if word not in _STOPWORDS)
+
+
+def sentences(text: str) -> list[tuple[str, ...]]:
+    """The stems of each sentence of `text` (split on end punctuation and line breaks)."""
+    return [found for part in _SENTENCE_END.split(text) if (found := stems(part))]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One word or phrase, as the sequence of its stems."""
+
+    source: str
+    stems: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, source: str) -> Term:
+        return cls(source.strip(), stems(source))
+
+    def positions(self, sentence: Sequence[str]) -> Iterable[int]:
+        """Start indexes where the term's stems occur in sequence in `sentence`."""
+        size = len(self.stems)
+        for index in range(len(sentence) - size + 1):
+            if tuple(sentence[index : index + size]) == self.stems:
+                yield index
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Alternatives: the group is present when any of its terms is."""
+
+    terms: tuple[Term, ...]
+
+    @classmethod
+    def parse(cls, source: str) -> Group:
+        parts = [part for part in source.split(ALTERNATIVE_SEPARATOR) if part.strip()]
+        return cls(tuple(Term.parse(part) for part in parts))
+
+    def found_in(self, sentence: Sequence[str]) -> bool:
+        return any_found_in(self.terms, sentence)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """Every group must be present in one sentence, in any order."""
+
+    groups: tuple[Group, ...]
+
+    @classmethod
+    def parse(cls, sources: Sequence[str]) -> Pattern:
+        return cls(tuple(Group.parse(source) for source in sources))
+
+    def found_in(self, sentence: Sequence[str]) -> bool:
+        return all(group.found_in(sentence) for group in self.groups)
+
+
+def any_found_in(terms: Iterable[Term], sentence: Sequence[str]) -> bool:
+    return any(next(iter(term.positions(sentence)), None) is not None for term in terms)
+
+
+def unusable_terms(sources: Iterable[str]) -> list[str]:
+    """Terms that reduce to nothing (only function words or punctuation): a policy error."""
+    return [source for source in sources if not stems(source)]
