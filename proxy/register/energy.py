@@ -15,6 +15,7 @@ Configuration that feeds it (per upstream, proposed in proxy/settings.py):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,7 +23,8 @@ from ecologits.electricity_mix_repository import electricity_mixes
 from ecologits.impacts.llm import compute_llm_impacts
 from ecologits.utils.range_value import RangeValue
 
-from proxy.settings import UpstreamSettings
+from proxy.register.entry import RegisterEntry
+from proxy.settings import Settings, UpstreamSettings
 
 DEFAULT_PUE = 1.2
 ZONE_BY_HOSTING = {"local": "FRA", "sovereign": "FRA", "eu": "EEE", "non_eu": "WOR"}
@@ -102,3 +104,15 @@ def check_zones(upstreams: Iterable[UpstreamSettings]) -> None:
                 f"amont {upstream.name!r} : zone électrique inconnue {zone!r} "
                 "(code ISO 3166-1 alpha-3 attendu, ex. FRA)"
             )
+
+
+def with_energy(entry: RegisterEntry, settings: Settings) -> RegisterEntry:
+    """The entry with its energy and emissions filled in when the configuration allows it."""
+    model = entry.routed_model
+    upstream = settings.upstream_for(model) if model else None
+    if upstream is None or model is None:
+        return entry
+    estimate = estimate_for_upstream(upstream, model, entry.completion_tokens, entry.duration_ms)
+    if estimate is None:
+        return entry
+    return dataclasses.replace(entry, energy_wh=estimate.wh, gco2e=estimate.gco2e)

@@ -1,0 +1,107 @@
+"""Signed checkpoints: made every N rows and at close, verifiable with the public key only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from registerkit import EntryFactory
+
+from proxy.register.journal import read_checkpoints
+from proxy.register.records import signed_message
+from proxy.register.signing import KeyFileError, PublicKey, load_signer, parse_public_key
+from proxy.register.store import Register, RegisterError
+from proxy.register.verify import verify_register
+
+
+def open_signed(tmp_path: Path, every: int = 3) -> Register:
+    return Register.open(
+        tmp_path / "registre.sqlite",
+        signing_key_path=tmp_path / "cle.pem",
+        checkpoint_every=every,
+        checkpoint_journal=tmp_path / "points.jsonl",
+    )
+
+
+def test_checkpoints_every_n_rows_and_at_close(tmp_path: Path, entry_factory: EntryFactory) -> None:
+    register = open_signed(tmp_path, every=3)
+    for index in range(7):
+        register.append(entry_factory(request_id=f"r{index}"))
+    assert [cp.seq for cp in register.checkpoints()] == [3, 6]
+    register.close()
+    reopened = Register.open(tmp_path / "registre.sqlite", readonly=True)
+    checkpoints = reopened.checkpoints()
+    rows = {row["seq"]: row["hash"] for row in reopened.rows()}
+    reopened.close()
+    assert [cp.seq for cp in checkpoints] == [3, 6, 7]
+    assert all(cp.hash == rows[cp.seq] for cp in checkpoints)
+
+
+def test_signatures_verify_with_the_public_key_only(tmp_path: Path, entry_factory: EntryFactory) -> None:
+    register = open_signed(tmp_path)
+    register.append_many(entry_factory(request_id=f"r{i}") for i in range(5))
+    register.close()
+    public = parse_public_key(load_signer(tmp_path / "cle.pem").public.text)
+    reopened = Register.open(tmp_path / "registre.sqlite", readonly=True)
+    for cp in reopened.checkpoints():
+        message = signed_message("checkpoint", reopened.register_id, cp.signed_fields())
+        assert public.verify(cp.signature, message)
+        assert not public.verify(cp.signature, message.replace(b'"seq":', b'"seq":1'))
+    report = verify_register(reopened, public_key=public)
+    reopened.close()
+    assert report.ok and report.signatures_checked and report.unsealed == 0
+
+
+def test_another_key_is_reported(tmp_path: Path, entry_factory: EntryFactory) -> None:
+    register = open_signed(tmp_path)
+    register.append(entry_factory())
+    register.close()
+    stranger = PublicKey(Ed25519PrivateKey.generate().public_key())
+    reopened = Register.open(tmp_path / "registre.sqlite", readonly=True)
+    report = verify_register(reopened, public_key=stranger)
+    reopened.close()
+    assert not report.ok
+    assert "autre clé" in report.problems[0].message
+
+
+def test_journal_holds_every_checkpoint(tmp_path: Path, entry_factory: EntryFactory) -> None:
+    register = open_signed(tmp_path, every=2)
+    register.append_many(entry_factory(request_id=f"r{i}") for i in range(5))
+    register.close()
+    lines = (tmp_path / "points.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [2, 4, 5]
+    [external] = read_checkpoints(tmp_path / "points.jsonl")
+    assert len(external.checkpoints) == 3
+
+
+def test_checkpoint_is_idempotent_and_needs_a_key(tmp_path: Path, entry_factory: EntryFactory) -> None:
+    register = open_signed(tmp_path, every=100)
+    register.append(entry_factory())
+    assert register.checkpoint() is not None
+    assert register.checkpoint() is None
+    register.close()
+    unsigned = Register.open(tmp_path / "autre.sqlite")
+    unsigned.append(entry_factory())
+    with pytest.raises(RegisterError, match="clé de signature"):
+        unsigned.checkpoint()
+    unsigned.close()
+
+
+def test_key_file_is_private_and_public_forms_parse(tmp_path: Path) -> None:
+    key_path = tmp_path / "cle.pem"
+    Register.open(tmp_path / "r.sqlite", signing_key_path=key_path).close()
+    assert key_path.stat().st_mode & 0o077 == 0
+    public = load_signer(key_path).public
+    pem = public.key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    assert parse_public_key(pem).key_id == public.key_id
+    assert parse_public_key(public.text.removeprefix("ed25519:")).key_id == public.key_id
+    with pytest.raises(KeyFileError):
+        parse_public_key("ed25519:pas-une-cle")
+    (tmp_path / "faux.pem").write_text("bonjour", encoding="utf-8")
+    with pytest.raises(KeyFileError):
+        load_signer(tmp_path / "faux.pem")
