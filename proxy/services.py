@@ -17,6 +17,7 @@ from proxy.keystore import KeyStore
 from proxy.policy.loader import LoadedPolicy, load_policy
 from proxy.register.store import Register
 from proxy.settings import Settings
+from proxy.transform.secret import PseudonymSecret
 from proxy.upstream import Upstreams
 
 log = logging.getLogger("gardefou")
@@ -35,6 +36,7 @@ class Services:
     keys: KeyStore
     register: Register
     upstreams: Upstreams
+    pseudonyms: PseudonymSecret
     detection_limiter: anyio.CapacityLimiter
 
     @classmethod
@@ -50,6 +52,7 @@ class Services:
             keys=KeyStore(settings.keys_path),
             register=Register.open(settings.register_path),
             upstreams=Upstreams(settings),
+            pseudonyms=PseudonymSecret.load_or_create(settings.pseudonym_secret_path),
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),
         )
 

@@ -33,6 +33,13 @@ def encode(payload: dict[str, Any] | str) -> bytes:
     return f"data: {text}\n\n".encode()
 
 
+def closing_events(leftover: dict[str, Any] | None, *, done: bool) -> list[bytes]:
+    """The end of a relayed stream: a last chunk if text was still held back, then `[DONE]` if the
+    upstream sent it."""
+    events = [encode(leftover)] if leftover else []
+    return [*events, encode(DONE)] if done else events
+
+
 def error_event(error: dict[str, Any]) -> bytes:
     """An error raised after the stream started can only travel as an event."""
     return encode(error)

@@ -1,4 +1,4 @@
-"""Replace findings in a text by placeholders, following the action the policy gives each type."""
+"""Replace findings in a text, following the action the policy gives each type of data."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ from collections.abc import Mapping, Sequence
 from proxy.analysis.findings import Finding
 from proxy.entities import Entity
 from proxy.policy.schema import Action
+from proxy.transform.placeholders import PlaceholderStyle
 from proxy.transform.vault import Vault
 
 
-def redact(text: str, findings: Sequence[Finding], actions: Mapping[Entity, Action], vault: Vault) -> str:
+def redact(
+    text: str,
+    findings: Sequence[Finding],
+    actions: Mapping[Entity, Action],
+    vault: Vault,
+    style: PlaceholderStyle,
+) -> str:
     """`findings` are sorted and non-overlapping; `block` must have been refused before this."""
     parts: list[str] = []
     cursor = 0
@@ -18,14 +25,19 @@ def redact(text: str, findings: Sequence[Finding], actions: Mapping[Entity, Acti
         action = actions.get(finding.entity, Action.PSEUDONYMISE)
         if action is Action.ALLOW:
             continue
-        parts.append(text[cursor : finding.start])
-        parts.append(_replacement(text[finding.start : finding.end], finding.entity, action, vault))
+        value = text[finding.start : finding.end]
+        if action is Action.PSEUDONYMISE:
+            replacement = str(vault.placeholder(finding.entity, value))
+        else:
+            replacement = style.mask(finding.entity)
+        parts.append(text[cursor : finding.start] + replacement)
         cursor = finding.end
     parts.append(text[cursor:])
     return "".join(parts)
 
 
-def _replacement(value: str, entity: Entity, action: Action, vault: Vault) -> str:
-    if action is Action.PSEUDONYMISE:
-        return vault.pseudonym(entity, value)
-    return f"[{entity.label}]"
+def irreversible(actions: Mapping[Entity, Action]) -> dict[Entity, Action]:
+    """The same actions with pseudonymise turned into mask (for texts nothing comes back for)."""
+    return {
+        entity: Action.MASK if action is Action.PSEUDONYMISE else action for entity, action in actions.items()
+    }

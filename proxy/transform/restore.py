@@ -1,122 +1,67 @@
-"""Put the original values back where the model wrote placeholders: whole texts and streamed chunks."""
+"""Put the original values back where the model wrote placeholders: whole texts and streamed texts.
+
+Only placeholders of the request's own vault are restored; anything else in brackets (a placeholder
+the user typed, one the model invented, a mask such as `[NIR]`) is left exactly as written.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Callable
 
+from proxy.transform.placeholders import CANDIDATE, MAX_INNER, read
 from proxy.transform.vault import Vault
 
-PLACEHOLDER = re.compile(r"\[([A-Z][A-Z_]*_\d{1,4})\]")
-# The longest text that could still become a placeholder: "[" + label + "_" + digits + "]".
-MAX_PLACEHOLDER_LEN = 40
-_PARTIAL = re.compile(r"\[[A-Z_0-9]*\Z")
+# A possible placeholder still being written at the end of a text: "[" then no "]" nor new line.
+_OPEN = re.compile(rf"\[[^\[\]\n]{{0,{MAX_INNER}}}\Z")
+CARRY_BOUND = MAX_INNER + 1
+
+Restore = Callable[[str, Vault], str]
 
 
 def restore(text: str, vault: Vault) -> str:
-    """Replace every known placeholder; unknown ones (typed by the user, invented by the model) stay."""
-    return PLACEHOLDER.sub(lambda match: vault.value_of(match.group(0)) or match.group(0), text)
+    """Restore every placeholder of `vault` in a plain text."""
+    return CANDIDATE.sub(lambda match: _value(match, vault) or match.group(0), text)
+
+
+def restore_json_string(text: str, vault: Vault) -> str:
+    """Restore inside a JSON document (tool-call arguments): values are escaped for JSON strings."""
+    return CANDIDATE.sub(lambda match: _json_escaped(_value(match, vault)) or match.group(0), text)
+
+
+def _value(match: re.Match[str], vault: Vault) -> str | None:
+    placeholder = read(match.group(1))
+    return vault.value_of(placeholder) if placeholder else None
+
+
+def _json_escaped(value: str | None) -> str | None:
+    return json.dumps(value, ensure_ascii=False)[1:-1] if value is not None else None
 
 
 class StreamRestorer:
-    """Restores a text that arrives in pieces, holding back only a possible placeholder prefix."""
+    """Restores a text that arrives in pieces, holding back only a possible placeholder prefix.
 
-    def __init__(self, vault: Vault, *, json_string: bool = False) -> None:
+    The carry never exceeds CARRY_BOUND characters; what is emitted, piece after piece, is exactly
+    what restoring the whole text at once would give.
+    """
+
+    def __init__(self, vault: Vault, restore_text: Restore = restore) -> None:
         self._vault = vault
+        self._restore = restore_text
         self._carry = ""
-        self._restore = restore_json_string if json_string else restore
 
-    def feed(self, chunk: str) -> str:
-        text = self._carry + chunk
-        partial = _PARTIAL.search(text[-MAX_PLACEHOLDER_LEN:])
-        cut = len(text) - len(partial.group(0)) if partial else len(text)
+    @property
+    def carry(self) -> str:
+        return self._carry
+
+    def feed(self, piece: str) -> str:
+        text = self._carry + piece
+        opening = _OPEN.search(text, max(0, len(text) - CARRY_BOUND))
+        cut = opening.start() if opening else len(text)
         self._carry = text[cut:]
         return self._restore(text[:cut], self._vault)
 
     def flush(self) -> str:
         text, self._carry = self._carry, ""
         return self._restore(text, self._vault)
-
-
-def _json_escaped(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)[1:-1]
-
-
-def restore_json_string(text: str, vault: Vault) -> str:
-    """Restore inside a JSON document (tool-call arguments): values are escaped for JSON strings."""
-    return PLACEHOLDER.sub(
-        lambda match: _escape_or_keep(vault.value_of(match.group(0)), match.group(0)), text
-    )
-
-
-def _escape_or_keep(value: str | None, placeholder: str) -> str:
-    return _json_escaped(value) if value is not None else placeholder
-
-
-def restore_completion(body: dict[str, Any], vault: Vault) -> None:
-    """Restore, in place, every text the model wrote in a non-streamed chat completion."""
-    for choice in body.get("choices") or []:
-        message = choice.get("message") if isinstance(choice, dict) else None
-        if isinstance(message, dict):
-            _restore_message(message, vault)
-
-
-def _restore_message(message: dict[str, Any], vault: Vault) -> None:
-    for key in ("content", "refusal"):
-        if isinstance(message.get(key), str):
-            message[key] = restore(message[key], vault)
-    for call in message.get("tool_calls") or []:
-        function = call.get("function") if isinstance(call, dict) else None
-        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-            function["arguments"] = restore_json_string(function["arguments"], vault)
-
-
-class ChunkRestorer:
-    """Restores streamed chat chunks: one carry buffer per choice and field, flushed at finish."""
-
-    def __init__(self, vault: Vault) -> None:
-        self._vault = vault
-        self._streams: dict[tuple[int, str], StreamRestorer] = {}
-
-    def restore(self, chunk: dict[str, Any]) -> dict[str, Any]:
-        for choice in chunk.get("choices") or []:
-            if isinstance(choice, dict):
-                self._restore_choice(choice)
-        return chunk
-
-    def _restore_choice(self, choice: dict[str, Any]) -> None:
-        index = choice.get("index", 0)
-        delta = choice.get("delta")
-        if not isinstance(delta, dict):
-            return
-        for key in ("content", "refusal"):
-            if isinstance(delta.get(key), str):
-                delta[key] = self._stream(index, key).feed(delta[key])
-        for call in delta.get("tool_calls") or []:
-            self._restore_call_delta(index, call)
-        if choice.get("finish_reason"):
-            self._flush_into(index, delta)
-
-    def _restore_call_delta(self, index: int, call: Any) -> None:
-        function = call.get("function") if isinstance(call, dict) else None
-        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-            stream = self._stream(index, f"tool_call:{call.get('index', 0)}", json_string=True)
-            function["arguments"] = stream.feed(function["arguments"])
-
-    def _flush_into(self, index: int, delta: dict[str, Any]) -> None:
-        for (choice_index, key), stream in self._streams.items():
-            rest = stream.flush() if choice_index == index else ""
-            if not rest:
-                continue
-            if key.startswith("tool_call:"):
-                call_index = int(key.partition(":")[2])
-                tail = {"index": call_index, "function": {"arguments": rest}}
-                delta["tool_calls"] = [*(delta.get("tool_calls") or []), tail]
-            else:
-                delta[key] = (delta.get(key) or "") + rest
-
-    def _stream(self, index: int, key: str, *, json_string: bool = False) -> StreamRestorer:
-        if (index, key) not in self._streams:
-            self._streams[(index, key)] = StreamRestorer(self._vault, json_string=json_string)
-        return self._streams[(index, key)]

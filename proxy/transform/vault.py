@@ -1,30 +1,85 @@
-"""The per-exchange placeholder map. Never shared between requests: one Vault per Exchange."""
+"""The placeholders of one request and the values they stand for, built from that request alone.
+
+Nothing is shared between requests: a vault is built from the request's own findings and dropped
+with it, so restoring can only ever produce a value the same request carried. Numbers come from
+the caller's key (pseudonyms.py), so the same value keeps its placeholder on every turn of a
+conversation. Values take their numbers in order of first appearance; when a number is already
+taken (by an earlier value of the request, or by a placeholder written in the request), the value
+moves on to its next number. Chat clients resend the history in order, so earlier values keep theirs.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain, islice
 
+from proxy.analysis.findings import Finding
 from proxy.entities import Entity
+from proxy.errors import InvalidRequest
+from proxy.policy.schema import Action
+from proxy.transform.placeholders import Placeholder, PlaceholderStyle, written_in
+from proxy.transform.pseudonyms import NUMBERS, normalise, numbers
+
+_PREFERRED = 64  # keyed numbers tried before taking the first free one
 
 
+@dataclass(frozen=True, slots=True)
 class Vault:
-    def __init__(self) -> None:
-        self._by_value: dict[tuple[Entity, str], str] = {}
-        self._restorable: dict[str, str] = {}
-        self._numbers: Counter[Entity] = Counter()
+    _placeholders: Mapping[tuple[Entity, str], Placeholder]
+    _values: Mapping[Placeholder, str]
 
-    def pseudonym(self, entity: Entity, value: str) -> str:
-        """The same (type, value) always gets the same placeholder within the exchange."""
-        key = (entity, value)
-        if key not in self._by_value:
-            self._numbers[entity] += 1
-            placeholder = f"[{entity.label}_{self._numbers[entity]}]"
-            self._by_value[key] = placeholder
-            self._restorable[placeholder] = value
-        return self._by_value[key]
+    def placeholder(self, entity: Entity, value: str) -> Placeholder:
+        return self._placeholders[(entity, normalise(entity, value))]
 
-    def value_of(self, placeholder: str) -> str | None:
-        return self._restorable.get(placeholder)
+    def value_of(self, placeholder: Placeholder) -> str | None:
+        return self._values.get(placeholder)
 
     def __len__(self) -> int:
-        return len(self._restorable)
+        return len(self._values)
+
+
+def build_vault(
+    key: bytes,
+    style: PlaceholderStyle,
+    texts: Sequence[str],
+    findings: Sequence[Sequence[Finding]],
+    actions: Mapping[Entity, Action],
+) -> Vault:
+    """The vault of one request: its texts, their findings, and the action for each type."""
+    values = [
+        (finding.entity, text[finding.start : finding.end])
+        for text, found in zip(texts, findings, strict=True)
+        for finding in found
+        if actions.get(finding.entity, Action.PSEUDONYMISE) is Action.PSEUDONYMISE
+    ]
+    written = set().union(*(written_in(text) for text in texts))
+    return assign(key, style, values, written)
+
+
+def assign(
+    key: bytes, style: PlaceholderStyle, values: Iterable[tuple[Entity, str]], written: set[Placeholder]
+) -> Vault:
+    placeholders: dict[tuple[Entity, str], Placeholder] = {}
+    restorable: dict[Placeholder, str] = {}
+    taken = set(written)
+    for entity, value in values:
+        normalised = normalise(entity, value)
+        if (entity, normalised) in placeholders:
+            continue
+        placeholder = _free(key, style.label(entity), entity, normalised, taken)
+        taken.add(placeholder)
+        placeholders[(entity, normalised)], restorable[placeholder] = placeholder, value
+    return Vault(placeholders, restorable)
+
+
+def _free(key: bytes, label: str, entity: Entity, normalised: str, taken: set[Placeholder]) -> Placeholder:
+    preferred = (Placeholder(label, n) for n in islice(numbers(key, entity, normalised), _PREFERRED))
+    anything = (Placeholder(label, n) for n in range(1, NUMBERS + 1))
+    for placeholder in chain(preferred, anything):
+        if placeholder not in taken:
+            return placeholder
+    raise InvalidRequest(
+        "Cette requête contient trop de données personnelles distinctes pour être pseudonymisée ; "
+        "découpez-la en plusieurs requêtes."
+    )
