@@ -31,8 +31,9 @@ def allowed_models(
     rules = policy.services.get(service)
     if rules is None:
         return ()
-    grants = [policy.roles.get(role) for role in sorted(roles)] + [policy.users.get(user)]
-    extra = [grant.models for grant in grants if grant]
+    grants = [grant for name, grant in policy.roles.items() if name in set(roles)]
+    grants += [policy.users[user]] if user in policy.users else []
+    extra = [grant.models for grant in grants]
     return tuple(dict.fromkeys([*rules.models, *(m for models in extra for m in models)]))
 
 

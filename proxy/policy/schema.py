@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from proxy.entities import Entity
 from proxy.policy.lexicon import ALTERNATIVE_SEPARATOR, unusable_terms
+from proxy.roles import Role
 from proxy.settings import Hosting
 from proxy.transform.placeholders import PlaceholderStyle
 
@@ -164,7 +165,7 @@ class Policy(Strict):
     defaults: Defaults = Defaults()
     categories: dict[Identifier, Category] = {}
     uses: dict[Identifier, UseRule] = {}
-    roles: dict[str, Grant] = {}
+    roles: dict[Role, Grant] = {}
     users: dict[str, Grant] = {}
     services: dict[Identifier, ServicePolicy] = Field(min_length=1)
 
