@@ -36,12 +36,17 @@ class FrenchPatternRecognizer(LocalRecognizer):
         results = []
         for pattern, regex in self._patterns:
             for match in regex.finditer(text):
-                result = self._result(text, match.start(), match.end(), pattern)
+                start, end = match.span(pattern.group)
+                if start < 0 or start == end:
+                    continue
+                result = self._result(text, start, end, pattern)
                 if result is not None:
                     results.append(result)
         return results
 
-    def _result(self, text: str, start: int, end: int, pattern: Pattern) -> RecognizerResult | None:
+    def _result(
+        self, text: str, start: int, end: int, pattern: Pattern
+    ) -> RecognizerResult | None:
         valid_end = _validated_end(text, start, end, pattern)
         if valid_end is None:
             return None
@@ -60,9 +65,10 @@ def _validated_end(text: str, start: int, end: int, pattern: Pattern) -> int | N
     while candidate:
         if pattern.validate(candidate):
             return start + len(candidate)
-        if not pattern.shrink:
+        shorter = _SHRINK_SEPARATOR.sub("", candidate) if pattern.shrink else candidate
+        if shorter == candidate:  # nothing left to cut: stop (looping here hung a thread)
             return None
-        candidate = _SHRINK_SEPARATOR.sub("", candidate)
+        candidate = shorter
     return None
 
 
