@@ -36,17 +36,12 @@ class FrenchPatternRecognizer(LocalRecognizer):
         results = []
         for pattern, regex in self._patterns:
             for match in regex.finditer(text):
-                start, end = match.span(pattern.group)
-                if start < 0 or start == end:
-                    continue
-                result = self._result(text, start, end, pattern)
+                result = self._result(text, match.start(), match.end(), pattern)
                 if result is not None:
                     results.append(result)
         return results
 
-    def _result(
-        self, text: str, start: int, end: int, pattern: Pattern
-    ) -> RecognizerResult | None:
+    def _result(self, text: str, start: int, end: int, pattern: Pattern) -> RecognizerResult | None:
         valid_end = _validated_end(text, start, end, pattern)
         if valid_end is None:
             return None
