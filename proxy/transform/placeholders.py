@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from proxy.analysis.findings import Finding
 from proxy.entities import Entity
 
 # Longest text between the brackets that can still be read as a placeholder. Bounds the stream
@@ -20,6 +22,9 @@ MAX_INNER = 40
 CANDIDATE = re.compile(rf"\[([^\[\]\n]{{1,{MAX_INNER}}})\]")
 _READABLE = re.compile(r" *([A-Z]+(?:[ _-]+[A-Z]+)*)[ _-]*([0-9]{1,6}) *")
 OPAQUE_LABEL = "DONNEE"
+# A placeholder exactly as the proxy writes it: a known label and at most 4 digits, nothing personal.
+_LABELS = "|".join(sorted({entity.label for entity in Entity} | {OPAQUE_LABEL}))
+_OWN_FORM = re.compile(rf"\[(?:{_LABELS})_[0-9]{{1,4}}\]")
 
 
 class PlaceholderStyle(StrEnum):
@@ -61,3 +66,10 @@ def written_in(text: str) -> set[Placeholder]:
     """Every placeholder already present in a text (typed by the user, or left by an earlier turn)."""
     found = (read(match.group(1)) for match in CANDIDATE.finditer(text))
     return {placeholder for placeholder in found if placeholder is not None}
+
+
+def outside_placeholders(text: str, findings: Sequence[Finding]) -> list[Finding]:
+    """Drop findings lying inside a placeholder written in the proxy's own form (`[PERSONNE_12]` is not
+    a place called PERSONNE_12): a placeholder the user quotes then reaches the model as written."""
+    spans = [match.span() for match in _OWN_FORM.finditer(text)]
+    return [f for f in findings if not any(start <= f.start and f.end <= end for start, end in spans)]

@@ -1,7 +1,8 @@
 """A small OpenAI-compatible upstream for tests: records what it receives, answers with what it got.
 
-Its answers repeat every placeholder of the last user message, cut into small chunks when streamed,
-so the proxy's restore (including placeholders split across chunks) is exercised for real.
+Its answers repeat every placeholder (and mask, e.g. [NIR]) of the last user message, cut into
+small chunks when streamed, so the proxy's restore (including placeholders split across chunks) is
+exercised for real.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-PLACEHOLDER = re.compile(r"\[[A-Z_]+_\d+\]")
+PLACEHOLDER = re.compile(r"\[[A-Z_]+(?:_\d+)?\]")
 
 
 @dataclass
@@ -67,10 +68,14 @@ def create_recording_upstream(recorder: Recorder) -> Starlette:
     )
 
 
+def tool_arguments(answer: str) -> str:
+    return json.dumps({"destinataire": PLACEHOLDER.findall(answer)[:1]}, ensure_ascii=False)
+
+
 def _completion(body: dict[str, Any], answer: str) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": answer}
     if body.get("tools"):
-        arguments = json.dumps({"destinataire": PLACEHOLDER.findall(answer)[:1]}, ensure_ascii=False)
+        arguments = tool_arguments(answer)
         message["tool_calls"] = [
             {
                 "id": "call_1",
@@ -104,7 +109,12 @@ async def _stream(body: dict[str, Any], answer: str, size: int, delay: float) ->
             "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
         }
         yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode()
-    end = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    if body.get("tools"):  # then a tool call, its arguments cut into small deltas too
+        for delta in _tool_call_deltas(tool_arguments(answer), size):
+            chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+            yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode()
+    finish = "tool_calls" if body.get("tools") else "stop"
+    end = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
     yield f"data: {json.dumps(end)}\n\n".encode()
     usage = {
         **base,
@@ -113,3 +123,10 @@ async def _stream(body: dict[str, Any], answer: str, size: int, delay: float) ->
     }
     yield f"data: {json.dumps(usage)}\n\n".encode()
     yield b"data: [DONE]\n\n"
+
+
+def _tool_call_deltas(arguments: str, size: int) -> list[dict[str, Any]]:
+    start = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "envoyer", "arguments": ""}}
+    pieces = [arguments[i : i + size] for i in range(0, len(arguments), size)]
+    rest = [{"index": 0, "function": {"arguments": piece}} for piece in pieces]
+    return [{"tool_calls": [call]} for call in [start, *rest]]

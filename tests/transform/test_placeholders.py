@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from proxy.analysis.findings import Finding
 from proxy.entities import Entity
-from proxy.transform.placeholders import CANDIDATE, Placeholder, PlaceholderStyle, read, written_in
+from proxy.transform.placeholders import (
+    CANDIDATE,
+    Placeholder,
+    PlaceholderStyle,
+    outside_placeholders,
+    read,
+    written_in,
+)
 
 
 @pytest.mark.parametrize(
@@ -44,3 +52,16 @@ def test_styles_write_typed_or_opaque_placeholders_and_masks() -> None:
 def test_placeholders_written_in_a_text_are_found_whatever_their_writing() -> None:
     text = "Voir [Personne 12], [NIR], [TELEPHONE_3] et [note]."
     assert written_in(text) == {Placeholder("PERSONNE", 12), Placeholder("TELEPHONE", 3)}
+
+
+def test_findings_inside_a_placeholder_in_the_proxys_own_form_are_dropped() -> None:
+    text = "Voir [PERSONNE_12] et [Marie Dubois 3] à [ADRESSE_IP_7]."
+    inside = Finding(6, 17, Entity.LOCATION, 0.85, "spacy")  # PERSONNE_12
+    loose = Finding(23, 35, Entity.PERSON, 0.85, "spacy")  # Marie Dubois: not the proxy's form
+    address = Finding(42, 54, Entity.LOCATION, 0.85, "spacy")  # ADRESSE_IP_7
+    assert [text[f.start : f.end] for f in (inside, loose, address)] == [
+        "PERSONNE_12",
+        "Marie Dubois",
+        "ADRESSE_IP_7",
+    ]
+    assert outside_placeholders(text, [inside, loose, address]) == [loose]
