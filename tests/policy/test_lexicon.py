@@ -1,0 +1,93 @@
+"""French matching of forbidden uses: inflections, accents, imperative/infinitive, word order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from proxy.entities import Entity
+from proxy.policy.checks import PolicyContext
+from proxy.policy.lexicon import Pattern, Term, sentences, stems
+from proxy.policy.loader import load_policy
+from proxy.policy.rulebook import Rulebook, split_sentences
+from proxy.settings import Hosting
+
+DEFAULT = Path(__file__).resolve().parents[2] / "policies" / "default.yaml"
+
+
+@pytest.fixture(scope="module")
+def rulebook() -> Rulebook:
+    context = PolicyContext({"demo": Hosting.LOCAL}, frozenset(Entity))
+    return load_policy(DEFAULT, context).rulebook
+
+
+def uses_in(rulebook: Rulebook, text: str) -> set[str]:
+    found = split_sentences([text])
+    return {matcher.id for matcher in rulebook.uses if matcher.found_in(found)}
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Décide si ce dossier doit être sanctionné.", "decision-sanction"),
+        ("DÉCIDEZ DE LA SANCTION", "decision-sanction"),
+        ("decidez de la sanction", "decision-sanction"),  # no accents
+        ("La sanction, c'est toi qui la décides.", "decision-sanction"),  # word order
+        ("Faut-il sanctionner cet agent ?", "decision-sanction"),
+        ("Quelle sanction appliquer à M. Martin ?", "decision-sanction"),
+        ("Peux-tu trancher sur le licenciement de l'agent ?", "decision-sanction"),
+        ("Sanctionner ou pas ce fonctionnaire ? À toi de voir", "decision-sanction"),
+        ("Attribue la subvention à l'association la plus méritante.", "attribution-aide"),
+        ("Accorderiez-vous le RSA à ce demandeur ?", "attribution-aide"),
+        ("Dis-moi s'il est éligible à l'allocation.", "attribution-aide"),
+        ("Note ce candidat sur 20.", "evaluation-personnes"),
+        ("Notez les candidats.", "evaluation-personnes"),
+        ("Évaluer les agents du service selon leur productivité", "evaluation-personnes"),
+        ("Les candidatures doivent être classées, fais-le.", "evaluation-personnes"),
+        ("Présélectionne trois CV.", "evaluation-personnes"),
+        ("Donne un score de risque de fraude pour chaque allocataire.", "detection-fraude"),
+        ("Repère les fraudeurs parmi les bénéficiaires.", "detection-fraude"),
+    ],
+)
+def test_forbidden_uses_are_recognised_in_any_form(rulebook: Rulebook, text: str, rule: str) -> None:
+    assert rule in uses_in(rulebook, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rédige un courrier informant l'agent de la sanction décidée par le maire.",
+        "Explique la procédure disciplinaire dans la fonction publique territoriale.",
+        "Le maire a décidé hier. Rédige la lettre au sujet de la sanction.",  # two sentences
+        "Rédige une note de service pour les agents sur les congés.",
+        "Peux-tu évaluer le coût des travaux de voirie ?",
+        "Rédige une délibération attribuant une subvention au club de football.",
+        "Rédige une fiche de poste pour recruter un agent d'accueil.",
+        "Résume ce dossier de permis de construire.",
+    ],
+)
+def test_ordinary_requests_are_not_forbidden_uses(rulebook: Rulebook, text: str) -> None:
+    assert uses_in(rulebook, text) == set()
+
+
+def test_a_term_matches_its_words_in_sequence_without_function_words() -> None:
+    term = Term.parse("attribution d'aide")
+    assert list(term.positions(stems("l'attribution de l'aide sociale"))) == [0]
+    assert list(term.positions(stems("l'aide à l'attribution"))) == []
+
+
+def test_a_pattern_needs_every_group_in_one_sentence() -> None:
+    pattern = Pattern.parse(["décider | trancher", "sanction"])
+    assert pattern.found_in(stems("Il faut trancher : quelle sanction ?"))
+    assert not pattern.found_in(stems("Il faut trancher."))
+
+
+def test_sentences_split_on_end_punctuation_and_line_breaks() -> None:
+    assert len(sentences("Première phrase. Deuxième !\nTroisième ; quatrième")) == 4
+
+
+def test_category_keywords_match_inflected_forms(rulebook: Rulebook) -> None:
+    found = split_sentences(["Ses maladies chroniques et son handicap reconnu par la MDPH."])
+    categories = {m.id for m in rulebook.categories if m.found_in(found, [])}
+    assert categories == {"sante"}
