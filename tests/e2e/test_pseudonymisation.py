@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import openai
 import pytest
 
@@ -208,3 +209,16 @@ def test_embeddings_inputs_are_masked_and_recorded(proxy: Proxy, keys: dict[str,
             model="demo", input=f"NIR {NIR}"
         )
     assert len(proxy.recorder.bodies) == before
+
+
+def test_a_bad_embeddings_body_is_refused_in_french_and_recorded(proxy: Proxy) -> None:
+    before = len(_register_rows(proxy))
+    response = httpx.post(
+        f"{proxy.url}/v1/embeddings",
+        content=b"{pas du json",
+        headers={"Authorization": f"Bearer {proxy.key}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400 and "JSON" in response.json()["error"]["message"]
+    rows = _register_rows(proxy)
+    assert len(rows) == before + 1
+    assert rows[-1]["endpoint"] == "embeddings" and rows[-1]["status"] == 400
