@@ -6,6 +6,7 @@ identifier of its kind; python-stdnum does the arithmetic where it has the algor
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from stdnum import iban, luhn
@@ -60,12 +61,6 @@ def is_luhn(text: str) -> bool:
     return number.isdigit() and bool(luhn.is_valid(number))
 
 
-def is_card_number(text: str) -> bool:
-    """Payment card: 13 to 19 digits, Luhn-valid, issuer prefix of a card network."""
-    number = compact(text)
-    return 13 <= len(number) <= 19 and number[0] in "23456" and is_luhn(number)
-
-
 def is_tax_number(text: str) -> bool:
     """Numéro fiscal (SPI): 13 digits, first 0-3, last 3 digits = first 10 mod 511."""
     return bool(nif.is_valid(compact(text)))
@@ -84,3 +79,49 @@ def is_rib(text: str) -> bool:
 def is_ipv4(text: str) -> bool:
     parts = text.split(".")
     return len(parts) == 4 and all(p.isdigit() and int(p) <= 255 for p in parts)
+
+
+def is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_card_number(text: str) -> bool:
+    """Card number with a network prefix matching its length (Visa, Mastercard/CB, Amex)."""
+    number = compact(text)
+    if not (number.isdigit() and luhn.is_valid(number)):
+        return False
+    return _card_prefix_ok(number)
+
+
+def _card_prefix_ok(number: str) -> bool:
+    length, two, four = len(number), int(number[:2]), int(number[:4])
+    if length == 15:
+        return two in (34, 37)
+    if length == 16:
+        return number[0] == "4" or 51 <= two <= 55 or 2221 <= four <= 2720 or number[:2] == "62"
+    return length in (13, 19) and number[0] == "4"
+
+
+def is_date(text: str) -> bool:
+    """Numeric date d/m/y, d.m.y, d-m-y (2 or 4-digit year) or ISO y-m-d with a real day/month."""
+    parts = re.split(r"[/.\-]", text.strip())
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return False
+    day, month, year = (parts[2], parts[1], parts[0]) if len(parts[0]) == 4 else parts
+    return 1 <= int(day) <= 31 and 1 <= int(month) <= 12 and len(year) in (2, 4)
+
+
+def is_old_id_card(text: str) -> bool:
+    """Old French identity card number (12 chars): issue year-month, department, sequence."""
+    number = compact(text)
+    return len(number) == 12 and number[:4].isdigit() and 1 <= int(number[2:4]) <= 12
+
+
+def is_postcode(text: str) -> bool:
+    """A French postcode: department 01-95, 2A/2B written 20, or overseas 97x/98x."""
+    code = compact(text)[:5]
+    return code.isdigit() and (1 <= int(code[:2]) <= 95 or code[:2] in ("97", "98"))

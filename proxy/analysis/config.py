@@ -15,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proxy.analysis.patterns_fr import CATALOGUE
+from proxy.analysis.patterns_names import NAME_RECOGNIZERS
+from proxy.analysis.patterns_places import ADDRESS
 from proxy.entities import Entity
 
 NER_RECOGNIZER = "spacy_ner"
@@ -89,7 +91,8 @@ class DetectionConfig:
 
 
 def known_recognizers() -> frozenset[str]:
-    return frozenset({NER_RECOGNIZER} | {spec.name for spec in CATALOGUE})
+    names = {NER_RECOGNIZER, ADDRESS.name, *NAME_RECOGNIZERS}
+    return frozenset(names | {spec.name for spec in CATALOGUE})
 
 
 def load_detection_config(models_dir: Path) -> DetectionConfig:

@@ -14,12 +14,17 @@ import spacy
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH_STOP_WORDS
 
 from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig, load_detection_config
 from proxy.analysis.context import ContextWords
 from proxy.analysis.findings import Finding
+from proxy.analysis.first_names import load_first_names, normalise
+from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.overlaps import resolve
 from proxy.analysis.patterns_fr import CATALOGUE
+from proxy.analysis.patterns_names import name_specs
+from proxy.analysis.patterns_places import ADDRESS
 from proxy.analysis.recognizers_fr import LANGUAGE, FrenchPatternRecognizer, SpacyNerRecognizer
 from proxy.entities import Entity
 
@@ -130,9 +135,7 @@ class Detector:
 
     def _pipe(self, texts: Sequence[str]) -> list[tuple[str, NlpArtifacts]]:
         with self._nlp_lock:
-            batch = self._nlp.process_batch(
-                list(texts), LANGUAGE, batch_size=self._config.batch_size
-            )
+            batch = self._nlp.process_batch(list(texts), LANGUAGE, batch_size=self._config.batch_size)
             return [(str(item[0]), item[1]) for item in batch]
 
     def _analyze(self, text: str, artifacts: NlpArtifacts) -> list[Finding]:
@@ -167,11 +170,12 @@ def _build_analyzer(config: DetectionConfig, nlp: _FrenchSpacyEngine) -> Analyze
 
 def _recognizers(config: DetectionConfig) -> list[Any]:
     recognizers: list[Any] = []
-    ner = config.recognizer(NER_RECOGNIZER)
-    if ner is not None:
+    first_names = load_first_names()
+    if config.recognizer(NER_RECOGNIZER) is not None:
         entities = frozenset(config.labels.values())
-        recognizers.append(SpacyNerRecognizer(NER_RECOGNIZER, entities, config.ner_score))
-    for spec in CATALOGUE:
+        rules = NerRules(frozenset(normalise(w) for w in FRENCH_STOP_WORDS), first_names)
+        recognizers.append(SpacyNerRecognizer(NER_RECOGNIZER, entities, config.ner_score, rules))
+    for spec in (*CATALOGUE, ADDRESS, *name_specs(first_names)):
         settings = config.recognizer(spec.name)
         if settings is not None:
             context = ContextWords.build(settings.context, config.context_window)

@@ -55,9 +55,7 @@ def _normalise(term: str) -> str:
     return _SPACES.sub(" ", term).strip().casefold()
 
 
-def _deny_findings(
-    text: str, entries: Iterable[DenyEntry], detected: Sequence[Finding]
-) -> Iterable[Finding]:
+def _deny_findings(text: str, entries: Iterable[DenyEntry], detected: Sequence[Finding]) -> Iterable[Finding]:
     for entry in entries:
         for match in _term_regex(entry.term).finditer(text):
             span = Finding(match.start(), match.end(), DEFAULT_DENY_ENTITY, 1.0, DENY_RECOGNIZER)

@@ -21,7 +21,8 @@ class Pattern:
 
     `score` is given to a match that passes `validate` (when there is one); a match that fails it
     is dropped. `needs_context` drops a match that has no context word before it. `shrink` retries a
-    failed validation on the match cut at its last separator (greedy grouped numbers).
+    failed validation on the match cut at its last separator (greedy grouped numbers). `group`
+    names the regex group that is the finding (the rest of the match is context, e.g. "né le").
     """
 
     regex: str
@@ -30,6 +31,7 @@ class Pattern:
     needs_context: bool = False
     shrink: bool = False
     flags: int = 0
+    group: int = 0
 
     def compile(self) -> re.Pattern[str]:
         return re.compile(self.regex, self.flags)

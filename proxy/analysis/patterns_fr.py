@@ -12,9 +12,17 @@ from proxy.analysis import checksums
 from proxy.analysis.patterns import Pattern, RecognizerSpec
 from proxy.entities import Entity
 
-_SEP = r"[ \u00a0.\-]?"
-_END_NUMBER = r"(?!\w)(?![ \u00a0.\-]\d)"
-_START_NUMBER = r"(?<![\w+])(?<!\d[ \u00a0.\-])"
+_S = r"[ \u00a0.\-]?"  # optional separator inside a number
+_END = r"(?!\w)(?![ \u00a0.\-]\d)"  # a number ends: no letter/digit, no separator + digit
+_START = r"(?<![\w+])(?<!\d[ \u00a0.\-])"  # a number starts: no digit (or digit + separator) before
+_I = re.IGNORECASE
+
+
+def _nir(with_key: bool) -> str:
+    key = rf"(?:{_S}\d){{2}}" if with_key else ""
+    body = rf"[1-478](?:{_S}\d){{4}}{_S}(?:\d{_S}\d|2{_S}[AB])(?:{_S}\d){{6}}"
+    return _START + body + key + _END
+
 
 EMAIL = RecognizerSpec(
     "email",
@@ -24,7 +32,33 @@ EMAIL = RecognizerSpec(
             r"(?<![\w.%+-])[a-z0-9](?:[a-z0-9._%+-]*[a-z0-9_%+-])?@"
             r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}(?![\w-])",
             1.0,
-            flags=re.IGNORECASE,
+            flags=_I,
+        ),
+    ),
+)
+
+URL = RecognizerSpec(
+    "url",
+    Entity.URL,
+    (
+        Pattern(
+            r"(?<![\w@.])(?:https?://|www\.)[^\s<>\"'«»()\[\]{}]*[^\s<>\"'«»()\[\]{}.,;:!?]",
+            0.7,
+            flags=_I,
+        ),
+    ),
+)
+
+IP_ADDRESS = RecognizerSpec(
+    "ip_address",
+    Entity.IP_ADDRESS,
+    (
+        Pattern(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|\.\d)", 0.6, checksums.is_ip),
+        Pattern(
+            r"(?<![\w:])(?=[0-9a-f:]*:[0-9a-f:]*:)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])",
+            0.7,
+            checksums.is_ip,
+            flags=_I,
         ),
     ),
 )
@@ -33,15 +67,15 @@ PHONE = RecognizerSpec(
     "fr_phone",
     Entity.PHONE,
     (
-        Pattern(_START_NUMBER + r"0[1-9](?:[ \u00a0.\-]?\d{2}){4}" + _END_NUMBER, 0.75),
+        Pattern(_START + r"0[1-9](?:[ \u00a0.\-]?\d{2}){4}" + _END, 0.75),
         Pattern(
-            r"(?<![\w+])(?:\+|00)[ \u00a0]?33[ \u00a0]?(?:\(0\)[ \u00a0]?)?[1-9]"
-            r"(?:[ \u00a0.\-]?\d{2}){4}" + _END_NUMBER,
+            r"(?<![\w+])(?:(?:\+|00)[ \u00a0]?33|\(\+?33\))[ \u00a0]?(?:\(0\)[ \u00a0]?|0)?[1-9]"
+            r"(?:[ \u00a0.\-]?\d{2}){4}" + _END,
             0.9,
         ),
         Pattern(
-            r"(?<![\w+])(?:\+|00)(?:26[229]|59[046]|687|689|508|681)[ \u00a0]?\d{3}"
-            r"(?:[ \u00a0.\-]?\d{2}){3}" + _END_NUMBER,
+            r"(?<![\w+])(?:\+|00)[ \u00a0]?(?:26[229]|59[046]|687|689|508|681)[ \u00a0]?\d{3}"
+            r"(?:[ \u00a0.\-]?\d{2}){3}" + _END,
             0.9,
         ),
     ),
@@ -51,44 +85,25 @@ NIR = RecognizerSpec(
     "fr_nir",
     Entity.NIR,
     (
+        Pattern(_nir(with_key=True), 1.0, checksums.is_nir, flags=_I),
+        Pattern(_nir(with_key=False), 0.6, checksums.is_nir_without_key, True, flags=_I),
+    ),
+)
+
+SIREN = RecognizerSpec(
+    "fr_siren",
+    Entity.SIREN,
+    (Pattern(_START + r"\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{3}" + _END, 0.45, checksums.is_siren),),
+)
+
+SIRET = RecognizerSpec(
+    "fr_siret",
+    Entity.SIRET,
+    (
         Pattern(
-            _START_NUMBER
-            + r"[1-478]"
-            + _SEP
-            + r"\d{2}"
-            + _SEP
-            + r"\d{2}"
-            + _SEP
-            + r"(?:\d{2}|2[AB])"
-            + _SEP
-            + r"\d{3}"
-            + _SEP
-            + r"\d{3}"
-            + _SEP
-            + r"\d{2}"
-            + _END_NUMBER,
-            1.0,
-            validate=checksums.is_nir,
-            flags=re.IGNORECASE,
-        ),
-        Pattern(
-            _START_NUMBER
-            + r"[1-478]"
-            + _SEP
-            + r"\d{2}"
-            + _SEP
-            + r"\d{2}"
-            + _SEP
-            + r"(?:\d{2}|2[AB])"
-            + _SEP
-            + r"\d{3}"
-            + _SEP
-            + r"\d{3}"
-            + _END_NUMBER,
+            _START + r"\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{5}" + _END,
             0.6,
-            validate=checksums.is_nir_without_key,
-            needs_context=True,
-            flags=re.IGNORECASE,
+            checksums.is_siret,
         ),
     ),
 )
@@ -100,11 +115,148 @@ IBAN = RecognizerSpec(
         Pattern(
             r"(?<!\w)[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]{4}){2,7}(?:[ \u00a0]?[A-Z0-9]{1,3})?(?!\w)",
             1.0,
-            validate=checksums.is_iban,
+            checksums.is_iban,
             shrink=True,
-            flags=re.IGNORECASE,
+            flags=_I,
         ),
     ),
 )
 
-CATALOGUE: tuple[RecognizerSpec, ...] = (EMAIL, PHONE, NIR, IBAN)
+RIB = RecognizerSpec(
+    "fr_rib",
+    Entity.RIB,
+    (
+        Pattern(
+            r"(?<!\w)\d{5}[ \u00a0]?\d{5}[ \u00a0]?[0-9A-Z]{11}[ \u00a0]?\d{2}(?!\w)",
+            1.0,
+            checksums.is_rib,
+        ),
+    ),
+)
+
+CREDIT_CARD = RecognizerSpec(
+    "credit_card",
+    Entity.CREDIT_CARD,
+    (
+        Pattern(
+            r"(?<![\w+])(?:\d{4}(?:[ \u00a0\-]?\d{4}){3}(?:[ \u00a0\-]?\d{3})?"
+            r"|\d{4}[ \u00a0\-]?\d{6}[ \u00a0\-]?\d{5}|\d{13,19})" + _END,
+            0.9,
+            checksums.is_card_number,
+        ),
+    ),
+)
+
+TAX_ID = RecognizerSpec(
+    "fr_tax_id",
+    Entity.TAX_ID,
+    (
+        Pattern(
+            _START + r"[0-3]\d[ \u00a0]?\d{2}[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{3}" + _END,
+            0.6,
+            checksums.is_tax_number,
+        ),
+    ),
+)
+
+CAF_NUMBER = RecognizerSpec(
+    "fr_caf_number",
+    Entity.CAF_NUMBER,
+    (Pattern(_START + r"\d{7}" + _END, 0.6, needs_context=True),),
+)
+
+_PLATE_LETTERS = "[A-HJ-NP-TV-Z]"
+LICENSE_PLATE = RecognizerSpec(
+    "fr_license_plate",
+    Entity.LICENSE_PLATE,
+    (
+        Pattern(r"(?<![\w-])[A-Z]{2}[- ]\d{3}[- ][A-Z]{2}(?![\w-])", 0.75),
+        Pattern(rf"(?<![\w-]){_PLATE_LETTERS}{{2}}\d{{3}}{_PLATE_LETTERS}{{2}}(?![\w-])", 0.5, None, True),
+        Pattern(r"(?<![\w-])\d{1,4}[- ]?[A-Z]{1,3}[- ]?(?:\d{2}|2[AB]|97[1-6])(?![\w-])", 0.5, None, True),
+    ),
+)
+
+ID_CARD = RecognizerSpec(
+    "fr_id_card",
+    Entity.ID_CARD,
+    (
+        Pattern(r"(?<!\w)(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{9}(?!\w)", 0.6, None, True),
+        Pattern(r"(?<!\w)\d{4}[0-9AB]\d{7}(?!\w)", 0.6, checksums.is_old_id_card, True),
+    ),
+)
+
+PASSPORT = RecognizerSpec(
+    "fr_passport",
+    Entity.PASSPORT,
+    (Pattern(r"(?<!\w)\d{2}[A-Z]{2}\d{5}(?!\w)", 0.6),),
+)
+
+_MONTHS = (
+    r"(?:janvier|janv\.?|f[ée]vrier|f[ée]vr?\.?|mars|avril|avr\.?|mai|juin|juillet|juil\.?|"
+    r"ao[ûu]t|septembre|sept?\.?|octobre|oct\.?|novembre|nov\.?|d[ée]cembre|d[ée]c\.?)"
+)
+_WEEKDAY = r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)[ \u00a0]+)?"
+_DAY = r"(?:1er|premier|[0-3]?\d)"
+_YEAR = r"(?:1[89]\d{2}|20\d{2})"
+_NUMERIC_DATE = r"(?:[0-3]?\d[/.\-][01]?\d[/.\-](?:\d{4}|\d{2})|\d{4}-[01]\d-[0-3]\d)"
+_WRITTEN_DATE = rf"{_WEEKDAY}{_DAY}[ \u00a0]+{_MONTHS}(?:[ \u00a0]+{_YEAR})?"
+_MONTH_YEAR = rf"{_MONTHS}[ \u00a0]+{_YEAR}"
+_ANY_DATE = rf"(?:{_WRITTEN_DATE}|{_NUMERIC_DATE}|{_MONTH_YEAR}|{_YEAR})"
+
+DATE = RecognizerSpec(
+    "fr_date",
+    Entity.DATE,
+    (
+        Pattern(rf"(?<![\w/.\-]){_WRITTEN_DATE}(?!\w)", 0.85, flags=_I),
+        Pattern(rf"(?<![\w/.\-]){_NUMERIC_DATE}(?![\w/]|[.\-]\d)", 0.85, checksums.is_date),
+        Pattern(rf"(?<!\w){_MONTH_YEAR}(?!\w)", 0.75, flags=_I),
+        Pattern(
+            rf"(?<!\w)(?:en|depuis|dès|année|courant|fin|début)[ \u00a0]+({_YEAR})(?![\w,.]\d)",
+            0.55,
+            group=1,
+            flags=_I,
+        ),
+    ),
+)
+
+DATE_OF_BIRTH = RecognizerSpec(
+    "fr_date_of_birth",
+    Entity.DATE_OF_BIRTH,
+    (
+        Pattern(
+            r"(?<!\w)(?:n[ée]e?s?(?:\(e\))?|na[iî]t)[ \u00a0]+(?:le|en|au cours de|vers)[ \u00a0]+"
+            rf"({_ANY_DATE})(?![\w/])",
+            0.95,
+            group=1,
+            flags=_I,
+        ),
+        Pattern(
+            r"(?<!\w)(?:date[ \u00a0]+de[ \u00a0]+naissance|date[ \u00a0]+de[ \u00a0]+nais\.?|"
+            r"DDN|n[ée]e?[ \u00a0]*(?:\(e\))?[ \u00a0]*le)[ \u00a0]*:?[ \u00a0]*"
+            rf"({_ANY_DATE})(?![\w/])",
+            0.95,
+            group=1,
+            flags=_I,
+        ),
+    ),
+)
+
+CATALOGUE: tuple[RecognizerSpec, ...] = (
+    EMAIL,
+    URL,
+    IP_ADDRESS,
+    PHONE,
+    NIR,
+    SIREN,
+    SIRET,
+    IBAN,
+    RIB,
+    CREDIT_CARD,
+    TAX_ID,
+    CAF_NUMBER,
+    LICENSE_PLATE,
+    ID_CARD,
+    PASSPORT,
+    DATE,
+    DATE_OF_BIRTH,
+)

@@ -9,6 +9,7 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from proxy.analysis.context import ContextWords
+from proxy.analysis.ner_rules import NerRules, NerSpan
 from proxy.analysis.patterns import Pattern, RecognizerSpec
 from proxy.entities import Entity
 
@@ -23,9 +24,7 @@ class FrenchPatternRecognizer(LocalRecognizer):
         self._patterns = [(pattern, pattern.compile()) for pattern in spec.patterns]
         self._context = context
         self._boost = boost
-        super().__init__(
-            supported_entities=[spec.entity.value], name=spec.name, supported_language=LANGUAGE
-        )
+        super().__init__(supported_entities=[spec.entity.value], name=spec.name, supported_language=LANGUAGE)
 
     def load(self) -> None:
         """Nothing to load: patterns are compiled in the constructor."""
@@ -36,7 +35,10 @@ class FrenchPatternRecognizer(LocalRecognizer):
         results = []
         for pattern, regex in self._patterns:
             for match in regex.finditer(text):
-                result = self._result(text, match.start(), match.end(), pattern)
+                start, end = match.span(pattern.group)
+                if start < 0 or start == end:
+                    continue
+                result = self._result(text, start, end, pattern)
                 if result is not None:
                     results.append(result)
         return results
@@ -70,8 +72,9 @@ def _validated_end(text: str, start: int, end: int, pattern: Pattern) -> int | N
 class SpacyNerRecognizer(LocalRecognizer):
     """Named entities found by spaCy (already mapped to our entity types by the NLP engine)."""
 
-    def __init__(self, name: str, entities: frozenset[Entity], score: float) -> None:
+    def __init__(self, name: str, entities: frozenset[Entity], score: float, rules: NerRules) -> None:
         self._score = score
+        self._rules = rules
         super().__init__(
             supported_entities=sorted(e.value for e in entities),
             name=name,
@@ -87,10 +90,15 @@ class SpacyNerRecognizer(LocalRecognizer):
         if nlp_artifacts is None:
             return []
         wanted = set(self.supported_entities)
-        return [
-            _recognizer_result(self, span.start_char, span.end_char, self._score, span.label_)
+        spans = (
+            NerSpan(span.start_char, span.end_char, Entity(span.label_))
             for span in nlp_artifacts.entities
             if span.label_ in wanted
+        )
+        return [
+            _recognizer_result(self, kept.start, kept.end, self._score, kept.entity.value)
+            for span in spans
+            for kept in self._rules.refine(text, span)
         ]
 
 

@@ -1,0 +1,192 @@
+"""Detection quality and speed of Garde-fou's French detector, printed as tables.
+
+    .venv/bin/python bench/detection.py [--corpus FILE] [--limit N] [--identifiers N] [--keep TYPES]
+
+Corpus: JSONL in the format of ../shared/data/pii_fr_dev.jsonl (id, source, text, spans). Modern
+text (ECHR judgments + AP-HP clinical templates) is reported apart from the 1906 newspaper OCR.
+Then a generated set of structured identifiers (Faker fr_FR, checksum-valid values and
+invalid lookalikes). Scoring rules: see bench/scoring.py. Nothing is asserted; figures are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from identifiers import generate
+from scoring import OTHER, LabelCounts, Scores, Span, score_document
+
+from proxy.analysis.engine import Detector, load_detection_config
+from proxy.analysis.findings import Finding
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO / ".." / "shared" / "data" / "pii_fr_dev.jsonl"
+MODERN = ("ECHR", "eds-pseudo")
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    source: str
+    text: str
+    gold: tuple[Span, ...]
+
+
+@dataclass
+class Timing:
+    seconds: float = 0.0
+    chars: int = 0
+    docs: int = 0
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--models", type=Path, default=REPO / "models")
+    parser.add_argument("--limit", type=int, default=0, help="at most N corpus documents (0: all)")
+    parser.add_argument("--identifiers", type=int, default=40, help="generated values per kind")
+    parser.add_argument(
+        "--keep", default="", help="entity types a policy keeps (not redacted), e.g. DATE,ORGANIZATION"
+    )
+    return parser.parse_args(argv)
+
+
+def load_corpus(path: Path, limit: int) -> list[Document]:
+    documents = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            raw = json.loads(line)
+            gold = tuple(Span(s["start"], s["end"], s["label"]) for s in raw["spans"])
+            documents.append(Document(raw["id"], raw["source"], raw["text"], gold))
+            if limit and len(documents) >= limit:
+                break
+    return documents
+
+
+def part_of(source: str) -> str:
+    if "ECHR" in source:
+        return "modern: ECHR"
+    if "eds-pseudo" in source:
+        return "modern: EDS"
+    return "newspaper 1906"
+
+
+def run(detector: Detector, documents: Sequence[Document], timing: Timing) -> list[list[Finding]]:
+    results = []
+    for document in documents:
+        started = time.perf_counter()
+        results.append(detector.detect([document.text])[0])
+        timing.seconds += time.perf_counter() - started
+        timing.chars += len(document.text)
+        timing.docs += 1
+    return results
+
+
+def annotated_labels(documents: Iterable[Document]) -> dict[str, set[str]]:
+    labels: dict[str, set[str]] = defaultdict(set)
+    for document in documents:
+        labels[document.source].update(span.label for span in document.gold)
+    return labels
+
+
+def score_parts(
+    documents: Sequence[Document], findings: Sequence[Sequence[Finding]], keep: set[str]
+) -> dict[str, Scores]:
+    annotated = annotated_labels(documents)
+    parts: dict[str, Scores] = defaultdict(Scores)
+    for document, found in zip(documents, findings, strict=True):
+        predicted = [Span(f.start, f.end, f.entity.value) for f in found]
+        redacted = [p for p in predicted if p.label not in keep]
+        for part in (part_of(document.source), "modern (ECHR + EDS)" if any(m in document.source for m in MODERN) else None):
+            if part is not None:
+                score_document(parts[part], document.text, document.gold, predicted, annotated[document.source], redacted)
+    return parts
+
+
+def _fmt(value: float | None) -> str:
+    return "   -  " if value is None else f"{value:6.3f}"
+
+
+def print_table(title: str, scores: Scores) -> None:
+    print(f"\n## {title}")
+    print(f"{'label':<16}{'gold':>6}{'recall':>8}{'exact':>8}{'leak':>8}{'pred':>7}{'precision':>10}")
+    for label in sorted(scores.by_label):
+        _print_row(label, scores.by_label[label])
+    _print_row("overall", scores.overall())
+    if OTHER in scores.by_label:
+        print(f"({OTHER}: outside the detector's types; its recall is 'overlapped by any finding')")
+
+
+def _print_row(label: str, c: LabelCounts) -> None:
+    print(
+        f"{label:<16}{c.gold:>6}{_fmt(c.recall):>8}{_fmt(c.exact_recall):>8}{_fmt(c.leak_rate):>8}"
+        f"{c.predicted:>7}{_fmt(c.precision):>10}"
+    )
+
+
+def print_timing(title: str, timing: Timing) -> None:
+    if not timing.docs:
+        return
+    ms_per_1000 = timing.seconds * 1000 / (timing.chars / 1000)
+    print(
+        f"\n{title}: {timing.docs} docs, {timing.chars} chars, {timing.docs / timing.seconds:.1f} docs/s, "
+        f"{ms_per_1000:.1f} ms per 1,000 chars"
+    )
+
+
+def identifier_documents(per_kind: int) -> list[Document]:
+    documents = []
+    for i, item in enumerate(generate(per_kind)):
+        gold = (Span(item.start, item.start + len(item.value), item.label),) if item.valid else ()
+        source = f"generated:{item.label}"
+        documents.append(Document(f"gen-{i}", source, item.text, gold))
+    return documents
+
+
+def score_identifiers(documents: Sequence[Document], findings: Sequence[Sequence[Finding]]) -> Scores:
+    structured = {d.source.split(":", 1)[1] for d in documents}
+    scores = Scores()
+    for document, found in zip(documents, findings, strict=True):
+        predicted = [Span(f.start, f.end, f.entity.value) for f in found]
+        score_document(scores, document.text, document.gold, predicted, structured)
+    return scores
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    keep = {t.strip().upper() for t in args.keep.split(",") if t.strip()}
+    started = time.perf_counter()
+    detector = Detector(load_detection_config(args.models))
+    detector.warm_up()
+    print(f"detector loaded in {time.perf_counter() - started:.1f} s (config {detector.fingerprint[:12]})")
+    if args.corpus.exists():
+        documents = load_corpus(args.corpus, args.limit)
+        timings: dict[str, Timing] = defaultdict(Timing)
+        findings: list[list[Finding]] = []
+        for document in documents:
+            findings.extend(run(detector, [document], timings[part_of(document.source)]))
+        parts = score_parts(documents, findings, keep)
+        for title in ("modern (ECHR + EDS)", "modern: ECHR", "modern: EDS", "newspaper 1906"):
+            if title in parts:
+                print_table(f"{args.corpus.name} — {title}", parts[title])
+        for title, timing in sorted(timings.items()):
+            print_timing(f"speed, {title}", timing)
+    else:
+        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+    if args.identifiers:
+        generated = identifier_documents(args.identifiers)
+        timing = Timing()
+        scores = score_identifiers(generated, run(detector, generated, timing))
+        print_table(f"generated identifiers ({args.identifiers} valid + {args.identifiers} lookalikes per kind)", scores)
+        print_timing("speed, generated identifiers", timing)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

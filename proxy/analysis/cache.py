@@ -1,0 +1,67 @@
+"""Analysis results per message text, in memory, so a resent conversation history is not analysed again.
+
+Chat clients resend the whole conversation on every turn; without a cache a conversation costs O(n²)
+analysis. Entries are keyed by a sha256 of (a random per-process salt, the detector's configuration
+fingerprint, the text), hold findings only (offsets, types, scores, recognizer names: never the text),
+are bounded (least recently used evicted first) and are never written anywhere. A new detection
+configuration gives new keys, so stale results cannot be served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+
+from proxy.analysis.findings import Finding
+
+Findings = tuple[Finding, ...]
+
+
+class AnalysisCache:
+    """A bounded LRU map text -> findings for one detector configuration. Thread-safe."""
+
+    def __init__(self, fingerprint: str, max_entries: int) -> None:
+        self._prefix = secrets.token_bytes(16) + fingerprint.encode() + b"\x00"
+        self._max_entries = max(0, max_entries)
+        self._entries: OrderedDict[bytes, Findings] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def lookup(self, texts: Iterable[str]) -> dict[str, Findings]:
+        """The findings already known for some of `texts` (blank texts never hold any)."""
+        known: dict[str, Findings] = {}
+        for text in texts:
+            if not text.strip():
+                known[text] = ()
+                continue
+            found = self._get(self._key(text))
+            if found is not None:
+                known[text] = found
+        return known
+
+    def store(self, results: Mapping[str, Sequence[Finding]]) -> None:
+        """Remember fresh results; the oldest entries go once the bound is reached."""
+        if self._max_entries == 0:
+            return
+        with self._lock:
+            for text, findings in results.items():
+                key = self._key(text)
+                self._entries[key] = tuple(findings)
+                self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+    def _get(self, key: bytes) -> Findings | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha256(self._prefix + text.encode("utf-8", "surrogatepass")).digest()

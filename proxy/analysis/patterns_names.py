@@ -1,0 +1,177 @@
+"""Pattern recognizers for person names in French administrative writing.
+
+Civilities and titles ("M. DUPONT Jean", "Mme MARTIN-DURAND", "Dr A. Martin"), names written
+SURNAME Firstname or Firstname SURNAME (checked against a first-name list), salutations
+("Bonjour Marie,") and signatures after a closing formula. The civility itself is not part of
+the finding: "Madame [PERSONNE_1]" keeps the agent's text polite and gendered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set
+
+from proxy.analysis.first_names import normalise
+from proxy.analysis.patterns import Pattern, RecognizerSpec
+from proxy.entities import Entity
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_LOW = "a-zß-öø-ÿ"
+# Capitalised words that follow a civility but are titles or labels, not names.
+TITLES = (
+    "le|la|les|l['’]|un|une|maire|adjoint|adjointe|pr[ée]sident|pr[ée]sidente|directeur|directrice|"
+    "pr[ée]f[eè]te?|ministre|juge|procureure?|docteure?|professeure?|conseill[eè]re?|secr[ée]taire|"
+    "d[ée]put[ée]e?|s[ée]nat(?:eur|rice)|chef|cheffe|responsable|t[ée]l|tel|t[ée]l[ée]phone|fax|"
+    "mail|e-mail|email|courriel|portable|n[ée]e?|service|agent|et|ou|"
+    # civilities, greetings and closings are never the name itself
+    "m|mr|mme|mlle|me|dr|pr|monsieur|madame|mademoiselle|messieurs|mesdames|patiente?|interne|"
+    "externe|avocate?|bonjour|bonsoir|salut|coucou|hello|cher|ch[eè]re|chers|ch[eè]res|"
+    "cordialement|merci|amicalement|respectueusement|salutations|objet|re|tr|fwd|"
+    "lord|lady|sir|justice|chief|general|g[ée]n[ée]ral"
+)
+_NOT_TITLE = rf"(?!(?i:{TITLES})(?![\w'’]))"
+_TOKEN = rf"{_NOT_TITLE}[{_UP}][{_LOW}{_UP}'’]*(?:-[{_UP}][{_LOW}{_UP}'’]*)*"
+_INITIAL = rf"[{_UP}]\.?-?[{_UP}]?\.(?:[ \t]?-?[{_UP}]\.)*"
+_PARTICLE = r"(?:de|du|des|d['’]|van|von|der|den|di|da|del|della|dos|das|le|la|ben|bin|el|al|ibn)"
+_GAP = r"[ \t\u00a0]+"
+_NAME = (
+    rf"(?:{_INITIAL}[ \t\u00a0]*)*(?:{_PARTICLE}(?:{_GAP}|(?<=['’])))?{_TOKEN}"
+    rf"(?:{_GAP}(?:{_PARTICLE}(?:{_GAP}|(?<=['’])))?{_TOKEN}){{0,3}}"
+)
+_NAMES = rf"{_NAME}(?:(?:,{_GAP}|{_GAP}et{_GAP}){_NAME})*"
+_CIVILITY = (
+    r"(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Me|Dr\.?|Pr\.?|Pt\.?|"
+    r"(?i:monsieur|madame|mademoiselle|docteur|professeur|ma[iî]tre|patiente?|interne|externe|"
+    r"juge|avocate?|infirmi[eè]re?|sir|lord|lady|dame|veuve|ép(?:ouse)?\.?))"
+)
+_PLURAL_CIVILITY = r"(?:MM\.|Mmes\.?|Mlles\.?|Drs\.?|(?i:messieurs|mesdames|docteurs|ma[iî]tres))"
+_SURNAME_UP = rf"{_NOT_TITLE}[{_UP}][{_UP}'’]+(?:-[{_UP}][{_UP}'’]+)*"
+_FIRST = rf"{_NOT_TITLE}[{_UP}][{_LOW}'’]+(?:-[{_UP}][{_LOW}'’]+)?"
+_GREETING = r"(?i:bonjour|bonsoir|salut|coucou|hello|cher|ch[eè]re|chers|ch[eè]res)"
+_NOT_CIVILITY = (
+    r"(?!(?i:monsieur|madame|mademoiselle|m\.|mme|docteur|ma[iî]tre|coll[eè]gues?|amie?s?|"
+    r"tou(?:te)?s|[aà])\b)"
+)
+_CLOSING = (
+    r"(?i:cordialement|bien cordialement|tr[eè]s cordialement|bien [aà] vous|"
+    r"(?:sinc[eè]res |meilleures )?salutations(?: distingu[ée]es)?|amicalement|bien amicalement|"
+    r"respectueusement|[aà] bient[oô]t|merci(?: d['’]avance| par avance| beaucoup)?|"
+    r"bonne (?:journ[ée]e|soir[ée]e))"
+)
+# Words that make an upper-case pair an institution or a heading rather than a person.
+_INSTITUTION_WORDS = frozenset(
+    [
+        "chu",
+        "chr",
+        "hopital",
+        "centre",
+        "service",
+        "clinique",
+        "pole",
+        "unite",
+        "departement",
+        "mairie",
+        "rue",
+        "avenue",
+        "boulevard",
+        "place",
+        "saint",
+        "sainte",
+        "residence",
+        "ecole",
+        "college",
+        "lycee",
+        "universite",
+        "institut",
+        "laboratoire",
+        "cabinet",
+        "societe",
+        "association",
+        "groupe",
+        "direction",
+        "conseil",
+        "cour",
+        "tribunal",
+        "prefecture",
+        "hospitalier",
+        "medical",
+        "medicale",
+        "compte",
+        "rendu",
+        "consultation",
+        "urgences",
+    ]
+)
+
+
+class NameCheck:
+    """A match is a name if one of its words is a known first name and none is an institution."""
+
+    def __init__(self, first_names: Set[str]) -> None:
+        self._first_names = first_names
+
+    def __call__(self, text: str) -> bool:
+        raw = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", text)
+        words = [normalise(w) for w in raw]
+        if len(words) < 2 or any(w in _INSTITUTION_WORDS for w in words):
+            return False
+        if all(w.isupper() for w in raw):  # all capitals: headings, drug names... be stricter
+            return min(map(len, words)) > 2 and any(len(w) > 3 and self._is_first_name(w) for w in words)
+        return any(self._is_first_name(w) for w in words)
+
+    def _is_first_name(self, word: str) -> bool:
+        return word in self._first_names or all(part in self._first_names for part in word.split("-"))
+
+
+def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
+    """The name recognizers; the upper-case patterns check their words against `first_names`."""
+    check = NameCheck(first_names)
+    return (
+        RecognizerSpec(
+            "fr_person_civility",
+            Entity.PERSON,
+            (
+                Pattern(rf"(?<![\w.]){_CIVILITY}{_GAP}({_NAME})(?![\w'’-])", 0.9, group=1),
+                Pattern(rf"(?<![\w.]){_CIVILITY}(?<=\.)({_NAME})(?![\w'’-])", 0.9, group=1),
+                Pattern(rf"(?<![\w.]){_PLURAL_CIVILITY}{_GAP}({_NAMES})(?![\w'’-])", 0.9, group=1),
+            ),
+        ),
+        RecognizerSpec(
+            "fr_person_name",
+            Entity.PERSON,
+            (
+                Pattern(
+                    rf"(?<![\w'’-]){_SURNAME_UP}(?:[ \t\-]{_SURNAME_UP})?[ \t]*,?[ \t]+"
+                    rf"(?:{_FIRST}|{_SURNAME_UP})(?:[ \t]+(?:{_FIRST}|{_SURNAME_UP}))?(?![\w'’-])",
+                    0.8,
+                    check,
+                ),
+                Pattern(
+                    rf"(?<![\w'’-]){_FIRST}(?:[ \t]+{_FIRST})?[ \t]+{_SURNAME_UP}"
+                    rf"(?:[ \t\-]{_SURNAME_UP})?(?![\w'’-])",
+                    0.8,
+                    check,
+                ),
+                Pattern(
+                    rf"(?<![\w'’-]){_FIRST}[ \t]+(?:{_PARTICLE}[ \t]+)?{_FIRST}(?![\w'’-])",
+                    0.7,
+                    check,
+                ),
+            ),
+        ),
+        RecognizerSpec(
+            "fr_person_greeting",
+            Entity.PERSON,
+            (
+                Pattern(rf"(?<!\w){_GREETING}{_GAP}{_NOT_CIVILITY}({_NAME})(?![\w'’-])", 0.8, group=1),
+                Pattern(
+                    rf"(?m)^[ \t]*{_CLOSING}[ \t]*[,.!]?[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*({_NAME})[ \t]*$",
+                    0.85,
+                    group=1,
+                ),
+            ),
+        ),
+    )
+
+
+NAME_RECOGNIZERS = ("fr_person_civility", "fr_person_name", "fr_person_greeting")
