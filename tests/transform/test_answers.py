@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import given, settings
 
+from proxy.openai_api import sse
 from proxy.transform.answers import ChunkRestorer, restore_completion
 from proxy.transform.restore import restore, restore_json_string
 from tests.transform.samples import PLACEHOLDERS, VALUES_A, VAULT, answers, cuts, pieces
@@ -74,6 +75,8 @@ def test_a_stream_ending_without_finish_reason_gets_what_was_held_back() -> None
     assert leftover is not None and leftover["id"] == ENVELOPE["id"]
     assert leftover["choices"] == [{"index": 0, "delta": {"content": held}, "finish_reason": None}]
     assert restorer.leftover() is None
+    assert sse.closing_events(leftover, done=True) == [sse.encode(leftover), b"data: [DONE]\n\n"]
+    assert sse.closing_events(None, done=False) == []
 
 
 def test_choices_are_restored_independently() -> None:
