@@ -20,7 +20,7 @@ from proxy.analysis.config import load_detection_config
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.config_file import ConfigFileError
 from proxy.policy.cases import CaseResult, run_file
-from proxy.policy.checks import PolicyContext, configured_entities
+from proxy.policy.checks import PolicyContext
 from proxy.policy.explain import ACTION_LABELS, explain
 from proxy.policy.loader import LoadedPolicy, load_policy
 from proxy.policy.schema import json_schema
@@ -62,16 +62,12 @@ def _add_test(commands: Any, parent: argparse.ArgumentParser) -> None:
     test.set_defaults(func=run_test)
 
 
-def _context(settings: Settings) -> PolicyContext:
-    try:
-        config = load_detection_config(settings.models_dir)
-    except ValueError as error:
-        print(f"Erreur de configuration de la détection : {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    return PolicyContext.of(settings, configured_entities(config))
+def _context(settings: Settings, detector: Any) -> PolicyContext:
+    """The served models and, from the real detector, the entity types it recognises."""
+    return PolicyContext.of(settings, detector.active_entities)
 
 
-def _load(path: Path, context: PolicyContext) -> LoadedPolicy:
+def _load(path: Path, context: PolicyContext | None) -> LoadedPolicy:
     try:
         return load_policy(path, context)
     except ConfigFileError as error:
@@ -82,7 +78,8 @@ def _load(path: Path, context: PolicyContext) -> LoadedPolicy:
 def run_check(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args.config)
     path = args.file or settings.policy
-    loaded = _load(path, _context(settings))
+    _load(path, None)  # the file itself first: a typo is reported without loading the detector
+    loaded = _load(path, _context(settings, _detector(settings)))
     policy = loaded.policy
     print(f"Politique valide : {path}")
     print(f"  empreinte sha256 : {loaded.sha256}")
@@ -95,9 +92,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_explain(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args.config)
-    context = _context(settings)
-    loaded = _load(args.file or settings.policy, context)
-    print("\n".join(explain(loaded.policy, context.hosting)))
+    loaded = _load(args.file or settings.policy, None)  # `check` does the checks against the proxy
+    print("\n".join(explain(loaded.policy, PolicyContext.of(settings, frozenset()).hosting)))
     return 0
 
 
@@ -130,10 +126,10 @@ def run_test(args: argparse.Namespace) -> int:
     if not (args.text and args.service and args.model):
         print("Indiquez --service, --model et le texte (ou --cases).", file=sys.stderr)
         return 2
-    context = _context(settings)
-    loaded = _load(args.policy or settings.policy, context)
+    detector = _detector(settings)
+    loaded = _load(args.policy or settings.policy, _context(settings, detector))
     caller = caller_for(args.service, args.user, [Role(r) for r in args.role])
-    result = simulate(loaded.rulebook, _detector(settings), caller, args.model, args.text, args.system)
+    result = simulate(loaded.rulebook, detector, caller, args.model, args.text, args.system)
     print("\n".join(describe(result)))
     return 0
 
@@ -173,8 +169,8 @@ def _run_cases(settings: Settings, files: Sequence[Path]) -> int:
     if not files:
         print("Aucun fichier de cas trouvé.", file=sys.stderr)
         return 2
-    context = _context(settings)
     detector: Detects = _detector(settings)
+    context = _context(settings, detector)
     results: list[CaseResult] = []
     for path in files:
         try:

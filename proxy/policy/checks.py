@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig
-from proxy.analysis.patterns_fr import CATALOGUE
 from proxy.entities import Entity
 from proxy.policy.schema import EntityRules, OnViolation, Policy, ServicePolicy
 from proxy.settings import Hosting, Settings
@@ -33,15 +31,6 @@ class PolicyContext:
 class Problem:
     keys: tuple[str, ...]
     message: str  # French
-
-
-def configured_entities(config: DetectionConfig) -> frozenset[Entity]:
-    """The entity types the detection configuration activates (without loading spaCy)."""
-    entities: set[Entity] = set()
-    if config.recognizer(NER_RECOGNIZER) is not None:
-        entities.update(config.labels.values())
-    entities.update(spec.entity for spec in CATALOGUE if config.recognizer(spec.name) is not None)
-    return frozenset(entities)
 
 
 def problems(policy: Policy, context: PolicyContext) -> list[Problem]:
