@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -14,8 +14,10 @@ from starlette.exceptions import HTTPException
 from proxy.analysis.engine import Detector
 from proxy.errors import GardefouError, InvalidRequest, MethodNotAllowed, NotFound
 from proxy.services import Services
-from proxy.settings import Settings
-from proxy.web import api
+from proxy.settings import Settings, load_settings
+from proxy.web import admin, api
+from proxy.web.guards import PUBLIC
+from proxy.web.middleware import RequestGuard
 
 log = logging.getLogger("gardefou")
 
@@ -31,11 +33,22 @@ def create_app(settings: Settings, *, detector: Detector | None = None) -> FastA
         finally:
             await app.state.services.aclose()
 
-    app = FastAPI(title="Garde-fou", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Garde-fou", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.include_router(api.router)
-    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    app.include_router(admin.router)
+    app.add_api_route(
+        "/healthz", healthz, methods=["GET"], include_in_schema=False, dependencies=[Depends(PUBLIC)]
+    )
+    app.add_middleware(RequestGuard, max_body_bytes=settings.limits.max_body_bytes)
     _install_error_handlers(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """App factory for worker processes (`gardefou serve --workers N`): settings from $GARDEFOU_CONFIG."""
+    return create_app(load_settings())
 
 
 async def healthz() -> dict[str, str]:

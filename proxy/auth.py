@@ -1,20 +1,40 @@
-"""Who is calling: an API key (Authorization: Bearer) -> Caller(user, service, role)."""
+"""Who is calling: an API key (Authorization: Bearer), or the identity a trusted reverse proxy
+vouches for (SSO headers) -> Caller(user, service, roles).
+
+SSO headers are believed only from a configured proxy address and/or with the shared secret; from
+anyone else they are ignored (and the caller needs a key like everybody else). Nothing here knows
+about the web framework: it takes the headers and the peer address.
+"""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from proxy.errors import Unauthenticated
-from proxy.keystore import KeyStore
-from proxy.settings import AuthSettings
+from proxy.keystore import KeyRecord, KeyStore
+from proxy.roles import Role, is_identifier
+from proxy.settings import AuthSettings, SsoSettings
+
+log = logging.getLogger("gardefou")
+
+_NO_KEY = (
+    "Clé d'API absente, inconnue, expirée ou révoquée. Demandez une clé à votre "
+    "administrateur et envoyez-la dans l'en-tête « Authorization: Bearer <clé> »."
+)
+_BAD_SSO_USER = "Identifiant transmis par le mandataire d'authentification invalide."
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
     user: str
     service: str
-    role: str = "agent"
+    roles: frozenset[Role] = frozenset({Role.AGENT})
     key_id: str | None = None
+    via: str = "key"  # key | sso | anonymous
 
     @property
     def account(self) -> str:
@@ -22,20 +42,76 @@ class Caller:
         return f"{self.user}:{self.key_id}" if self.key_id else self.user
 
 
-def identify(authorization: str | None, keys: KeyStore, settings: AuthSettings) -> Caller:
-    if not settings.require_api_key:
-        return Caller(user=settings.anonymous_user, service=settings.anonymous_service)
-    token = _bearer_token(authorization)
-    record = keys.authenticate(token) if token else None
+class Identifier:
+    """Built once (Services); `identify` runs on every request."""
+
+    def __init__(self, settings: AuthSettings, keys: KeyStore, sso_secret: str | None) -> None:
+        self._settings = settings
+        self._keys = keys
+        self._sso = SsoTrust(settings.sso, sso_secret)
+
+    def identify(self, headers: Mapping[str, str], peer: str | None) -> Caller:
+        """The caller, or Unauthenticated (401) when nobody is identified."""
+        if self._sso.vouches(headers, peer):
+            return self._sso.caller(headers)
+        token = bearer_token(headers.get("authorization"))
+        if token is not None:
+            return _key_caller(self._keys.authenticate(token))
+        if not self._settings.require_api_key:
+            anonymous = self._settings.anonymous_user, self._settings.anonymous_service
+            return Caller(user=anonymous[0], service=anonymous[1], via="anonymous")
+        raise Unauthenticated(_NO_KEY)
+
+
+def _key_caller(record: KeyRecord | None) -> Caller:
     if record is None:
-        raise Unauthenticated(
-            "Clé d'API absente, inconnue, expirée ou révoquée. Demandez une clé à votre "
-            "administrateur et envoyez-la dans l'en-tête « Authorization: Bearer <clé> »."
-        )
-    return Caller(user=record.user, service=record.service, role=record.role, key_id=record.key_id)
+        raise Unauthenticated(_NO_KEY)
+    return Caller(record.user, record.service, frozenset({record.role}), record.key_id, "key")
 
 
-def _bearer_token(authorization: str | None) -> str | None:
+class SsoTrust:
+    """Whether a request's identity headers come from the trusted reverse proxy, and what they say."""
+
+    def __init__(self, settings: SsoSettings, secret: str | None) -> None:
+        self._settings = settings
+        self._secret = secret
+        self._networks = settings.trusted_proxies
+
+    def vouches(self, headers: Mapping[str, str], peer: str | None) -> bool:
+        if not self._settings.enabled or self._settings.user_header not in headers:
+            return False
+        trusted = self._from_proxy(peer) and self._has_secret(headers)
+        if not trusted:
+            log.warning("sso: identity headers from an untrusted sender ignored")
+        return trusted
+
+    def _from_proxy(self, peer: str | None) -> bool:
+        if not self._networks:
+            return True  # trust rests on the secret alone (validated: one of the two is configured)
+        try:
+            address = ipaddress.ip_address(peer or "")
+        except ValueError:
+            return False
+        return any(address in network for network in self._networks)
+
+    def _has_secret(self, headers: Mapping[str, str]) -> bool:
+        if self._secret is None:
+            return True  # trust rests on the address alone
+        presented = headers.get(self._settings.secret_header, "")
+        return hmac.compare_digest(presented.encode(), self._secret.encode())
+
+    def caller(self, headers: Mapping[str, str]) -> Caller:
+        user = headers.get(self._settings.user_header, "").strip()
+        if not is_identifier(user):
+            raise Unauthenticated(_BAD_SSO_USER)
+        groups = {g.strip() for g in headers.get(self._settings.groups_header, "").split(",")}
+        mapped = [rule for name, rule in self._settings.groups.items() if name in groups]
+        roles = frozenset(role for rule in mapped for role in rule.roles)
+        service = next((rule.service for rule in mapped if rule.service), "")
+        return Caller(user=user, service=service, roles=roles, via="sso")
+
+
+def bearer_token(authorization: str | None) -> str | None:
     if not authorization:
         return None
     scheme, _, token = authorization.partition(" ")

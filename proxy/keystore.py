@@ -1,13 +1,16 @@
 """API keys: shown once, stored hashed, found by their public id, compared in constant time.
 
-A key reads `gf_<id>_<secret>`; only sha256(secret) is stored. Everything else (the register, logs)
-refers to a key by its id.
+A key reads `gf_<id>_<secret>`: 12 hex digits of id, 43 characters of random secret (256 bits).
+Only sha256(secret) is stored (a slow hash adds nothing to 256 bits of entropy). Everything else
+(the register, logs, the admin pages) refers to a key by its id.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import re
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -15,6 +18,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from proxy.roles import Role, is_identifier
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -28,6 +33,15 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked_at TEXT
 )
 """
+_COLUMNS = "key_id, user, service, role, created_at, expires_at, revoked_at"
+_KEY = re.compile(r"^gf_([0-9a-f]{12})_([A-Za-z0-9_\-]{20,100})$")
+_KEY_ID = re.compile(r"^[0-9a-f]{12}$")
+# Compared against when the id is unknown, so that unknown and wrong keys take the same time.
+_DUMMY_DIGEST = hashlib.sha256(b"gardefou-unknown-key").hexdigest()
+
+
+class KeyRequestError(ValueError):
+    """A key that cannot be created as asked (French message)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +49,7 @@ class KeyRecord:
     key_id: str
     user: str
     service: str
-    role: str
+    role: Role
     created_at: str
     expires_at: str | None
     revoked_at: str | None
@@ -44,6 +58,12 @@ class KeyRecord:
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or now < datetime.fromisoformat(self.expires_at)
+
+    def state(self, now: datetime) -> str:
+        """French state for listings."""
+        if self.revoked_at is not None:
+            return "révoquée"
+        return "active" if self.is_active(now) else "expirée"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +78,7 @@ class KeyStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute(_SCHEMA)
+        os.chmod(path, 0o600)  # hashes only, but nobody else needs to read them
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -65,37 +86,52 @@ class KeyStore:
             yield db
 
     def create(
-        self, *, user: str, service: str, role: str = "agent", expires_at: datetime | None = None
+        self, *, user: str, service: str, role: Role = Role.AGENT, expires_at: datetime | None = None
     ) -> NewKey:
+        """A new key; the caller decides whether the role may be granted (CLI: any; HTTP: see roles)."""
+        if expires_at is not None and expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        _check_new(user, service, role, expires_at)
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        expires = expires_at.isoformat(timespec="seconds") if expires_at else None
+        expires = expires_at.astimezone(UTC).isoformat(timespec="seconds") if expires_at else None
         with self._connect() as db:
             db.execute(
                 "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-                (key_id, _digest(secret), user, service, role, now, expires),
+                (key_id, _digest(secret), user, service, str(role), now, expires),
             )
-        record = KeyRecord(key_id, user, service, role, now, expires, None)
+        record = KeyRecord(key_id, user, service, Role(role), now, expires, None)
         return NewKey(record, f"gf_{key_id}_{secret}")
 
     def authenticate(self, presented: str, now: datetime | None = None) -> KeyRecord | None:
-        """The active key record matching `presented`, or None (unknown, wrong, expired, revoked)."""
-        key_id, secret = _split(presented)
-        if key_id is None:
+        """The active key matching `presented`, or None (malformed, unknown, wrong, expired, revoked)."""
+        match = _KEY.match(presented)
+        if match is None:
+            return None
+        key_id, secret = match.groups()
+        with self._connect() as db:
+            row = db.execute("SELECT secret_sha256 FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+        stored = row[0] if row else _DUMMY_DIGEST
+        if not hmac.compare_digest(stored, _digest(secret)) or row is None:
+            return None
+        record = self.get(key_id)
+        return record if record is not None and record.is_active(now or datetime.now(UTC)) else None
+
+    def get(self, key_id: str) -> KeyRecord | None:
+        if not _KEY_ID.match(key_id):
             return None
         with self._connect() as db:
-            row = db.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
-        if row is None or not hmac.compare_digest(row[1], _digest(secret)):
-            return None
-        record = KeyRecord(row[0], *row[2:])
-        return record if record.is_active(now or datetime.now(UTC)) else None
+            row = db.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()  # noqa: S608
+        return _record(row) if row else None
 
     def list(self) -> list[KeyRecord]:
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM api_keys ORDER BY created_at").fetchall()
-        return [KeyRecord(row[0], *row[2:]) for row in rows]
+            rows = db.execute(f"SELECT {_COLUMNS} FROM api_keys ORDER BY created_at, key_id").fetchall()  # noqa: S608
+        return [_record(row) for row in rows]
 
     def revoke(self, key_id: str) -> bool:
+        if not _KEY_ID.match(key_id):
+            return False
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._connect() as db:
             cursor = db.execute(
@@ -105,12 +141,21 @@ class KeyStore:
         return cursor.rowcount == 1
 
 
+def _check_new(user: str, service: str, role: Role, expires_at: datetime | None) -> None:
+    if not is_identifier(user) or not is_identifier(service):
+        raise KeyRequestError(
+            "Utilisateur et service : 1 à 120 caractères parmi lettres, chiffres et . @ + - _ (sans espace)."
+        )
+    if role not in set(Role):
+        raise KeyRequestError(f"Rôle inconnu : {role!r} (rôles : {', '.join(Role)}).")
+    if expires_at is not None and expires_at <= datetime.now(UTC):
+        raise KeyRequestError("La date d'expiration est déjà passée.")
+
+
+def _record(row: tuple[str, ...]) -> KeyRecord:
+    key_id, user, service, role, created_at, expires_at, revoked_at = row
+    return KeyRecord(key_id, user, service, Role(role), created_at, expires_at, revoked_at)
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _split(presented: str) -> tuple[str | None, str]:
-    parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != "gf" or len(parts[1]) != 12 or not parts[2]:
-        return None, ""
-    return parts[1], parts[2]

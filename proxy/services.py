@@ -9,14 +9,19 @@ from dataclasses import dataclass
 import anyio
 from anyio import to_thread
 
+from proxy.analysis.cache import AnalysisCache
 from proxy.analysis.engine import DetectionError, Detector, load_detection_config
 from proxy.analysis.findings import Finding
+from proxy.auth import Identifier
 from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
 from proxy.keystore import KeyStore
-from proxy.policy.loader import LoadedPolicy, load_policy
+from proxy.limits import Limiter
+from proxy.policy.checks import PolicyContext
+from proxy.policy.quotas import follow_quotas
+from proxy.policy.store import PolicyStore
 from proxy.register.store import Register
-from proxy.settings import Settings
+from proxy.settings import Settings, sso_secret
 from proxy.transform.secret import PseudonymSecret
 from proxy.upstream import Upstreams
 
@@ -32,12 +37,15 @@ _DETECTION_FAILED = (
 class Services:
     settings: Settings
     detector: Detector
-    policy: LoadedPolicy
+    policy: PolicyStore
     keys: KeyStore
     register: Register
     upstreams: Upstreams
     pseudonyms: PseudonymSecret
     detection_limiter: anyio.CapacityLimiter
+    analysis_cache: AnalysisCache
+    identity: Identifier
+    limiter: Limiter
 
     @classmethod
     def build(cls, settings: Settings, detector: Detector | None = None) -> Services:
@@ -45,15 +53,20 @@ class Services:
         if detector is None:
             detector = Detector(load_detection_config(settings.models_dir))
             detector.warm_up()
+        keys = KeyStore(settings.keys_path)
+        policy = PolicyStore(settings.policy, PolicyContext.of(settings, detector.active_entities))
         return cls(
             settings=settings,
             detector=detector,
-            policy=load_policy(settings.policy),
-            keys=KeyStore(settings.keys_path),
+            policy=policy,
+            keys=keys,
             register=Register.open(settings.register_path),
             upstreams=Upstreams(settings),
             pseudonyms=PseudonymSecret.load_or_create(settings.pseudonym_secret_path),
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),
+            analysis_cache=AnalysisCache(detector.fingerprint, settings.detection.cache_entries),
+            identity=Identifier(settings.auth, keys, sso_secret(settings.auth.sso)),
+            limiter=follow_quotas(policy, Limiter(settings.limits)),
         )
 
     async def aclose(self) -> None:
@@ -61,13 +74,21 @@ class Services:
         self.register.close()
 
     async def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """Findings per text: from the analysis cache when the text was seen, else analysed now."""
+        known = self.analysis_cache.lookup(texts)
+        missing = [text for text in dict.fromkeys(texts) if text not in known]
+        if missing:
+            fresh = dict(zip(missing, await self._analyse(missing), strict=True))
+            self.analysis_cache.store(fresh)
+            known.update((text, tuple(found)) for text, found in fresh.items())
+        return [list(known[text]) for text in texts]
+
+    async def _analyse(self, texts: list[str]) -> list[list[Finding]]:
         """Run detection off the event loop; any failure or timeout refuses the request (fail closed)."""
-        if not any(texts):
-            return [[] for _ in texts]
         try:
             with anyio.fail_after(self.settings.detection.timeout_s):
                 return await to_thread.run_sync(
-                    self.detector.detect, list(texts), limiter=self.detection_limiter
+                    self.detector.detect, texts, limiter=self.detection_limiter
                 )
         except (DetectionError, TimeoutError) as exc:
             log.error("detection failed: %s", type(exc).__name__)

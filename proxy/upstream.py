@@ -1,7 +1,8 @@
 """Calls to the upstream LLMs: the only importer of httpx; one shared client; errors mapped here.
 
 Upstream URLs come only from the configuration; redirects are not followed and the environment's
-proxy variables are ignored (trust_env=False), so no request can be steered elsewhere.
+proxy variables are ignored (trust_env=False), so no request can be steered elsewhere. Every call has
+an overall deadline (limits.upstream_deadline_s), stream included: a slow-dripping upstream gets a 504.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx
 
 from proxy.demo_upstream import create_demo_app
@@ -28,6 +30,7 @@ class Upstreams:
             mounts={demo_origin: httpx.ASGITransport(app=create_demo_app())},
         )
         self._keys = {u.name: upstream_api_key(u) for u in settings.upstreams}
+        self._deadline = settings.limits.upstream_deadline_s
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -41,7 +44,7 @@ class Upstreams:
         return self._client.build_request("POST", url, json=body, headers=headers, timeout=timeout)
 
     async def complete(self, upstream: UpstreamSettings, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        with _mapped_errors(upstream):
+        with _mapped_errors(upstream), anyio.fail_after(self._deadline):
             response = await self._client.send(self._request(upstream, path, body))
             await _raise_for_status(response, upstream)
             payload = response.json()
@@ -54,19 +57,27 @@ class Upstreams:
         self, upstream: UpstreamSettings, path: str, body: dict[str, Any]
     ) -> AsyncIterator[AsyncIterator[str]]:
         """The upstream's response lines, as they arrive; the response is closed on exit."""
-        with _mapped_errors(upstream):
+        deadline = anyio.current_time() + self._deadline
+        with _mapped_errors(upstream), anyio.fail_after(self._deadline):
             response = await self._client.send(self._request(upstream, path, body), stream=True)
         try:
-            await _raise_for_status(response, upstream)
-            yield _guarded_lines(response, upstream)
+            with _mapped_errors(upstream), anyio.fail_after(deadline - anyio.current_time()):
+                await _raise_for_status(response, upstream)
+            yield _guarded_lines(response, upstream, deadline)
         finally:
             await response.aclose()
 
 
-async def _guarded_lines(response: httpx.Response, upstream: UpstreamSettings) -> AsyncIterator[str]:
-    with _mapped_errors(upstream):
-        async for line in response.aiter_lines():
-            yield line
+async def _guarded_lines(
+    response: httpx.Response, upstream: UpstreamSettings, deadline: float
+) -> AsyncIterator[str]:
+    lines = response.aiter_lines()
+    while True:
+        with _mapped_errors(upstream), anyio.fail_after(max(0.0, deadline - anyio.current_time())):
+            line = await anext(lines, None)
+        if line is None:
+            return
+        yield line
 
 
 async def _raise_for_status(response: httpx.Response, upstream: UpstreamSettings) -> None:
@@ -94,7 +105,7 @@ class _mapped_errors:  # noqa: N801 - used as a context manager, reads like one
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: Any) -> None:
         if exc is None or isinstance(exc, GardefouError):
             return
-        if isinstance(exc, httpx.TimeoutException):
+        if isinstance(exc, httpx.TimeoutException | TimeoutError):
             raise UpstreamTimeout(f"Le modèle amont « {self._name} » n'a pas répondu à temps.") from exc
         if isinstance(exc, httpx.HTTPError | ValueError):
             raise UpstreamError(

@@ -1,4 +1,8 @@
-"""`gardefou keys create|list|revoke`: API keys for agents (shown once, stored hashed)."""
+"""`gardefou keys create|list|revoke`: API keys (shown once, stored hashed, referred to by their id).
+
+Only this command, run on the server, can create rssi, dpo or admin keys: access to the server's
+files is what makes someone an administrator. The admin API hands out agent keys only.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,28 @@ from datetime import UTC, datetime
 from typing import Any
 
 from proxy.cli.common import config_option, settings_or_exit
-from proxy.keystore import KeyStore
+from proxy.keystore import KeyRequestError, KeyStore
+from proxy.roles import Role
 
 
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("keys", help="gérer les clés d'API")
     common = [config_option()]
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = actions.add_parser("create", parents=common, help="créer une clé (affichée une seule fois)")
-    create.add_argument("--user", required=True, help="identifiant de l'agent")
-    create.add_argument("--service", required=True, help="service de l'agent (cf. la politique)")
-    create.add_argument("--role", default="agent", help="rôle (défaut : agent)")
-    create.add_argument("--expires", type=_date, help="date d'expiration (AAAA-MM-JJ)")
+    create = actions.add_parser(
+        "create",
+        parents=common,
+        help="créer une clé (affichée une seule fois)",
+        epilog="Rôles : " + " ; ".join(role.label for role in Role),
+    )
+    create.add_argument("--user", required=True, help="identifiant de l'utilisateur (sans espace)")
+    create.add_argument("--service", help="service de l'agent (cf. la politique) ; obligatoire pour agent")
+    create.add_argument(
+        "--role", type=Role, choices=list(Role), default=Role.AGENT, help="rôle (défaut : agent)"
+    )
+    create.add_argument("--expires", type=_date, help="date d'expiration (AAAA-MM-JJ, 00:00 UTC)")
     create.set_defaults(func=create_key)
-    listing = actions.add_parser("list", parents=common, help="lister les clés (sans leur secret)")
+    listing = actions.add_parser("list", parents=common, help="lister les clés (jamais leur secret)")
     listing.set_defaults(func=list_keys)
     revoke = actions.add_parser("revoke", parents=common, help="révoquer une clé")
     revoke.add_argument("key_id", help="identifiant de la clé (colonne « id » de keys list)")
@@ -30,9 +42,10 @@ def add_parser(subparsers: Any) -> None:
 
 def _date(text: str) -> datetime:
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"date invalide : {text!r} (attendu AAAA-MM-JJ)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _store(args: argparse.Namespace) -> KeyStore:
@@ -40,24 +53,31 @@ def _store(args: argparse.Namespace) -> KeyStore:
 
 
 def create_key(args: argparse.Namespace) -> int:
-    new = _store(args).create(user=args.user, service=args.service, role=args.role, expires_at=args.expires)
+    role: Role = args.role
+    if role is Role.AGENT and not args.service:
+        print("Erreur : --service est obligatoire pour une clé agent.", file=sys.stderr)
+        return 2
+    service = args.service or "gardefou"
+    try:
+        new = _store(args).create(user=args.user, service=service, role=role, expires_at=args.expires)
+    except KeyRequestError as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 2
     print(new.secret_key)
     print(
-        f"Clé {new.record.key_id} créée pour {args.user} (service {args.service}, rôle {args.role}). "
-        "Elle ne sera plus jamais affichée : transmettez-la à l'agent par un canal sûr.",
+        f"Clé {new.record.key_id} créée pour {args.user} (service {service}, rôle {role}). "
+        "Elle ne sera plus jamais affichée : transmettez-la par un canal sûr.",
         file=sys.stderr,
     )
     return 0
 
 
 def list_keys(args: argparse.Namespace) -> int:
-    print(f"{'id':<14}{'utilisateur':<20}{'service':<18}{'rôle':<8}{'expire':<27}état")
+    print(f"{'id':<14}{'utilisateur':<24}{'service':<18}{'rôle':<8}{'expire':<27}état")
     now = datetime.now(UTC)
     for key in _store(args).list():
-        state = "active" if key.is_active(now) else ("révoquée" if key.revoked_at else "expirée")
-        print(
-            f"{key.key_id:<14}{key.user:<20}{key.service:<18}{key.role:<8}{key.expires_at or '-':<27}{state}"
-        )
+        expires = key.expires_at or "-"
+        print(f"{key.key_id:<14}{key.user:<24}{key.service:<18}{key.role:<8}{expires:<27}{key.state(now)}")
     return 0
 
 
@@ -65,5 +85,5 @@ def revoke_key(args: argparse.Namespace) -> int:
     if _store(args).revoke(args.key_id):
         print(f"Clé {args.key_id} révoquée.")
         return 0
-    print(f"Aucune clé active avec l'identifiant {args.key_id}.")
+    print(f"Aucune clé active avec l'identifiant {args.key_id}.", file=sys.stderr)
     return 1

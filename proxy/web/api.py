@@ -1,62 +1,46 @@
-"""Thin OpenAI-compatible routes: parse the body, identify the caller, hand over to the pipeline."""
+"""Thin OpenAI-compatible routes: admit the agent, read the body, hand over to the pipeline."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.responses import Response
 
 from proxy import pipeline
-from proxy.auth import Caller, identify
-from proxy.errors import InvalidRequest
+from proxy.auth import Caller
+from proxy.errors import GardefouError
 from proxy.exchange import Exchange
 from proxy.policy import engine
 from proxy.services import Services
+from proxy.web.body import agent_body
+from proxy.web.guards import AgentDep, ServicesDep
 
 router = APIRouter(prefix="/v1")
 
 
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[Services, Depends(services_of)]
-
-
-def agent(request: Request, services: ServicesDep) -> Caller:
-    return identify(request.headers.get("authorization"), services.keys, services.settings.auth)
-
-
-AgentDep = Annotated[Caller, Depends(agent)]
-
-
-async def json_body(request: Request) -> Any:
-    raw = await request.body()
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidRequest("Le corps de la requête n'est pas un JSON valide.") from exc
-
-
 def new_exchange(services: Services, caller: Caller, endpoint: str) -> Exchange:
-    return Exchange(caller=caller, endpoint=endpoint, policy_sha256=services.policy.sha256)
+    return Exchange(caller=caller, endpoint=endpoint, policy_sha256=services.policy.current().sha256)
+
+
+async def recorded_body(request: Request, services: Services, caller: Caller, exchange: Exchange) -> Any:
+    """The agent's JSON body; a body refused before the pipeline is recorded all the same."""
+    try:
+        return await agent_body(request, services, caller)
+    except GardefouError as error:
+        exchange.failed(error)
+        await services.record(exchange)
+        raise
 
 
 @router.post("/chat/completions")
 async def chat_completions(request: Request, services: ServicesDep, caller: AgentDep) -> Response:
     exchange = new_exchange(services, caller, "chat.completions")
     headers = {"X-Request-Id": exchange.request_id}
-    try:
-        body = await json_body(request)
-    except InvalidRequest as error:
-        exchange.failed(error)
-        await services.record(exchange)
-        raise
+    body = await recorded_body(request, services, caller, exchange)
     result = await pipeline.chat_completion(services, exchange, body)
+    headers.update(exchange.headers)
     if isinstance(result, dict):
         return JSONResponse(result, headers=headers)
     return StreamingResponse(result, media_type="text/event-stream", headers=headers)
@@ -65,13 +49,15 @@ async def chat_completions(request: Request, services: ServicesDep, caller: Agen
 @router.post("/embeddings")
 async def embeddings(request: Request, services: ServicesDep, caller: AgentDep) -> Response:
     exchange = new_exchange(services, caller, "embeddings")
-    result = await pipeline.embeddings(services, exchange, await json_body(request))
-    return JSONResponse(result, headers={"X-Request-Id": exchange.request_id})
+    body = await recorded_body(request, services, caller, exchange)
+    result = await pipeline.embeddings(services, exchange, body)
+    return JSONResponse(result, headers={"X-Request-Id": exchange.request_id, **exchange.headers})
 
 
 @router.get("/models")
 async def models(services: ServicesDep, caller: AgentDep) -> dict[str, Any]:
-    allowed = engine.allowed_models(services.policy.policy, caller.service)
+    policy = services.policy.current().policy
+    allowed = engine.allowed_models(policy, caller.service, caller.user, caller.roles)
     served = [m for m in allowed if services.settings.upstream_for(m) is not None]
     data = [{"id": model, "object": "model", "owned_by": "gardefou"} for model in served]
     return {"object": "list", "data": data}

@@ -1,0 +1,103 @@
+"""JSON routes for the administrators (keys, configuration) under /admin/api, and the RSSI's and
+DPO's routes (register, policy) included from their own modules.
+
+Each route declares its roles with a RoleGuard dependency; the roles are defined in proxy/roles.py.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from proxy.auth import Caller
+from proxy.errors import Forbidden, InvalidRequest, NotFound
+from proxy.keystore import KeyRecord, KeyRequestError
+from proxy.roles import Role, may_grant_over_http
+from proxy.web import admin_policy, admin_register
+from proxy.web.guards import RoleGuard, ServicesDep
+
+router = APIRouter(prefix="/admin/api")
+router.include_router(admin_register.router)
+router.include_router(admin_policy.router)
+
+AnyRole = Annotated[Caller, Depends(RoleGuard(*Role))]
+Admin = Annotated[Caller, Depends(RoleGuard(Role.ADMIN))]
+
+
+# -- who am I ----------------------------------------------------------------------------------
+
+
+@router.get("/whoami")
+def whoami(caller: AnyRole) -> dict[str, Any]:
+    return {
+        "user": caller.user,
+        "service": caller.service,
+        "roles": sorted(caller.roles),
+        "key_id": caller.key_id,
+        "via": caller.via,
+    }
+
+
+# -- keys (admin) ------------------------------------------------------------------------------
+
+
+class KeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user: Annotated[str, Field(min_length=1, max_length=120)]
+    service: Annotated[str, Field(min_length=1, max_length=120)]
+    role: Role = Role.AGENT
+    expires: date | None = None
+
+
+@router.get("/keys")
+def list_keys(services: ServicesDep, _caller: Admin) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {"keys": [_key_view(record, now) for record in services.keys.list()]}
+
+
+@router.post("/keys", status_code=201)
+def create_key(request: KeyRequest, services: ServicesDep, caller: Admin) -> dict[str, Any]:
+    if not may_grant_over_http(caller.roles, request.role):
+        raise Forbidden(
+            f"Une clé de rôle « {request.role} » ne se crée qu'en ligne de commande, sur le serveur "
+            "(gardefou keys create --role ...). Par l'interface, seules des clés agent peuvent être créées."
+        )
+    expires = datetime.combine(request.expires, time.min, UTC) if request.expires else None
+    try:
+        new = services.keys.create(
+            user=request.user, service=request.service, role=request.role, expires_at=expires
+        )
+    except KeyRequestError as error:
+        raise InvalidRequest(str(error)) from error
+    return {**_key_view(new.record, datetime.now(UTC)), "key": new.secret_key}
+
+
+@router.delete("/keys/{key_id}")
+def revoke_key(key_id: str, services: ServicesDep, _caller: Admin) -> dict[str, Any]:
+    if not services.keys.revoke(key_id):
+        raise NotFound(f"Aucune clé active avec l'identifiant « {key_id[:40]} ».")
+    return {"id": key_id, "state": "révoquée"}
+
+
+def _key_view(record: KeyRecord, now: datetime) -> dict[str, Any]:
+    return {
+        "id": record.key_id,
+        "user": record.user,
+        "service": record.service,
+        "role": str(record.role),
+        "created_at": record.created_at,
+        "expires_at": record.expires_at,
+        "state": record.state(now),
+    }
+
+
+# -- configuration (admin) ---------------------------------------------------------------------
+
+
+@router.get("/config")
+def show_config(services: ServicesDep, _caller: Admin) -> dict[str, Any]:
+    """The effective configuration; secrets are never in it (only the names of their variables)."""
+    return services.settings.model_dump(mode="json", by_alias=True)

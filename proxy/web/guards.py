@@ -1,0 +1,78 @@
+"""Route guards: every route declares, with a FastAPI dependency, who may call it.
+
+`RoleGuard(Role.RSSI)` identifies the caller (401 if nobody) and checks one of the roles is held
+(403 otherwise); `PUBLIC` marks the few routes anyone may call (health check). A test walks the
+app's routes and fails on any route that declares neither.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from proxy.auth import Caller
+from proxy.errors import Forbidden
+from proxy.limits import Slot
+from proxy.roles import Role
+from proxy.services import Services
+
+SLOTS = "gardefou.slots"  # ASGI scope key: concurrency slots released when the response ends
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(services_of)]
+
+
+class RoleGuard:
+    """A dependency that returns the caller if they hold one of `roles`."""
+
+    def __init__(self, *roles: Role) -> None:
+        if not roles:
+            raise ValueError("a guarded route needs at least one role (use PUBLIC otherwise)")
+        self.roles = frozenset(roles)
+
+    def __repr__(self) -> str:
+        return f"RoleGuard({', '.join(sorted(self.roles))})"
+
+    def __call__(self, request: Request) -> Caller:  # sync: the key lookup runs in the thread pool
+        peer = request.client.host if request.client else None
+        caller = services_of(request).identity.identify(request.headers, peer)
+        if not caller.roles & self.roles:
+            needed = " ou ".join(sorted(self.roles))
+            raise Forbidden(f"Votre rôle ne permet pas cette action (rôle requis : {needed}).")
+        return caller
+
+
+class PublicRoute:
+    """Declares a route public on purpose (no identity needed)."""
+
+    def __call__(self) -> None:
+        return None
+
+
+PUBLIC = PublicRoute()
+AGENT = RoleGuard(Role.AGENT)
+
+
+def admitted(request: Request, caller: Annotated[Caller, Depends(AGENT)]) -> Caller:
+    """An agent within the rate and concurrency limits (429 otherwise); the slot is held until the
+    response (stream included) ends, by the RequestGuard middleware."""
+    slot = services_of(request).limiter.admit(caller.user, caller.service)
+    hold(request, slot)
+    return caller
+
+
+def hold(request: Request, slot: Slot) -> None:
+    slots: list[Slot] | None = request.scope.get(SLOTS)
+    if slots is None:
+        slot.release()
+        raise RuntimeError("RequestGuard middleware missing: concurrency slots would leak")
+    slots.append(slot)
+
+
+AgentDep = Annotated[Caller, Depends(admitted)]

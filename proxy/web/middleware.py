@@ -1,0 +1,62 @@
+"""The ASGI guard around every request: body size counted on the stream (chunked bodies too), and
+concurrency slots released when the response is over, however it ends."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from proxy.errors import PayloadTooLarge
+from proxy.limits import Slot
+from proxy.web.guards import SLOTS
+
+
+class RequestGuard:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            error = self._too_large()
+            await JSONResponse(error.to_openai(), status_code=error.status)(scope, receive, send)
+            return
+        slots: list[Slot] = []
+        scope[SLOTS] = slots
+        try:
+            await self.app(scope, self._counting(receive), send)
+        finally:
+            for slot in slots:
+                slot.release()
+
+    def _counting(self, receive: Receive) -> Receive:
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise self._too_large()
+            return message
+
+        return counted
+
+    def _too_large(self) -> PayloadTooLarge:
+        limit = self.max_body_bytes // 1024
+        return PayloadTooLarge(f"Le corps de la requête dépasse la taille maximale autorisée ({limit} Kio).")
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
