@@ -88,6 +88,11 @@ def run(detector: Detector, documents: Sequence[Document], timing: Timing) -> li
     return results
 
 
+def _parts(source: str) -> list[str]:
+    modern = ["modern (ECHR + EDS)"] if any(m in source for m in MODERN) else []
+    return [part_of(source), *modern]
+
+
 def annotated_labels(documents: Iterable[Document]) -> dict[str, set[str]]:
     labels: dict[str, set[str]] = defaultdict(set)
     for document in documents:
@@ -103,9 +108,9 @@ def score_parts(
     for document, found in zip(documents, findings, strict=True):
         predicted = [Span(f.start, f.end, f.entity.value) for f in found]
         redacted = [p for p in predicted if p.label not in keep]
-        for part in (part_of(document.source), "modern (ECHR + EDS)" if any(m in document.source for m in MODERN) else None):
-            if part is not None:
-                score_document(parts[part], document.text, document.gold, predicted, annotated[document.source], redacted)
+        labels = annotated[document.source]
+        for part in _parts(document.source):
+            score_document(parts[part], document.text, document.gold, predicted, labels, redacted)
     return parts
 
 
@@ -183,7 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         generated = identifier_documents(args.identifiers)
         timing = Timing()
         scores = score_identifiers(generated, run(detector, generated, timing))
-        print_table(f"generated identifiers ({args.identifiers} valid + {args.identifiers} lookalikes per kind)", scores)
+        n = args.identifiers
+        print_table(f"generated identifiers ({n} valid + {n} lookalikes per kind)", scores)
         print_timing("speed, generated identifiers", timing)
     return 0
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Callable, Iterator
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from faker import Faker
 from stdnum import luhn
@@ -154,13 +154,19 @@ def _rib_from(bban: str) -> str:
     return _group(bban, (5, 5, 11, 2), " ")
 
 
+def _rib_key(body: str) -> int:
+    bank, branch, account = int(body[:5]), int(body[5:10]), int(body[10:21])
+    return 97 - (89 * bank + 15 * branch + 3 * account) % 97
+
+
 def _rib(fake: Sources, rng: random.Random) -> str:
-    return _rib_from(str(fake.iban())[4:])
+    body = _digits(rng, 21)
+    return _rib_from(f"{body}{_rib_key(body):02d}")
 
 
 def _rib_bad(fake: Sources, rng: random.Random) -> str:
-    bban = str(fake.iban())[4:]
-    return _rib_from(bban[:21] + f"{(int(bban[21:]) + rng.randint(1, 96)) % 97:02d}")
+    body = _digits(rng, 21)
+    return _rib_from(f"{body}{(_rib_key(body) + rng.randint(1, 96)) % 97:02d}")
 
 
 # Phones ------------------------------------------------------------------------------------
@@ -238,9 +244,9 @@ def _plate(fake: Sources, rng: random.Random) -> str:
 
 
 def _plate_bad(fake: Sources, rng: random.Random) -> str:
-    return rng.choice(
-        (f"{_letters(rng, 2)}-{_digits(rng, 4)}-{_letters(rng, 2)}", f"{_letters(rng, 3)}-{_digits(rng, 2)}-{_letters(rng, 3)}")
-    )
+    four_digits = f"{_letters(rng, 2)}-{_digits(rng, 4)}-{_letters(rng, 2)}"
+    three_letters = f"{_letters(rng, 3)}-{_digits(rng, 2)}-{_letters(rng, 3)}"
+    return rng.choice((four_digits, three_letters))
 
 
 def _id_card(fake: Sources, rng: random.Random) -> str:
@@ -288,31 +294,88 @@ def _card_bad(fake: Sources, rng: random.Random) -> str:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("NIR", ("Numéro de sécurité sociale : {v}.", "Mon n° de sécu est le {v}, merci.",
-                 "Carte Vitale n° {v}", "Numéro INSEE {v} à vérifier.", "Le dossier porte le {v}."),
-         _nir, _nir_bad),
-    Kind("SIREN", ("SIREN : {v}", "La société, immatriculée sous le numéro SIREN {v}, est cliente.",
-                   "Entreprise n° SIREN {v}."), _siren, _siren_bad),
-    Kind("SIRET", ("SIRET : {v}", "Le fournisseur (SIRET {v}) a envoyé sa facture.",
-                   "Établissement {v} inscrit au répertoire."), _siret, _siret_bad),
-    Kind("IBAN", ("IBAN : {v}", "Merci de faire le virement sur le compte {v} avant la fin du mois.",
-                  "Coordonnées bancaires : {v}"), _iban, _iban_bad),
+    Kind(
+        "NIR",
+        (
+            "Numéro de sécurité sociale : {v}.",
+            "Mon n° de sécu est le {v}, merci.",
+            "Carte Vitale n° {v}",
+            "Numéro INSEE {v} à vérifier.",
+            "Le dossier porte le {v}.",
+        ),
+        _nir,
+        _nir_bad,
+    ),
+    Kind(
+        "SIREN",
+        (
+            "SIREN : {v}",
+            "La société, immatriculée sous le numéro SIREN {v}, est cliente.",
+            "Entreprise n° SIREN {v}.",
+        ),
+        _siren,
+        _siren_bad,
+    ),
+    Kind(
+        "SIRET",
+        (
+            "SIRET : {v}",
+            "Le fournisseur (SIRET {v}) a envoyé sa facture.",
+            "Établissement {v} inscrit au répertoire.",
+        ),
+        _siret,
+        _siret_bad,
+    ),
+    Kind(
+        "IBAN",
+        (
+            "IBAN : {v}",
+            "Merci de faire le virement sur le compte {v} avant la fin du mois.",
+            "Coordonnées bancaires : {v}",
+        ),
+        _iban,
+        _iban_bad,
+    ),
     Kind("RIB", ("RIB : {v}", "Relevé d'identité bancaire {v} joint au dossier."), _rib, _rib_bad),
-    Kind("PHONE", ("Tél. : {v}", "Vous pouvez me joindre au {v} après 18 h.", "Portable {v}",
-                   "Rappeler le {v} demain."), _phone, _phone_bad),
-    Kind("EMAIL", ("Courriel : {v}", "Écrire à {v} pour le rendez-vous.", "Contact {v}"),
-         _email, _email_bad),
+    Kind(
+        "PHONE",
+        (
+            "Tél. : {v}",
+            "Vous pouvez me joindre au {v} après 18 h.",
+            "Portable {v}",
+            "Rappeler le {v} demain.",
+        ),
+        _phone,
+        _phone_bad,
+    ),
+    Kind("EMAIL", ("Courriel : {v}", "Écrire à {v} pour le rendez-vous.", "Contact {v}"), _email, _email_bad),
     Kind("URL", ("Voir {v} pour la démarche.", "Site : {v}"), _url, _url_bad),
     Kind("IP_ADDRESS", ("Connexion depuis l'adresse IP {v} ce matin.", "IP : {v}"), _ip, _ip_bad),
-    Kind("LICENSE_PLATE", ("Véhicule immatriculé {v} stationné devant l'école.",
-                           "Plaque d'immatriculation : {v}"), _plate, _plate_bad),
-    Kind("ID_CARD", ("Carte nationale d'identité n° {v}", "Pièce d'identité : CNI {v}."),
-         _id_card, _id_card_bad),
+    Kind(
+        "LICENSE_PLATE",
+        ("Véhicule immatriculé {v} stationné devant l'école.", "Plaque d'immatriculation : {v}"),
+        _plate,
+        _plate_bad,
+    ),
+    Kind(
+        "ID_CARD",
+        ("Carte nationale d'identité n° {v}", "Pièce d'identité : CNI {v}."),
+        _id_card,
+        _id_card_bad,
+    ),
     Kind("PASSPORT", ("Passeport n° {v}", "Numéro de passeport : {v}."), _passport, _passport_bad),
-    Kind("TAX_ID", ("Numéro fiscal : {v}", "Indiquez votre numéro fiscal ({v}) sur l'avis d'impôt."),
-         _tax, _tax_bad),
-    Kind("CAF_NUMBER", ("Numéro d'allocataire CAF : {v}", "Allocataire n° {v} à la CAF."),
-         _caf, lambda fake, rng: _digits(rng, 7)),
+    Kind(
+        "TAX_ID",
+        ("Numéro fiscal : {v}", "Indiquez votre numéro fiscal ({v}) sur l'avis d'impôt."),
+        _tax,
+        _tax_bad,
+    ),
+    Kind(
+        "CAF_NUMBER",
+        ("Numéro d'allocataire CAF : {v}", "Allocataire n° {v} à la CAF."),
+        _caf,
+        lambda fake, rng: _digits(rng, 7),
+    ),
     Kind("CREDIT_CARD", ("Carte bancaire n° {v}", "Payé avec la carte {v}."), _card, _card_bad),
 )
 

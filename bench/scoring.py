@@ -117,9 +117,7 @@ def _score_gold(counts: LabelCounts, span: Span, predicted: Sequence[Span], leak
     counts.gold_leaked += leaked
 
 
-def _score_prediction(
-    scores: Scores, prediction: Span, gold: Sequence[Span], annotated: set[str]
-) -> None:
+def _score_prediction(scores: Scores, prediction: Span, gold: Sequence[Span], annotated: set[str]) -> None:
     label = gold_label_of(prediction.label)
     if label not in annotated:
         return

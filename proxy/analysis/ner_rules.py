@@ -18,6 +18,7 @@ from proxy.analysis.lexicon_fr import (
     ESTABLISHMENT_HEADS,
     GENERIC_WORDS,
     PUBLIC_BODY_HEADS,
+    TITLE_WORDS,
 )
 from proxy.analysis.patterns_places import STREET_TYPES
 from proxy.entities import Entity
@@ -54,9 +55,14 @@ class NerRules:
         """A lone capitalised word that is a function word, or opens a sentence as a person
         although it is no known first name ("Veuillez", "Arthrose")."""
         surface = text[span.start : span.end]
+        words = [normalise(w) for w in _WORDS.findall(surface)]
+        if span.entity is Entity.PERSON and all(
+            w in self.stop_words or w in TITLE_WORDS or w in CIVILITY_WORDS for w in words
+        ):
+            return True
         if _WORDS.fullmatch(surface) is None:
             return False
-        word = normalise(surface)
+        word = words[0]
         if word in self.stop_words:
             return True
         return (

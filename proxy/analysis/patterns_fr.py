@@ -140,6 +140,7 @@ CREDIT_CARD = RecognizerSpec(
     (
         Pattern(
             r"(?<![\w+])(?:\d{4}(?:[ \u00a0\-]?\d{4}){3}(?:[ \u00a0\-]?\d{3})?"
+            r"|\d{4}(?:[ \u00a0\-]?\d{4}){2}[ \u00a0\-]?\d{3}"
             r"|\d{4}[ \u00a0\-]?\d{6}[ \u00a0\-]?\d{5}|\d{13,19})" + _END,
             0.9,
             checksums.is_card_number,

@@ -1,0 +1,112 @@
+"""Table-driven checks of the French recognizers through the real detector: for each type, values
+that must be found (checksum-valid, in the ways people write them) and lookalikes that must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from proxy.analysis.engine import Detector
+from proxy.entities import Entity
+
+FOUND: list[tuple[Entity, str, str]] = [
+    # (type, sentence with {}, value)
+    (Entity.NIR, "Numéro de sécurité sociale : {}.", "1 84 12 76 451 089 46"),
+    (Entity.NIR, "Mon n° de sécu est le {}, merci.", "184127645108946"),
+    (Entity.NIR, "Carte Vitale {}", "2.84.12.2A.123.456.47"),
+    (Entity.NIR, "numéro INSEE {} (sans la clé)", "2 69 05 99 123 456"),
+    (Entity.SIREN, "Société immatriculée au RCS, SIREN {}.", "732 829 320"),
+    (Entity.SIRET, "Fournisseur SIRET {}.", "732 829 320 00074"),
+    (Entity.SIRET, "Établissement {} inscrit.", "73282932000074"),
+    (Entity.IBAN, "IBAN : {}", "FR76 3000 6000 0112 3456 7890 189"),
+    (Entity.IBAN, "Virement sur le compte {} demain.", "DE89370400440532013000"),
+    (Entity.IBAN, "IBAN {}", "IT60 X054 2811 1010 0000 0123 456"),
+    (Entity.RIB, "RIB : {}", "30004 00823 00010101010 89"),
+    (Entity.PHONE, "Tél. : {}", "06 12 34 56 78"),
+    (Entity.PHONE, "Appelez le {} après 18 h.", "01.42.21.32.74"),
+    (Entity.PHONE, "Portable {}", "+33 6 12 34 56 78"),
+    (Entity.PHONE, "Fixe : {}", "0033 1 42 21 32 74"),
+    (Entity.PHONE, "Joindre au {} svp", "0612345678"),
+    (Entity.EMAIL, "Écrire à {}.", "jean.dupont@mairie-lyon.fr"),
+    (Entity.URL, "Voir {} pour la démarche.", "https://www.service-public.fr/particuliers/vosdroits"),
+    (Entity.IP_ADDRESS, "Connexion depuis l'adresse IP {} ce matin.", "192.168.12.7"),
+    (Entity.IP_ADDRESS, "IP : {}", "2001:db8::8a2e:370:7334"),
+    (Entity.LICENSE_PLATE, "Véhicule immatriculé {} stationné.", "AB-123-CD"),
+    (Entity.LICENSE_PLATE, "Plaque d'immatriculation : {}", "1234 AB 56"),
+    (Entity.ID_CARD, "Carte nationale d'identité n° {}", "X4RTBPFW4"),
+    (Entity.ID_CARD, "CNI {}", "880692310285"),
+    (Entity.PASSPORT, "Passeport n° {}", "12AB34567"),
+    (Entity.TAX_ID, "Numéro fiscal : {}", "30 23 217 600 053"),
+    (Entity.CAF_NUMBER, "Numéro d'allocataire CAF : {}", "1234567"),
+    (Entity.CREDIT_CARD, "Payé avec la carte {}.", "4970 1012 3456 7893"),
+    (Entity.CREDIT_CARD, "Carte American Express {}", "3782 822463 10005"),
+    (Entity.DATE_OF_BIRTH, "Il est né le {} à Lyon.", "3 janvier 1970"),
+    (Entity.DATE_OF_BIRTH, "Date de naissance : {}", "03/01/1970"),
+    (Entity.DATE, "La réunion du {} est reportée.", "12 mars 2024"),
+    (Entity.DATE, "Courrier reçu le {}.", "15/05/2022"),
+    (Entity.ADDRESS, "J'habite {}.", "12 bis rue de la Paix, 75002 Paris"),
+    (Entity.ADDRESS, "Adresse : {}", "3 avenue du Général de Gaulle 69003 Lyon"),
+    (Entity.PERSON, "Je suis M. {}, votre voisin.", "DUPONT Jean"),
+    (Entity.PERSON, "Courrier de Mme {} reçu hier.", "MARTIN-DURAND"),
+    (Entity.PERSON, "Le dossier de {} est complet.", "LEFEBVRE Marie-Claire"),
+    (Entity.PERSON, "Bonjour {},\nvoici le compte rendu.", "Sophie"),
+    (Entity.PERSON, "Merci.\n\nCordialement,\n{}\n", "Jean-Paul Durand"),
+]
+
+NOT_FOUND: list[tuple[Entity, str]] = [
+    # (type that must not be reported, sentence with a lookalike)
+    (Entity.NIR, "Numéro de sécurité sociale : 1 84 12 76 451 089 47."),
+    (Entity.SIREN, "SIREN : 732 829 321"),
+    (Entity.SIRET, "SIRET 732 829 320 00075"),
+    (Entity.IBAN, "IBAN : FR76 3000 6000 0112 3456 7890 188"),
+    (Entity.RIB, "RIB : 30004 00823 00010101010 88"),
+    (Entity.PHONE, "Commande n° 1234567890 expédiée."),
+    (Entity.PHONE, "Référence 06 12 34 56."),
+    (Entity.EMAIL, "Écrire à jean.dupont@ sans domaine."),
+    (Entity.URL, "Le site de jean.dupont@mairie-lyon.fr est en panne."),
+    (Entity.IP_ADDRESS, "Version 300.12.1.1 du logiciel."),
+    (Entity.CREDIT_CARD, "Carte bancaire n° 4970 1012 3456 7890"),
+    (Entity.TAX_ID, "Numéro fiscal : 30 23 217 600 054"),
+    (Entity.CAF_NUMBER, "Référence de commande : 1234567."),
+    (Entity.ID_CARD, "Référence X4RTBPFW4 du colis."),
+    (Entity.LICENSE_PLATE, "Le code 1234 AB 56 du formulaire."),
+    (Entity.DATE, "Article 12 du règlement, alinéa 3."),
+    (Entity.ADDRESS, "La rue est fermée pour travaux."),
+    (Entity.PERSON, "Monsieur le Maire a signé l'arrêté."),
+    (Entity.PERSON, "Veuillez trouver ci-joint le document."),
+    (Entity.LOCATION, "La Cour a rejeté la requête du Gouvernement."),
+    (Entity.ORGANIZATION, "Le ministère de l'Intérieur a répondu à la préfecture."),
+]
+
+
+@pytest.mark.parametrize(("entity", "sentence", "value"), FOUND, ids=[f"{e}-{v}" for e, _, v in FOUND])
+def test_value_is_found_with_its_type_and_bounds(
+    detector: Detector, entity: Entity, sentence: str, value: str
+) -> None:
+    text = sentence.format(value)
+    start = text.index(value)
+    findings = detector.detect([text])[0]
+    assert any(f.entity is entity and f.start == start and f.end == start + len(value) for f in findings), [
+        (f.entity, text[f.start : f.end]) for f in findings
+    ]
+
+
+@pytest.mark.parametrize(("entity", "text"), NOT_FOUND, ids=[t for _, t in NOT_FOUND])
+def test_lookalike_is_not_reported(detector: Detector, entity: Entity, text: str) -> None:
+    findings = detector.detect([text])[0]
+    assert all(f.entity is not entity for f in findings), [
+        (f.entity, text[f.start : f.end]) for f in findings
+    ]
+
+
+def test_email_domain_is_not_a_separate_url(detector: Detector) -> None:
+    text = "Contact : jean.dupont@www.mairie-lyon.fr"
+    findings = detector.detect([text])[0]
+    assert [(f.entity, text[f.start : f.end]) for f in findings] == [
+        (Entity.EMAIL, "jean.dupont@www.mairie-lyon.fr")
+    ]
+
+
+def test_spacy_span_across_lines_is_split(detector: Detector) -> None:
+    text = "Pour la Commission\nM. Jean Loucaides, délégué"
+    persons = [text[f.start : f.end] for f in detector.detect([text])[0] if f.entity is Entity.PERSON]
+    assert persons == ["Jean Loucaides"]
