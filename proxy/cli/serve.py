@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -20,6 +23,13 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--host", help="adresse d'écoute (défaut : 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port d'écoute (défaut : 8080)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processus de travail partageant le port et le registre ; chacun charge son modèle "
+        "(défaut : 1 ; conseillé : un par cœur)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -38,6 +48,36 @@ def run(args: argparse.Namespace) -> int:
             "Mode démonstration (aucun fichier de configuration) : modèle « demo » intégré, "
             "clé d'API non exigée. Pour un usage réel : gardefou serve --config gardefou.yaml"
         )
+    if args.workers > 1:
+        _run_workers(args.config, host, port, args.workers)
+        return 0
     # proxy_headers=False: X-Forwarded-For must not rewrite the peer address that SSO trust checks.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
     return 0
+
+
+def _run_workers(config: Path | None, host: str, port: int, workers: int) -> None:
+    """Each worker process builds its own app from $GARDEFOU_CONFIG (uvicorn needs an import
+    string); uvicorn applies `log_config` in every worker, so the same loggers stay quiet there."""
+    if config is not None:
+        os.environ["GARDEFOU_CONFIG"] = str(config.resolve())
+    uvicorn.run(
+        "proxy.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=_worker_logging(),
+        proxy_headers=False,
+    )
+
+
+def _worker_logging() -> dict[str, Any]:
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["plain"] = {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    config["handlers"]["plain"] = {"formatter": "plain", "class": "logging.StreamHandler"}
+    config["root"] = {"handlers": ["plain"], "level": "INFO"}
+    for noisy in ("presidio-analyzer", "httpx"):
+        config["loggers"][noisy] = {"level": "WARNING"}
+    return config

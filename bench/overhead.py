@@ -1,0 +1,545 @@
+"""Latency, throughput and memory that Garde-fou adds in front of an LLM, measured on loopback.
+
+    .venv/bin/python bench/overhead.py [--workers N] [--quick] [--seconds S]
+
+Starts a fake OpenAI-compatible upstream (bench/fake_upstream.py: answers at once; streams chunks
+50 ms apart) and a real `gardefou serve` (temporary configuration, register and API key), then sends
+the same requests straight to the upstream ("direct") and through Garde-fou, and prints:
+
+- added latency p50/p95/p99 with 1 client, French prompts of ~300, ~1,000 and ~5,000 characters
+  holding personal data (names, phones, e-mails, addresses, IBAN): every request a different text,
+  so the analysis cache never helps;
+- throughput and latency with 8 and 32 concurrent clients (~1,000 characters, distinct texts);
+- streaming: time to first content, direct and through, and whether chunks still arrive spread out;
+- a 20-turn conversation (history resent every turn): added latency per turn, turn 20 vs turn 1;
+- CPU time and peak RSS of the proxy process(es).
+
+`--workers N` is passed to `gardefou serve`. `--quick` runs a tiny configuration in a few seconds
+(used by the test suite). The client, the upstream and the proxy share the machine: on 2 cores the
+client's own CPU use weighs on the figures. Nothing is asserted; the figures are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+MODEL = "demo"
+SERVICE = "urbanisme"
+
+
+# -- French prompts with personal data -------------------------------------------------------
+
+FIRST = ("Marie", "Jean", "Camille", "Nicolas", "Sophie", "Karim", "Léa", "Thomas", "Nadia", "Hugo")
+LAST = ("Dubois", "Martin", "Lefebvre", "Moreau", "Garnier", "Benali", "Roux", "Fournier", "Girard")
+CITY = ("Lyon", "Rennes", "Toulouse", "Lille", "Nantes", "Grenoble", "Dijon", "Angers", "Metz")
+STREET = ("rue des Lilas", "avenue Jean Jaurès", "place de la Mairie", "chemin du Moulin")
+IBANS = ("FR76 3000 6000 0112 3456 7890 189", "FR14 2004 1010 0505 0001 3M02 606")
+SENTENCES = (
+    "Bonjour, pouvez-vous rédiger un courrier de réponse à {p} au sujet de sa demande de "
+    "permis de construire ? ",
+    "{p} habite au {n} {s}, {z} {c}, et souhaite être recontacté(e) rapidement. ",
+    "Son numéro de téléphone est le {t} et son adresse électronique {e}. ",
+    "Le remboursement des frais de dossier se fera sur l'IBAN {i}. ",
+    "La réunion de quartier aura lieu jeudi à la salle polyvalente, en présence de {p}. ",
+    "Merci de reprendre le ton habituel des courriers de la mairie et de rester concis. ",
+    "Le dossier a été transmis au service urbanisme, qui a demandé des pièces complémentaires. ",
+    "Pour toute question, {p} peut joindre l'accueil au {t}. ",
+)
+
+
+def french_prompt(size: int, seed: int) -> str:
+    """About `size` characters of plausible French, with personal data, different for every seed."""
+    rng = random.Random(seed)
+    text = f"Demande n° {seed}. "
+    while len(text) < size:
+        text += rng.choice(SENTENCES).format(**_person(rng))
+    return text
+
+
+def _person(rng: random.Random) -> dict[str, str]:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    digits = " ".join(f"{rng.randrange(100):02d}" for _ in range(4))
+    return {
+        "p": f"{rng.choice(('Mme', 'M.'))} {first} {last}",
+        "n": str(rng.randrange(1, 120)),
+        "s": rng.choice(STREET),
+        "z": f"{rng.randrange(10, 95)}{rng.randrange(1000):03d}",
+        "c": rng.choice(CITY),
+        "t": f"0{rng.choice('67')} {digits}",
+        "e": f"{first.lower()}.{last.lower()}{rng.randrange(100)}@exemple.fr",
+        "i": rng.choice(IBANS),
+    }
+
+
+def chat_body(messages: list[dict[str, str]], *, stream: bool = False) -> dict[str, Any]:
+    return {"model": MODEL, "messages": messages, "stream": stream}
+
+
+def one_prompt(size: int, seed: int) -> dict[str, Any]:
+    return chat_body([{"role": "user", "content": french_prompt(size, seed)}])
+
+
+# -- processes -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Target:
+    name: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    sent: int = 0
+
+
+@dataclass
+class ProxyRun:
+    target: Target
+    process: subprocess.Popen[bytes]
+    register_check: str = ""
+
+
+@contextmanager
+def fake_upstream(chunks: int, delay_ms: float) -> Iterator[Target]:
+    port = free_port()
+    command = [sys.executable, str(REPO / "bench" / "fake_upstream.py"), "--port", str(port)]
+    command += ["--chunks", str(chunks), "--delay-ms", str(delay_ms)]
+    with _process(command, f"http://127.0.0.1:{port}/v1/chat/completions", REPO) as (_, url):
+        yield Target("direct", url)
+
+
+@contextmanager
+def gardefou(upstream: Target, workers: int) -> Iterator[ProxyRun]:
+    """A real `gardefou serve`; once it has stopped, its register is verified and counted."""
+    with tempfile.TemporaryDirectory(prefix="gardefou-bench-") as tmp:
+        config, key = _write_config(Path(tmp), upstream.url.removesuffix("/chat/completions"))
+        port = free_port()
+        command = [sys.executable, "-m", "proxy", "serve", "--config", str(config), "--port", str(port)]
+        command += ["--workers", str(workers)] if workers > 1 else []
+        url = f"http://127.0.0.1:{port}/v1/chat/completions"
+        with _process(command, url, Path(tmp)) as (process, _):
+            run = ProxyRun(Target("garde-fou", url, {"Authorization": f"Bearer {key}"}), process)
+            yield run
+        run.register_check = _check_register(config, Path(tmp) / "data" / "register.sqlite", run.target.sent)
+
+
+def _check_register(config: Path, database: Path, sent: int) -> str:
+    """`gardefou register verify` on the register the proxy's workers wrote, and its row count."""
+    command = [sys.executable, "-m", "proxy", "register", "verify", "--config", str(config)]
+    verify = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+    verdict = "chaîne vérifiée" if verify.returncode == 0 else f"VÉRIFICATION ÉCHOUÉE ({verify.returncode})"
+    return f"{rows} lignes pour {sent} requêtes, {verdict}"
+
+
+def _write_config(tmp: Path, upstream_base: str) -> tuple[Path, str]:
+    from proxy.keystore import KeyStore  # the proxy's own key format, created like `gardefou keys`
+
+    config = {
+        "data_dir": str(tmp / "data"),
+        "upstreams": [{"name": "bench", "base_url": upstream_base, "models": [MODEL], "hosting": "local"}],
+    }
+    path = tmp / "gardefou.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    key = KeyStore(tmp / "data" / "keys.sqlite").create(user="bench", service=SERVICE).secret_key
+    return path, key
+
+
+@contextmanager
+def _process(command: list[str], url: str, cwd: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_listening(proc, url)
+        yield proc, url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _wait_listening(proc: subprocess.Popen[bytes], url: str) -> None:
+    port = int(url.split(":")[2].split("/")[0])
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            error = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"process exited ({proc.returncode}): {error[-2000:]}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("process did not start listening in time")
+
+
+# -- process statistics (Linux /proc) ------------------------------------------------------------
+
+
+def process_tree(pid: int) -> list[int]:
+    pids = [pid]
+    for tid in _listdir(f"/proc/{pid}/task"):
+        children = Path(f"/proc/{pid}/task/{tid}/children")
+        for child in children.read_text().split() if children.exists() else []:
+            pids += process_tree(int(child))
+    return pids
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid: int) -> float:
+    total = 0.0
+    for one in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def peak_rss_mb(pid: int) -> list[float]:
+    """Peak resident memory of each process of the tree (the uvicorn parent first)."""
+    peaks = []
+    for one in process_tree(pid):
+        try:
+            status = Path(f"/proc/{one}/status").read_text()
+        except OSError:
+            continue
+        line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "VmHWM: 0 kB")
+        peaks.append(int(line.split()[1]) / 1024)
+    return peaks
+
+
+# -- measurements --------------------------------------------------------------------------------
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def timed_post(client: httpx.AsyncClient, target: Target, body: dict[str, Any]) -> float:
+    start = time.perf_counter()
+    response = await client.post(target.url, json=body, headers=target.headers)
+    elapsed = time.perf_counter() - start
+    target.sent += 1
+    if response.status_code != 200:
+        raise RuntimeError(f"{target.name}: HTTP {response.status_code}: {response.text[:300]}")
+    return elapsed * 1000
+
+
+async def sequential(
+    client: httpx.AsyncClient, target: Target, bodies: Sequence[dict[str, Any]]
+) -> list[float]:
+    return [await timed_post(client, target, body) for body in bodies]
+
+
+@dataclass(frozen=True)
+class Load:
+    clients: int
+    done: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds
+
+
+async def concurrent(
+    client: httpx.AsyncClient,
+    target: Target,
+    clients: int,
+    seconds: float,
+    body: Callable[[int], dict[str, Any]],
+) -> Load:
+    latencies: list[float] = []
+    counter = iter(range(10**9))
+    deadline = time.perf_counter() + seconds
+
+    async def one_client() -> None:
+        while time.perf_counter() < deadline:
+            latencies.append(await timed_post(client, target, body(next(counter))))
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(clients)))
+    return Load(clients, len(latencies), time.perf_counter() - start, latencies)
+
+
+@dataclass(frozen=True)
+class Stream:
+    first_content_ms: float
+    arrivals_ms: list[float]
+
+    @property
+    def gaps(self) -> list[float]:
+        return [b - a for a, b in zip(self.arrivals_ms, self.arrivals_ms[1:], strict=False)]
+
+
+async def streamed(client: httpx.AsyncClient, target: Target, body: dict[str, Any]) -> Stream:
+    start = time.perf_counter()
+    arrivals: list[float] = []
+    target.sent += 1
+    async with client.stream("POST", target.url, json=body, headers=target.headers) as response:
+        async for line in response.aiter_lines():
+            if line.startswith("data: {") and '"content"' in line:
+                arrivals.append((time.perf_counter() - start) * 1000)
+    if not arrivals:
+        raise RuntimeError(f"{target.name}: stream without content")
+    return Stream(arrivals[0], arrivals)
+
+
+def conversation_turn(history: list[dict[str, str]], turn: int, seed: int, size: int) -> dict[str, Any]:
+    history.append({"role": "user", "content": french_prompt(size, seed * 1000 + turn)})
+    return chat_body(list(history))
+
+
+async def conversation(
+    client: httpx.AsyncClient, target: Target, turns: int, seed: int, size: int
+) -> list[float]:
+    history: list[dict[str, str]] = [{"role": "system", "content": "Tu es l'assistant de la mairie."}]
+    latencies = []
+    for turn in range(turns):
+        body = conversation_turn(history, turn, seed, size)
+        start = time.perf_counter()
+        response = await client.post(target.url, json=body, headers=target.headers)
+        latencies.append((time.perf_counter() - start) * 1000)
+        target.sent += 1
+        history.append(response.json()["choices"][0]["message"])
+    return latencies
+
+
+# -- the benchmark -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    sizes: tuple[int, ...] = (300, 1000, 5000)
+    requests: int = 60
+    clients: tuple[int, ...] = (8, 32)
+    seconds: float = 10.0
+    streams: int = 8
+    chunks: int = 20
+    delay_ms: float = 50.0
+    turns: int = 20
+    conversations: int = 3
+    turn_size: int = 300
+
+
+QUICK = Plan(
+    sizes=(300,),
+    requests=3,
+    clients=(2,),
+    seconds=1.0,
+    streams=1,
+    chunks=3,
+    delay_ms=10.0,
+    turns=3,
+    conversations=1,
+)
+
+
+@dataclass
+class Report:
+    """Rows printed as they come, then aligned block by block (a block starts at each heading)."""
+
+    blocks: list[list[tuple[str, ...]]] = field(default_factory=list)
+
+    def heading(self, *cells: object) -> None:
+        self.blocks.append([])
+        self.add(*cells)
+
+    def add(self, *cells: object) -> None:
+        if not self.blocks:
+            self.blocks.append([])
+        self.blocks[-1].append(tuple(_cell(c) for c in cells))
+        print("  ".join(self.blocks[-1][-1]), flush=True)
+
+    def table(self) -> str:
+        return "\n\n".join(_aligned(rows) for rows in self.blocks)
+
+
+def _aligned(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in rows)
+
+
+def _cell(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+async def latency_section(
+    client: httpx.AsyncClient, direct: Target, proxy: Target, plan: Plan, report: Report
+) -> None:
+    report.heading(
+        "1 client", "direct p50", "p95", "p99", "garde-fou p50", "p95", "p99", "added p50", "p95", "p99"
+    )
+    for size in plan.sizes:
+        bodies = [one_prompt(size, size * 100_000 + i) for i in range(plan.requests)]
+        base = await sequential(client, direct, bodies)
+        through = await sequential(client, proxy, bodies)
+        row = [pct(base, q) for q in (50, 95, 99)] + [pct(through, q) for q in (50, 95, 99)]
+        report.add(f"{size} car. (ms)", *row, *(row[i + 3] - row[i] for i in range(3)))
+
+
+async def load_section(
+    client: httpx.AsyncClient, direct: Target, proxy: Target, plan: Plan, report: Report
+) -> None:
+    report.heading(
+        "charge 1000 car.", "direct req/s", "p50", "p95", "garde-fou req/s", "p50", "p95", "added p50", "p95"
+    )
+    for clients in plan.clients:
+
+        def body(i: int, c: int = clients) -> dict[str, Any]:
+            return one_prompt(1000, 7_000_000 + c * 100_000 + i)
+
+        base = await concurrent(client, direct, clients, plan.seconds, body)
+        through = await concurrent(client, proxy, clients, plan.seconds, body)
+        b50, b95 = pct(base.latencies, 50), pct(base.latencies, 95)
+        t50, t95 = pct(through.latencies, 50), pct(through.latencies, 95)
+        report.add(f"{clients} clients", base.rate, b50, b95, through.rate, t50, t95, t50 - b50, t95 - b95)
+
+
+async def stream_section(
+    client: httpx.AsyncClient, direct: Target, proxy: Target, plan: Plan, report: Report
+) -> None:
+    report.heading(
+        "flux",
+        "direct 1er contenu",
+        "garde-fou 1er contenu",
+        "added p50",
+        "écart médian",
+        "morceaux",
+        "étalé",
+    )
+    firsts: dict[str, list[float]] = {"direct": [], "garde-fou": []}
+    gaps: list[float] = []
+    counts: list[int] = []
+    for i in range(plan.streams):
+        body = {**one_prompt(1000, 9_000_000 + i), "stream": True}
+        firsts["direct"].append((await streamed(client, direct, body)).first_content_ms)
+        through = await streamed(client, proxy, body)
+        firsts["garde-fou"].append(through.first_content_ms)
+        gaps += through.gaps
+        counts.append(len(through.arrivals_ms))
+    d50, g50 = statistics.median(firsts["direct"]), statistics.median(firsts["garde-fou"])
+    gap = statistics.median(gaps) if gaps else 0.0
+    spread = "oui" if gap >= plan.delay_ms * 0.5 and min(counts) >= plan.chunks * 0.8 else "NON"
+    report.add(
+        f"{plan.chunks} x {plan.delay_ms:.0f} ms",
+        d50,
+        g50,
+        g50 - d50,
+        gap,
+        f"{min(counts)}/{plan.chunks}",
+        spread,
+    )
+
+
+async def conversation_section(
+    client: httpx.AsyncClient, direct: Target, proxy: Target, plan: Plan, report: Report
+) -> None:
+    added: list[list[float]] = []
+    for seed in range(plan.conversations):
+        base = await conversation(client, direct, plan.turns, seed, plan.turn_size)
+        through = await conversation(client, proxy, plan.turns, seed, plan.turn_size)
+        added.append([t - b for t, b in zip(through, base, strict=True)])
+    per_turn = [statistics.median(column) for column in zip(*added, strict=True)]
+    shown = sorted({0, 1, 4, 9, plan.turns - 1} & set(range(plan.turns)))
+    report.heading("conversation", *(f"tour {i + 1}" for i in shown), "tour dernier / 1er")
+    ratio = per_turn[-1] / per_turn[0] if per_turn[0] > 0 else float("nan")
+    report.add("added (ms)", *(per_turn[i] for i in shown), f"{ratio:.2f}")
+
+
+SECTIONS = (
+    ("1 client", latency_section),
+    ("charge", load_section),
+    ("flux", stream_section),
+    ("conversation", conversation_section),
+)
+
+
+async def run(plan: Plan, workers: int) -> str:
+    report = Report()
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    with fake_upstream(plan.chunks, plan.delay_ms) as direct, gardefou(direct, workers) as proxy:
+        async with httpx.AsyncClient(timeout=120, limits=limits, trust_env=False) as client:
+            await _warm_up(client, direct, proxy.target)
+            await _sections(client, direct, proxy, plan, report)
+        memory = " + ".join(f"{mb:.0f}" for mb in peak_rss_mb(proxy.process.pid))
+    report.heading(
+        "proxy", f"workers {workers}", f"pic RSS (Mo) {memory}", f"registre : {proxy.register_check}"
+    )
+    return report.table()
+
+
+async def _sections(
+    client: httpx.AsyncClient, direct: Target, proxy: ProxyRun, plan: Plan, report: Report
+) -> None:
+    """Every section, and the proxy's CPU time per request it served in each."""
+    cpu_per_request = []
+    for name, section in SECTIONS:
+        cpu, sent = cpu_seconds(proxy.process.pid), proxy.target.sent
+        await section(client, direct, proxy.target, plan, report)
+        used = cpu_seconds(proxy.process.pid) - cpu
+        cpu_per_request.append(f"{name} {used / max(1, proxy.target.sent - sent) * 1000:.0f}")
+    report.heading("CPU proxy (ms/req.)", *cpu_per_request)
+
+
+async def _warm_up(client: httpx.AsyncClient, direct: Target, proxy: Target) -> None:
+    for i in range(8):
+        await timed_post(client, direct, one_prompt(1000, -1 - i))
+        await timed_post(client, proxy, one_prompt(1000, -1 - i))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Surcoût de Garde-fou devant un modèle (boucle locale).")
+    parser.add_argument("--workers", type=int, default=1, help="processus de `gardefou serve` (défaut : 1)")
+    parser.add_argument("--quick", action="store_true", help="configuration minuscule (quelques secondes)")
+    parser.add_argument("--seconds", type=float, help="durée de chaque mesure de charge (défaut : 10)")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else Plan()
+    if args.seconds:
+        plan = Plan(**{**plan.__dict__, "seconds": args.seconds})
+    print(f"Garde-fou : surcoût mesuré sur {os.cpu_count()} cœurs (temps en ms)\n", flush=True)
+    table = asyncio.run(run(plan, args.workers))
+    print("\nRésultats\n\n" + table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
