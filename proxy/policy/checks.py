@@ -89,7 +89,8 @@ def _routes(policy: Policy, context: PolicyContext) -> Iterator[Problem]:
     """Every (service model, category it may not receive) pair needs a fallback that accepts it."""
     for name, service in policy.services.items():
         reroute = (service.on_violation or policy.defaults.on_violation) is OnViolation.REROUTE
-        if not reroute:
+        unserved = set(service.models + service.fallback_models) - set(context.hosting)
+        if not reroute or unserved:  # an unserved model is reported on its own
             continue
         if not service.fallback_models:
             yield Problem(

@@ -16,12 +16,12 @@ from proxy.auth import Caller
 from proxy.entities import Entity
 from proxy.errors import ModelNotFound
 from proxy.policy import messages
+from proxy.policy.lexicon import Sentence
 from proxy.policy.records import Decision, Plan, Refusal, RefusalKind, RequestFacts, Verdict
-from proxy.policy.rulebook import CategoryMatcher, Rulebook, UseMatcher, split_sentences
-from proxy.policy.schema import Action, EntityRule, Lists, OnViolation, Policy, ServicePolicy, UseAction
+from proxy.policy.rulebook import NO_SERVICE, CategoryMatcher, Rulebook, Splitter, UseMatcher
+from proxy.policy.schema import Action, Lists, OnViolation, Policy, UseAction
 
 CHAT = "chat.completions"
-_NO_SERVICE = ServicePolicy(models=("(aucun)",))
 
 
 def allowed_models(
@@ -39,7 +39,7 @@ def allowed_models(
 
 def plan(rulebook: Rulebook, caller: Caller, facts: RequestFacts) -> Plan:
     policy = rulebook.policy
-    service = policy.services.get(caller.service, _NO_SERVICE)
+    service = policy.services.get(caller.service, NO_SERVICE)
     limits = service.limits.over(policy.defaults.limits)
     rules: list[str] = []
     refusal = _admission(policy, caller, facts, limits.max_input_chars, rules)
@@ -48,8 +48,8 @@ def plan(rulebook: Rulebook, caller: Caller, facts: RequestFacts) -> Plan:
         rulebook=rulebook,
         service=caller.service,
         facts=facts,
-        actions=_actions(policy, service),
-        thresholds=_thresholds(policy, service),
+        actions=rulebook.actions_for(caller.service),
+        thresholds=rulebook.thresholds_for(caller.service),
         lists=Lists(
             allow=(*policy.defaults.lists.allow, *service.lists.allow),
             deny=(*policy.defaults.lists.deny, *service.lists.deny),
@@ -82,39 +82,16 @@ def _max_tokens(facts: RequestFacts, limit: int | None, rules: list[str]) -> int
     return limit if facts.max_tokens is None else min(facts.max_tokens, limit)
 
 
-def _rule_for(policy: Policy, service: ServicePolicy, entity: Entity) -> tuple[EntityRule, EntityRule]:
-    def normalise(rule: Action | EntityRule | None) -> EntityRule:
-        return EntityRule(action=rule) if isinstance(rule, Action) else rule or EntityRule()
-
-    return normalise(service.entities.get(entity)), normalise(policy.defaults.entities.get(entity))
-
-
-def _actions(policy: Policy, service: ServicePolicy) -> dict[Entity, Action]:
-    actions = {}
-    for entity in Entity:
-        own, default = _rule_for(policy, service, entity)
-        actions[entity] = own.action or default.action or policy.defaults.action
-    return actions
-
-
-def _thresholds(policy: Policy, service: ServicePolicy) -> dict[Entity, float]:
-    base = service.threshold if service.threshold is not None else policy.defaults.threshold
-    thresholds = {}
-    for entity in Entity:
-        own, default = _rule_for(policy, service, entity)
-        chosen = own.threshold if own.threshold is not None else default.threshold
-        thresholds[entity] = base if chosen is None else chosen
-    return thresholds
-
-
 def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> Decision:
     """The decision for a planned request, given every text it carries and what detection found."""
     rules = list(plan.rules)
     kept = tuple(_screen(plan, text, found, rules) for text, found in zip(texts, findings, strict=True))
     found = {finding.entity for row in kept for finding in row}
-    categories = _categories(plan.rulebook, texts, found, rules)
+    split = Splitter()
+    book = plan.rulebook
+    categories = _categories(book, split(texts) if book.categories else [], found, rules)
     model, verdict, route_refusal = _route(plan, categories, rules)
-    uses = _uses(plan, rules)
+    uses = _uses(plan, split(plan.facts.instructions) if book.uses else [], rules)
     refusal = plan.refusal or _blocked(plan, found, rules) or _use_refusal(plan, uses) or route_refusal
     warned = [m for m in uses if _use_action(plan, m) is UseAction.WARN]
     return Decision(
@@ -135,9 +112,12 @@ def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding
 def _screen(plan: Plan, text: str, found: Sequence[Finding], rules: list[str]) -> tuple[Finding, ...]:
     """Findings over their threshold, after the allow-list and the deny-list."""
     scored = [f for f in found if f.score >= plan.thresholds[f.entity]]
-    listed = apply_lists(text, scored, plan.lists.allow, plan.lists.deny)
-    if len(listed) < len(scored) or any(f not in listed for f in scored):
+    if not plan.lists.allow and not plan.lists.deny:
+        return tuple(scored)
+    allowed = apply_lists(text, scored, plan.lists.allow, ())
+    if len(allowed) < len(scored):
         rules.append("list.allow")
+    listed = apply_lists(text, allowed, (), plan.lists.deny)
     if any(f.recognizer == DENY_RECOGNIZER for f in listed):
         rules.append("list.deny")
     return tuple(listed)
@@ -152,11 +132,8 @@ def _blocked(plan: Plan, found: set[Entity], rules: list[str]) -> Refusal | None
 
 
 def _categories(
-    rulebook: Rulebook, texts: Sequence[str], found: set[Entity], rules: list[str]
+    rulebook: Rulebook, sentences: list[Sentence], found: set[Entity], rules: list[str]
 ) -> list[CategoryMatcher]:
-    if not rulebook.categories:
-        return []
-    sentences = split_sentences(texts)
     present = [matcher for matcher in rulebook.categories if matcher.found_in(sentences, found)]
     rules.extend(f"category.{matcher.id}" for matcher in present)
     return present
@@ -169,7 +146,7 @@ def _route(
     hosting = plan.rulebook.hosting
     if all(c.accepts(hosting.get(plan.model)) for c in categories):
         return plan.model, Verdict.FORWARD, None
-    service = plan.rulebook.policy.services.get(plan.service, _NO_SERVICE)
+    service = plan.rulebook.policy.services.get(plan.service, NO_SERVICE)
     on_violation = service.on_violation or plan.rulebook.policy.defaults.on_violation
     if on_violation is OnViolation.REROUTE:
         for fallback in service.fallback_models:
@@ -182,10 +159,9 @@ def _route(
     return plan.model, Verdict.REFUSE, Refusal(RefusalKind.DATA_NOT_ALLOWED, message)
 
 
-def _uses(plan: Plan, rules: list[str]) -> list[UseMatcher]:
+def _uses(plan: Plan, sentences: list[Sentence], rules: list[str]) -> list[UseMatcher]:
     if not plan.rulebook.uses or not plan.facts.instructions:
         return []
-    sentences = split_sentences(plan.facts.instructions)
     asked = [matcher for matcher in plan.rulebook.uses if matcher.found_in(sentences)]
     rules.extend(f"use.{matcher.id}.{_use_action(plan, matcher)}" for matcher in asked)
     return asked
@@ -193,7 +169,7 @@ def _uses(plan: Plan, rules: list[str]) -> list[UseMatcher]:
 
 def _use_action(plan: Plan, matcher: UseMatcher) -> UseAction:
     """A service's own setting wins; an assessed Annex III area turns a block into a reminder."""
-    service = plan.rulebook.policy.services.get(plan.service, _NO_SERVICE)
+    service = plan.rulebook.policy.services.get(plan.service, NO_SERVICE)
     if matcher.id in service.uses:
         return service.uses[matcher.id]
     if matcher.rule.area is not None and matcher.rule.area in service.assessed_areas:
@@ -205,7 +181,7 @@ def _use_refusal(plan: Plan, uses: list[UseMatcher]) -> Refusal | None:
     blocking = next((m for m in uses if _use_action(plan, m) is UseAction.BLOCK), None)
     if blocking is None:
         return None
-    service = plan.rulebook.policy.services.get(plan.service, _NO_SERVICE)
+    service = plan.rulebook.policy.services.get(plan.service, NO_SERVICE)
     closed = blocking.rule.area is not None and blocking.rule.area not in service.assessed_areas
     message = messages.forbidden_use(blocking, plan.service, closed)
     return Refusal(RefusalKind.FORBIDDEN_USE, message)

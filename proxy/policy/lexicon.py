@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -87,9 +87,28 @@ def stems(text: str) -> tuple[str, ...]:
     return tuple(stem(word) for word in words if word not in _STOPWORDS)
 
 
-def sentences(text: str) -> list[tuple[str, ...]]:
-    """The stems of each sentence of `text` (split on end punctuation and line breaks)."""
-    return [found for part in _SENTENCE_END.split(text) if (found := stems(part))]
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """The stems of one sentence, with where each stem occurs (so a term is looked up, not searched)."""
+
+    words: tuple[str, ...]
+    where: Mapping[str, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, words: tuple[str, ...]) -> Sentence:
+        where: dict[str, list[int]] = {}
+        for index, word in enumerate(words):
+            where.setdefault(word, []).append(index)
+        return cls(words, {word: tuple(indexes) for word, indexes in where.items()})
+
+    @classmethod
+    def parse(cls, text: str) -> Sentence:
+        return cls.of(stems(text))
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Each sentence of `text` (split on end punctuation and line breaks)."""
+    return [Sentence.of(found) for part in _SENTENCE_END.split(text) if (found := stems(part))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,27 +122,41 @@ class Term:
     def parse(cls, source: str) -> Term:
         return cls(source.strip(), stems(source))
 
-    def positions(self, sentence: Sequence[str]) -> Iterable[int]:
+    def positions(self, sentence: Sentence) -> list[int]:
         """Start indexes where the term's stems occur in sequence in `sentence`."""
         size = len(self.stems)
-        for index in range(len(sentence) - size + 1):
-            if tuple(sentence[index : index + size]) == self.stems:
-                yield index
+        starts = sentence.where.get(self.stems[0], ())
+        if size == 1:
+            return list(starts)
+        return [i for i in starts if sentence.words[i : i + size] == self.stems]
+
+    def found_in(self, sentence: Sentence) -> bool:
+        return bool(self.positions(sentence))
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """Alternatives: the group is present when any of its terms is."""
+    """Alternatives: the group is present when any of its terms is (one-word terms: a set lookup)."""
 
     terms: tuple[Term, ...]
+    words: frozenset[str]
+    phrases: tuple[Term, ...]
+
+    @classmethod
+    def of(cls, terms: Iterable[Term]) -> Group:
+        kept = tuple(terms)
+        words = frozenset(t.stems[0] for t in kept if len(t.stems) == 1)
+        return cls(kept, words, tuple(t for t in kept if len(t.stems) > 1))
 
     @classmethod
     def parse(cls, source: str) -> Group:
         parts = [part for part in source.split(ALTERNATIVE_SEPARATOR) if part.strip()]
-        return cls(tuple(Term.parse(part) for part in parts))
+        return cls.of(Term.parse(part) for part in parts)
 
-    def found_in(self, sentence: Sequence[str]) -> bool:
-        return any_found_in(self.terms, sentence)
+    def found_in(self, sentence: Sentence) -> bool:
+        if not self.words.isdisjoint(sentence.where.keys()):
+            return True
+        return any(term.found_in(sentence) for term in self.phrases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +169,8 @@ class Pattern:
     def parse(cls, sources: Sequence[str]) -> Pattern:
         return cls(tuple(Group.parse(source) for source in sources))
 
-    def found_in(self, sentence: Sequence[str]) -> bool:
+    def found_in(self, sentence: Sentence) -> bool:
         return all(group.found_in(sentence) for group in self.groups)
-
-
-def any_found_in(terms: Iterable[Term], sentence: Sequence[str]) -> bool:
-    return any(next(iter(term.positions(sentence)), None) is not None for term in terms)
 
 
 def unusable_terms(sources: Iterable[str]) -> list[str]:

@@ -51,6 +51,7 @@ POLICY: dict[str, Any] = {
         },
         "communication": {"models": ["gpt-4o"]},
         "rh": {"models": ["local-llm"], "uses": {"decision-sanction": "warn"}},
+        "quota": {"models": ["local-llm"], "limits": {"requests_per_minute": 2}},
     },
 }
 
@@ -204,6 +205,16 @@ def test_deciding_a_sanction_is_warned_where_configured(setup: Setup) -> None:
     assert "un humain décide" in system["content"]
     row = setup.last_row()
     assert row["decision"] == "forwarded" and "use.decision-sanction.warn" in json.loads(row["rule_ids"])
+
+
+def test_the_service_rate_from_the_policy_gives_429_with_retry_after(setup: Setup) -> None:
+    client = setup.client("quota")
+    for _ in range(2):
+        client.chat.completions.create(model="local-llm", messages=[{"role": "user", "content": "Bonjour"}])
+    with pytest.raises(openai.RateLimitError) as caught:
+        client.chat.completions.create(model="local-llm", messages=[{"role": "user", "content": "Bonjour"}])
+    assert int(caught.value.response.headers["retry-after"]) >= 1
+    assert "réessayez" in caught.value.message
 
 
 def test_every_row_carries_the_policy_hash(setup: Setup) -> None:
