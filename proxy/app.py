@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from proxy.analysis.engine import Detector
 from proxy.errors import GardefouError, InvalidRequest, MethodNotAllowed, NotFound
+from proxy.register.retention import purge_daily
 from proxy.services import Services
 from proxy.settings import Settings, load_settings
 from proxy.web import admin, api
@@ -29,7 +31,11 @@ def create_app(settings: Settings, *, detector: Detector | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = Services.build(settings, detector)
         try:
-            yield
+            async with anyio.create_task_group() as tasks:  # retention: purge at start, then daily
+                months = settings.register_retention_months
+                tasks.start_soon(purge_daily, app.state.services.register, months)
+                yield
+                tasks.cancel_scope.cancel()
         finally:
             await app.state.services.aclose()
 

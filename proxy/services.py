@@ -20,6 +20,8 @@ from proxy.limits import Limiter
 from proxy.policy.checks import PolicyContext
 from proxy.policy.quotas import follow_quotas
 from proxy.policy.store import PolicyStore
+from proxy.register.configured import open_register
+from proxy.register.energy import check_zones, with_energy
 from proxy.register.store import Register
 from proxy.settings import Settings, sso_secret
 from proxy.transform.secret import PseudonymSecret
@@ -53,6 +55,7 @@ class Services:
         if detector is None:
             detector = Detector(load_detection_config(settings.models_dir))
             detector.warm_up()
+        check_zones(settings.upstreams)  # an unknown electricity zone refuses the start
         keys = KeyStore(settings.keys_path)
         policy = PolicyStore(settings.policy, PolicyContext.of(settings, detector.active_entities))
         return cls(
@@ -60,7 +63,7 @@ class Services:
             detector=detector,
             policy=policy,
             keys=keys,
-            register=Register.open(settings.register_path),
+            register=open_register(settings),
             upstreams=Upstreams(settings),
             pseudonyms=PseudonymSecret.load_or_create(settings.pseudonym_secret_path),
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),
@@ -97,4 +100,5 @@ class Services:
     async def record(self, exchange: Exchange) -> None:
         """Append the exchange to the register, even while the request is being cancelled."""
         with anyio.CancelScope(shield=True):
-            await to_thread.run_sync(self.register.append, exchange.to_entry())
+            entry = with_energy(exchange.to_entry(), self.settings)
+            await to_thread.run_sync(self.register.append, entry)

@@ -23,6 +23,7 @@ from ecologits.electricity_mix_repository import electricity_mixes
 from ecologits.impacts.llm import compute_llm_impacts
 from ecologits.utils.range_value import RangeValue
 
+from proxy.config_file import ConfigFileError
 from proxy.register.entry import RegisterEntry
 from proxy.settings import Settings, UpstreamSettings
 
@@ -100,7 +101,7 @@ def check_zones(upstreams: Iterable[UpstreamSettings]) -> None:
     for upstream in upstreams:
         zone = upstream.electricity_zone
         if zone is not None and electricity_mixes.find_electricity_mix(zone) is None:
-            raise ValueError(
+            raise ConfigFileError(
                 f"amont {upstream.name!r} : zone électrique inconnue {zone!r} "
                 "(code ISO 3166-1 alpha-3 attendu, ex. FRA)"
             )
