@@ -15,13 +15,14 @@ from proxy.exchange import Exchange
 from proxy.openai_api import sse
 from proxy.openai_api.schemas import parse_chat, parse_embeddings
 from proxy.openai_api.segments import TextSlot, chat_slots, embeddings_slots
-from proxy.policy import engine
-from proxy.policy.engine import Plan
+from proxy.policy import engine, wire
+from proxy.policy.records import Decision, Plan, RequestFacts
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
-from proxy.transform.redact import redact
-from proxy.transform.restore import ChunkRestorer, restore_completion
-from proxy.transform.vault import Vault
+from proxy.transform.answers import ChunkRestorer, restore_completion
+from proxy.transform.placeholders import outside_placeholders
+from proxy.transform.redact import irreversible, redact
+from proxy.transform.vault import Vault, build_vault
 
 ChatResult = dict[str, Any] | AsyncIterator[bytes]
 
@@ -32,9 +33,12 @@ async def chat_completion(services: Services, exchange: Exchange, body: Any) -> 
     try:
         request = parse_chat(body)
         exchange.model, exchange.stream = request.model, request.stream
-        plan = engine.plan(services.policy.policy, exchange.caller.service, request.model)
-        vault = await _protect(services, exchange, plan, chat_slots(body))
-        upstream = _route(services, exchange, plan)
+        slots = chat_slots(body)
+        plan = _plan(services, exchange, wire.chat_facts(body, slots))
+        decision = await _decide(services, exchange, plan, slots)
+        vault = _protect(services, exchange, plan, decision, slots)
+        wire.apply(body, decision)
+        upstream = _route(services, exchange, decision)
         if request.stream:
             relay = await _open_stream(services, exchange, upstream, body, vault)
             return relay
@@ -52,13 +56,16 @@ async def chat_completion(services: Services, exchange: Exchange, body: Any) -> 
 
 
 async def embeddings(services: Services, exchange: Exchange, body: Any) -> dict[str, Any]:
-    """Embeddings: inputs are redacted like chat texts; nothing comes back to restore."""
+    """Embeddings: inputs are redacted like chat texts, but masked: nothing comes back to restore."""
     try:
         request = parse_embeddings(body)
         exchange.model = request.model
-        plan = engine.plan(services.policy.policy, exchange.caller.service, request.model)
-        await _protect(services, exchange, plan, embeddings_slots(body))
-        upstream = _route(services, exchange, plan)
+        slots = embeddings_slots(body)
+        plan = _plan(services, exchange, wire.embeddings_facts(body, slots))
+        decision = await _decide(services, exchange, plan, slots)
+        _protect(services, exchange, plan, decision, slots, reversible=False)
+        wire.apply(body, decision)
+        upstream = _route(services, exchange, decision)
         answer = await services.upstreams.complete(upstream, "/embeddings", body)
         exchange.record_usage(answer.get("usage"))
         exchange.succeeded()
@@ -70,23 +77,60 @@ async def embeddings(services: Services, exchange: Exchange, body: Any) -> dict[
         await services.record(exchange)
 
 
-async def _protect(services: Services, exchange: Exchange, plan: Plan, slots: list[TextSlot]) -> Vault:
-    """Detect personal data in every slot, refuse what the policy blocks, redact the rest in place."""
-    findings = await services.detect([slot.text for slot in slots])
-    for found in findings:
-        exchange.entity_counts.update(f.entity for f in found if plan.actions[f.entity].removes)
-    engine.refuse_blocked((f.entity for found in findings for f in found), plan.actions)
-    vault = Vault()
+def _plan(services: Services, exchange: Exchange, facts: RequestFacts) -> Plan:
+    """Check the request against the policy in force (model, size, limits) before reading its data."""
+    loaded = services.policy.current()
+    exchange.policy_sha256 = loaded.sha256
+    plan = engine.plan(loaded.rulebook, exchange.caller, facts)
+    exchange.rule_ids[:] = plan.rules
+    if plan.refusal is not None:
+        raise plan.refusal.error()
+    return plan
+
+
+async def _decide(services: Services, exchange: Exchange, plan: Plan, slots: list[TextSlot]) -> Decision:
+    """Detect personal data in every slot; the policy decides what counts, where it may go, and
+    whether the request asks for a forbidden use. The rules that fired are recorded either way."""
+    texts = [slot.text for slot in slots]
+    detected = await services.detect(texts)
+    findings = [outside_placeholders(text, row) for text, row in zip(texts, detected, strict=True)]
+    decision = engine.decide(plan, texts, findings)
+    exchange.rule_ids[:] = decision.rules
+    for found in decision.findings:
+        exchange.entity_counts.update(f.entity for f in found if decision.actions[f.entity].removes)
+    if decision.refusal is not None:
+        raise decision.refusal.error()
+    return decision
+
+
+def _protect(
+    services: Services,
+    exchange: Exchange,
+    plan: Plan,
+    decision: Decision,
+    slots: list[TextSlot],
+    *,
+    reversible: bool = True,
+) -> Vault:
+    """Redact every slot in place as decided. The vault is built from this request's own findings
+    only: it can restore nothing else."""
+    texts = [slot.text for slot in slots]
+    findings = decision.findings
+    actions = decision.actions if reversible else irreversible(decision.actions)
+    style = plan.rulebook.policy.defaults.placeholders
+    key = services.pseudonyms.key_for(exchange.caller.user)
+    vault = build_vault(key, style, texts, findings, actions)
     for slot, found in zip(slots, findings, strict=True):
-        slot.replace(redact(slot.text, found, plan.actions, vault))
+        slot.replace(redact(slot.text, found, actions, vault, style))
     return vault
 
 
-def _route(services: Services, exchange: Exchange, plan: Plan) -> UpstreamSettings:
-    upstream = services.settings.upstream_for(plan.model)
+def _route(services: Services, exchange: Exchange, decision: Decision) -> UpstreamSettings:
+    upstream = services.settings.upstream_for(decision.model)
     if upstream is None:
-        raise engine.model_unavailable(plan.model)
-    exchange.routed_model, exchange.upstream = plan.model, upstream.name
+        raise engine.model_unavailable(decision.model)
+    exchange.routed_model, exchange.upstream = decision.model, upstream.name
+    exchange.headers.update(wire.route_header(decision))
     return upstream
 
 
@@ -115,9 +159,15 @@ async def _restored_events(
     vault: Vault,
 ) -> AsyncIterator[bytes]:
     restorer = ChunkRestorer(vault)
+    done = False
     async with services.upstreams.stream_lines(upstream, "/chat/completions", body) as lines:
         async for payload in sse.data_payloads(lines):
+            if payload == sse.DONE:
+                done = True
+                break
             yield _restored_event(payload, restorer, exchange)
+    for event in sse.closing_events(restorer.leftover(), done=done):
+        yield event
 
 
 async def _relay(
@@ -144,8 +194,6 @@ async def _relay(
 
 
 def _restored_event(payload: str, restorer: ChunkRestorer, exchange: Exchange) -> bytes:
-    if payload == sse.DONE:
-        return sse.encode(sse.DONE)
     chunk = sse.parse_chunk(payload)
     if chunk.get("usage"):
         exchange.record_usage(chunk["usage"])
