@@ -34,9 +34,12 @@ def read_checkpoints(path: Path) -> list[ExternalCheckpoints]:
     """Group the file's checkpoints by register id (a file may hold several registers)."""
     grouped: dict[str, list[Checkpoint]] = {}
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise JournalError(f"{path} : fichier illisible ({exc.strerror}).") from exc
+    lines = text.splitlines()
+    if lines and not text.endswith("\n"):
+        lines.pop()  # a line cut by a crash while it was being appended
     for number, line in enumerate(lines, start=1):
         if line.strip():
             register_id, checkpoint = _parse(line, path, number)

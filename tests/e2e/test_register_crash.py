@@ -27,6 +27,9 @@ import pytest
 import yaml
 
 from proxy.keystore import KeyStore
+from proxy.register.configured import checkpoint_journal_path, signing_key_path
+from proxy.register.journal import read_checkpoints
+from proxy.register.signing import load_signer
 from proxy.register.store import Register
 from proxy.register.verify import verify_register
 from proxy.settings import Settings, load_settings
@@ -126,7 +129,9 @@ def check_register(settings: Settings, succeeded: list[str]) -> None:
     register = Register.open(settings.register_path, readonly=True)
     try:
         assert register.integrity_check() == "ok"
-        report = verify_register(register, public_key=None)
+        key, journal = signing_key_path(settings), checkpoint_journal_path(settings)
+        external = read_checkpoints(journal) if journal.exists() else []
+        report = verify_register(register, public_key=load_signer(key).public, external=external)
         recorded = {row["request_id"] for row in register.rows()}
     finally:
         register.close()

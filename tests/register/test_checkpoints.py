@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from registerkit import EntryFactory
 
-from proxy.register.journal import read_checkpoints
+from proxy.register.journal import JournalError, read_checkpoints
 from proxy.register.records import signed_message
 from proxy.register.signing import KeyFileError, PublicKey, load_signer, parse_public_key
 from proxy.register.store import Register, RegisterError
@@ -105,3 +105,16 @@ def test_key_file_is_private_and_public_forms_parse(tmp_path: Path) -> None:
     (tmp_path / "faux.pem").write_text("bonjour", encoding="utf-8")
     with pytest.raises(KeyFileError):
         load_signer(tmp_path / "faux.pem")
+
+
+def test_a_line_cut_by_a_crash_is_ignored(tmp_path: Path, entry_factory: EntryFactory) -> None:
+    register = open_signed(tmp_path, every=1)
+    register.append_many(entry_factory(request_id=f"r{i}") for i in range(2))
+    register.close()
+    journal = tmp_path / "points.jsonl"
+    journal.write_text(journal.read_text() + '{"kind": "checkpoint", "seq"', encoding="utf-8")
+    [external] = read_checkpoints(journal)
+    assert [cp.seq for cp in external.checkpoints] == [1, 2]
+    journal.write_text('{"kind": "checkpoint"}\n', encoding="utf-8")
+    with pytest.raises(JournalError, match="ligne 1"):
+        read_checkpoints(journal)
