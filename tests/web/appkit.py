@@ -28,6 +28,7 @@ class Site:
     url: str
     settings: Settings
     keys: dict[Role, str] = field(default_factory=dict)
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
 
     def headers(self, role: Role | None = None, **extra: str) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.keys[role]}"} if role else {}
@@ -35,7 +36,7 @@ class Site:
 
     def request(self, method: str, path: str, role: Role | None = None, **kwargs: Any) -> httpx.Response:
         headers = {**self.headers(role), **kwargs.pop("headers", {})}
-        return httpx.request(method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs)
+        return self.http.request(method, f"{self.url}{path}", headers=headers, **kwargs)
 
 
 def write_config(tmp: Path, upstream_url: str, **sections: Any) -> Path:
@@ -60,8 +61,8 @@ def role_keys(settings: Settings) -> dict[Role, str]:
 @contextmanager
 def running_site(settings: Settings, detector: Detector) -> Iterator[Site]:
     keys = role_keys(settings)
-    with serve(create_app(settings, detector=detector)) as url:
-        yield Site(url, settings, keys)
+    with serve(create_app(settings, detector=detector)) as url, httpx.Client(timeout=60) as http:
+        yield Site(url, settings, keys, http)
 
 
 def chat_body(content: str = "Quelle est la procédure pour un permis de construire ?") -> dict[str, Any]:
