@@ -18,7 +18,7 @@ from functools import lru_cache
 import snowballstemmer  # type: ignore[import-untyped]
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_SENTENCE_END = re.compile(r"[.!?;:\n\r]+(?:\s|$)|\n")
+_SENTENCE_END = re.compile(r"[.!?;\n\r]+(?:\s|$)|\n")
 _STOPWORDS = frozenset(
     (
         "a",

@@ -190,20 +190,25 @@ def test_deciding_a_sanction_is_blocked_in_french(setup: Setup) -> None:
     assert row["decision"] == "blocked" and "use.decision-sanction.block" in json.loads(row["rule_ids"])
 
 
-def test_deciding_a_sanction_is_warned_where_configured(setup: Setup) -> None:
-    local_before = len(setup.local.bodies)
+@pytest.mark.parametrize("stream", [False, True])
+def test_deciding_a_sanction_is_warned_where_configured(setup: Setup, stream: bool) -> None:
+    local_before, rows_before = len(setup.local.bodies), len(setup.rows())
     answer = setup.client("rh").chat.completions.create(
         model="local-llm",
         messages=[
             {"role": "system", "content": "Tu es l'assistant RH."},
             {"role": "user", "content": SANCTION},
         ],
+        stream=stream,
     )
-    assert answer.choices[0].message.content
+    if stream:
+        assert "".join(c.choices[0].delta.content or "" for c in answer if c.choices)  # type: ignore[union-attr]
+    else:
+        assert answer.choices[0].message.content  # type: ignore[union-attr]
     system = setup.local.bodies[local_before]["messages"][0]
     assert system["role"] == "system" and system["content"].startswith("Tu es l'assistant RH.")
     assert "un humain décide" in system["content"]
-    row = setup.last_row()
+    row = setup.new_row(rows_before)
     assert row["decision"] == "forwarded" and "use.decision-sanction.warn" in json.loads(row["rule_ids"])
 
 

@@ -35,6 +35,7 @@ def uses_in(rulebook: Rulebook, text: str) -> set[str]:
         ("decidez de la sanction", "decision-sanction"),  # no accents
         ("La sanction, c'est toi qui la décides.", "decision-sanction"),  # word order
         ("Faut-il sanctionner cet agent ?", "decision-sanction"),
+        ("À toi de décider : sanction ou relaxe ?", "decision-sanction"),
         ("Quelle sanction appliquer à M. Martin ?", "decision-sanction"),
         ("Peux-tu trancher sur le licenciement de l'agent ?", "decision-sanction"),
         ("Sanctionner ou pas ce fonctionnaire ? À toi de voir", "decision-sanction"),
@@ -85,7 +86,7 @@ def test_a_pattern_needs_every_group_in_one_sentence() -> None:
 
 
 def test_sentences_split_on_end_punctuation_and_line_breaks() -> None:
-    assert len(sentences("Première phrase. Deuxième !\nTroisième ; quatrième")) == 4
+    assert len(sentences("Première phrase. Deuxième !\nTroisième ; quatrième : suite")) == 4
 
 
 def test_category_keywords_match_inflected_forms(rulebook: Rulebook) -> None:
