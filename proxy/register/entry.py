@@ -3,7 +3,8 @@
 Every string field is an identifier (agent account, service, model, rule, error code...) checked
 against a narrow alphabet with no spaces, so a prompt, an answer or a detected value cannot fit in a
 row by construction. The one field a client chooses freely (the requested model) is replaced by a
-marker when it is not a plausible model id, rather than refused, so that the use is still recorded.
+marker when it is not a plausible model id, and account and service ids (from the identity layer)
+are made safe, rather than refused, so that the use is always recorded.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from types import MappingProxyType
 
 _TOKEN = re.compile(r"^[\w.:@/+\-]{0,200}$")
 _ENTITY = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+_NOT_TOKEN = re.compile(r"[^\w.:@/+\-]+")
 INVALID_MODEL = "(identifiant-invalide)"
+IDENTITY_MAX = 128
 
 
 class Decision(StrEnum):
@@ -62,6 +65,8 @@ class RegisterEntry:
     def __post_init__(self) -> None:
         if not self.model or not _TOKEN.match(self.model):
             object.__setattr__(self, "model", INVALID_MODEL)
+        for name in ("user", "service"):  # from the identity layer (keys, SSO): kept, made safe
+            object.__setattr__(self, name, identity_token(getattr(self, name)))
         object.__setattr__(self, "decision", Decision(self.decision))
         object.__setattr__(self, "entity_counts", _frozen_counts(self.entity_counts, "entity_counts"))
         object.__setattr__(self, "rule_ids", tuple(self.rule_ids))
@@ -69,6 +74,11 @@ class RegisterEntry:
             _set_float(self, name)
         _check_tokens(self)
         _check_numbers(self)
+
+
+def identity_token(value: str) -> str:
+    """An account or service id as an identifier: other characters become `_`, length capped."""
+    return _NOT_TOKEN.sub("_", value)[:IDENTITY_MAX]
 
 
 def _frozen_counts(counts: Mapping[str, int], name: str) -> Mapping[str, int]:

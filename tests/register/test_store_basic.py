@@ -56,7 +56,9 @@ def test_wal_and_full_sync(tmp_path: Path) -> None:
 def test_free_text_cannot_be_stored(entry_factory: EntryFactory) -> None:
     entry = entry_factory(model="Jean Dupont 06 12 34 56 78")
     assert "Dupont" not in entry.model
-    for field in ("user", "service", "request_id", "error_code", "upstream"):
+    assert entry_factory(user="Jean Dupont\n").user == "Jean_Dupont_"
+    assert len(entry_factory(service="x" * 500).service) == 128
+    for field in ("request_id", "error_code", "upstream", "routed_model", "endpoint"):
         with pytest.raises(ValueError, match=field):
             entry_factory(**{field: "Jean Dupont habite 3 rue des Lilas"})
     with pytest.raises(ValueError, match="entity_counts"):
