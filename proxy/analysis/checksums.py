@@ -108,7 +108,7 @@ def _card_prefix_ok(number: str) -> bool:
 
 def is_date(text: str) -> bool:
     """Numeric date d/m/y, d.m.y, d-m-y (2 or 4-digit year) or ISO y-m-d with a real day/month."""
-    parts = re.split(r"[/.\-]", text.strip())
+    parts = [part.strip() for part in re.split(r"[/.\-]", text.strip())]
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         return False
     day, month, year = (parts[2], parts[1], parts[0]) if len(parts[0]) == 4 else parts

@@ -16,6 +16,8 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH_STOP_WORDS
 
+from proxy.analysis.birth_dates import RECOGNIZER as BIRTH_DATE_RECOGNIZER
+from proxy.analysis.birth_dates import promote_birth_dates
 from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig, load_detection_config
 from proxy.analysis.context import ContextWords
 from proxy.analysis.findings import Finding
@@ -96,6 +98,7 @@ class Detector:
     def __init__(self, config: DetectionConfig) -> None:
         self._config = config
         self._thresholds = {r.name: r.threshold for r in config.recognizers}
+        self._birth_dates = config.recognizer(BIRTH_DATE_RECOGNIZER) is not None
         self._nlp_lock = threading.Lock()
         try:
             self._nlp = _FrenchSpacyEngine(config)
@@ -143,7 +146,8 @@ class Detector:
             return []
         results = self._analyzer.analyze(text, language=LANGUAGE, nlp_artifacts=artifacts)
         findings = map(_finding, results)
-        return resolve(f for f in findings if f.score >= self._thresholds[f.recognizer])
+        kept = resolve((f for f in findings if f.score >= self._thresholds[f.recognizer]), text)
+        return promote_birth_dates(text, kept) if self._birth_dates else kept
 
 
 def _finding(result: RecognizerResult) -> Finding:

@@ -64,6 +64,15 @@ PUBLIC_BODY_HEADS: tuple[str, ...] = (
     "house of lords",
     "juridiction",
     "cnil",
+    # units inside an organisation, named by what they do
+    "service",
+    "equipe",
+    "unite",
+    "pole",
+    "faculte",
+    "affaires",
+    "standard",
+    "secretariat medical",
     "gouvernement",
 )
 

@@ -48,7 +48,7 @@ def apply_lists(
     if not deny:
         return kept
     entries = [DenyEntry.parse(entry) for entry in deny if entry.strip()]
-    return resolve([*kept, *_deny_findings(text, entries, kept)])
+    return resolve([*kept, *_deny_findings(text, entries, kept)], text)
 
 
 def _normalise(term: str) -> str:

@@ -23,10 +23,23 @@ from proxy.analysis.lexicon_fr import (
 from proxy.analysis.patterns_places import STREET_TYPES
 from proxy.entities import Entity
 
+_ACRONYM_LENGTH = 4
+_NUMBER_LABELS = frozenset({"n", "no", "num", "numero", "ref", "reference"})
+# The domain of a public body, not a place: "ministère de la Santé", "droits de l'Homme".
+_NAMED_BY_BODY = re.compile(
+    r"(?i:minist[eè]re|secr[ée]tariat|droits|direction|d[ée]l[ée]gation|commissariat)"
+    r"[ \u00a0]+(?:de[ \u00a0]+la[ \u00a0]+|de[ \u00a0]+l['’]|(?:des|du|de|aux)[ \u00a0]+)$"
+)
 _LINE_BREAKS = re.compile(r"[\n\r\t|]+")
 _TRIM = " \u00a0,;:()[]{}«»\"'’-–—/"
 _WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _STREET_TYPE = re.compile(rf"(?i:{STREET_TYPES})")
+_PLACE_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’]*"
+_PLACE_JOIN = r"(?:[ \u00a0]?-[ \u00a0]?|[ \u00a0]+(?:sur|sous|en|le|la|les|de|du)[ \u00a0]+|[ \u00a0])"
+_TRAILING_PLACE = re.compile(
+    rf"(?:[ \u00a0](?:de|du|des|à|en)[ \u00a0]+(?:la[ \u00a0]+|l['’]|les[ \u00a0]+)?|[ \u00a0]d['’])"
+    rf"({_PLACE_WORD}(?:{_PLACE_JOIN}{_PLACE_WORD})*)$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +62,14 @@ class NerRules:
             piece = _strip_civility(text, _trim(text, piece))
             surface = text[piece.start : piece.end]
             if _is_meaningful(surface, piece.entity) and not self._common_word(text, piece):
-                yield _retype(text, piece)
+                yield from _institution_parts(text, piece)
 
     def _common_word(self, text: str, span: NerSpan) -> bool:
+        if span.entity is not Entity.PERSON and _NAMED_BY_BODY.search(text, 0, span.start):
+            return True  # "ministère de l'[Intérieur]", "Droits de l'[Homme]"
+        return self._lone_word(text, span)
+
+    def _lone_word(self, text: str, span: NerSpan) -> bool:
         """A lone capitalised word that is a function word, or opens a sentence as a person
         although it is no known first name ("Veuillez", "Arthrose")."""
         surface = text[span.start : span.end]
@@ -125,30 +143,43 @@ def _is_meaningful(surface: str, entity: Entity) -> bool:
     words = [normalise(w) for w in _WORDS.findall(surface)]
     if not words or not any(c.isupper() for c in surface) or sum(map(len, words)) < 2:
         return False
-    if len(words) == 1 and not _single_word_ok(surface, words[0], entity):
+    if words[0] in _NUMBER_LABELS:  # "N° FINESS", "numéro RPPS": the label of an identifier
         return False
-    phrase = " ".join(words)
-    return entity is Entity.PERSON or not _is_public_body(phrase)
+    return len(words) > 1 or _single_word_ok(surface, words[0], entity)
 
 
 def _single_word_ok(surface: str, word: str, entity: Entity) -> bool:
-    if word in GENERIC_WORDS or _STREET_TYPE.fullmatch(surface.strip(".")):
+    if word in GENERIC_WORDS or word in CIVILITY_WORDS or _STREET_TYPE.fullmatch(surface.strip(".")):
         return False
     if entity is Entity.PERSON:
         return True
-    if surface.isupper() and len(word) <= 3 and entity is Entity.LOCATION:
+    if surface.isupper() and len(word) <= _ACRONYM_LENGTH:  # TVA, CRP, ORL: not places or bodies
         return False
     return not word.endswith(COMMON_NOUN_SUFFIXES)
 
 
-def _is_public_body(phrase: str) -> bool:
-    return any(phrase == head or phrase.startswith(head + " ") for head in PUBLIC_BODY_HEADS)
+def _starts_with(phrase: str, heads: tuple[str, ...]) -> bool:
+    return any(phrase == head or phrase.startswith(head + " ") for head in heads)
 
 
-def _retype(text: str, span: NerSpan) -> NerSpan:
+def _institution_parts(text: str, span: NerSpan) -> Iterator[NerSpan]:
+    """Public bodies are not personal data but the place they name may be ("la cour d'appel de
+    Rennes"); an establishment is an organisation, or the place it names."""
     if span.entity is Entity.PERSON:
-        return span
+        yield span
+        return
     phrase = " ".join(normalise(w) for w in _WORDS.findall(text[span.start : span.end]))
-    if any(phrase == head or phrase.startswith(head + " ") for head in ESTABLISHMENT_HEADS):
-        return NerSpan(span.start, span.end, Entity.ORGANIZATION)
-    return span
+    public = _starts_with(phrase, PUBLIC_BODY_HEADS)
+    establishment = _starts_with(phrase, ESTABLISHMENT_HEADS)
+    if not (public or establishment):
+        yield span
+        return
+    place = _TRAILING_PLACE.search(text, span.start, span.end)
+    if (
+        place is not None
+        and normalise(place.group(1)) not in GENERIC_WORDS
+        and not _NAMED_BY_BODY.search(text, span.start, place.start(1))
+    ):
+        yield NerSpan(place.start(1), place.end(1), Entity.LOCATION)
+    elif establishment:
+        yield NerSpan(span.start, span.end, Entity.ORGANIZATION)

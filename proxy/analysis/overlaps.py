@@ -32,15 +32,51 @@ _SPECIFICITY: tuple[Entity, ...] = (
     Entity.LOCATION,
 )
 _RANK = {entity: rank for rank, entity in enumerate(_SPECIFICITY)}
+# Natural-language spans whose boundaries are uncertain: trimmed rather than dropped.
+_TRIMMABLE = frozenset({Entity.PERSON, Entity.LOCATION, Entity.ORGANIZATION, Entity.ADDRESS})
+_MIN_TRIMMED = 2
 
 
-def resolve(findings: Iterable[Finding]) -> list[Finding]:
-    """Merge overlapping findings of one type, then keep non-overlapping winners, sorted."""
+def resolve(findings: Iterable[Finding], text: str | None = None) -> list[Finding]:
+    """Keep the most convincing finding wherever two overlap; the result is sorted and disjoint.
+
+    A name, place or organisation that overlaps a stronger finding of another type keeps its
+    longest remaining part (with `text`, to trim spaces and punctuation); other types are dropped.
+    Overlapping findings of the same type are merged.
+    """
     chosen: list[Finding] = []
-    for finding in sorted(merge_same_entity(findings), key=_priority):
-        if not any(finding.overlaps(kept) for kept in chosen):
-            chosen.append(finding)
-    return sorted(chosen, key=lambda f: (f.start, f.end))
+    for finding in sorted(findings, key=_priority):
+        kept = _outside_others(finding, chosen, text)
+        if kept is not None:
+            chosen.append(kept)
+    return sorted(merge_same_entity(chosen), key=lambda f: (f.start, f.end))
+
+
+def _outside_others(finding: Finding, chosen: list[Finding], text: str | None) -> Finding | None:
+    others = sorted(
+        (c for c in chosen if c.entity != finding.entity and c.overlaps(finding)), key=lambda c: c.start
+    )
+    if not others:
+        return finding
+    if text is None or finding.entity not in _TRIMMABLE:
+        return None
+    start, end = _longest_gap(finding, others)
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not (text[end - 1].isalnum() or text[end - 1] == "."):
+        end -= 1
+    if sum(c.isalnum() for c in text[start:end]) < _MIN_TRIMMED:
+        return None
+    return Finding(start, end, finding.entity, finding.score, finding.recognizer)
+
+
+def _longest_gap(finding: Finding, others: list[Finding]) -> tuple[int, int]:
+    gaps, cursor = [], finding.start
+    for other in others:
+        gaps.append((cursor, max(cursor, other.start)))
+        cursor = max(cursor, other.end)
+    gaps.append((cursor, max(cursor, finding.end)))
+    return max(gaps, key=lambda gap: gap[1] - gap[0])
 
 
 def merge_same_entity(findings: Iterable[Finding]) -> list[Finding]:

@@ -199,8 +199,8 @@ _MONTHS = (
 _WEEKDAY = r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)[ \u00a0]+)?"
 _DAY = r"(?:1er|premier|[0-3]?\d)"
 _YEAR = r"(?:1[89]\d{2}|20\d{2})"
-_NUMERIC_DATE = r"(?:[0-3]?\d[/.\-][01]?\d[/.\-](?:\d{4}|\d{2})|\d{4}-[01]\d-[0-3]\d)"
-_WRITTEN_DATE = rf"{_WEEKDAY}{_DAY}[ \u00a0]+{_MONTHS}(?:[ \u00a0]+{_YEAR})?"
+_NUMERIC_DATE = r"(?:[0-3]?\d ?[/.\-] ?[01]?\d ?[/.\-] ?(?:\d{4}|\d{2})(?!\d)|\d{4}-[01]\d-[0-3]\d)"
+_WRITTEN_DATE = rf"{_WEEKDAY}{_DAY},?[ \u00a0]+{_MONTHS}(?:,?[ \u00a0]+{_YEAR})?"
 _MONTH_YEAR = rf"{_MONTHS}[ \u00a0]+{_YEAR}"
 _ANY_DATE = rf"(?:{_WRITTEN_DATE}|{_NUMERIC_DATE}|{_MONTH_YEAR}|{_YEAR})"
 

@@ -31,7 +31,7 @@ TITLES = (
 )
 _NOT_TITLE = rf"(?!(?i:{TITLES})(?![\w'’]))"
 _TOKEN = rf"{_NOT_TITLE}[{_UP}][{_LOW}{_UP}'’]*(?:-[{_UP}][{_LOW}{_UP}'’]*)*"
-_INITIAL = rf"[{_UP}]\.?-?[{_UP}]?\.(?:[ \t]?-?[{_UP}]\.)*"
+_INITIAL = rf"(?:[{_UP}]\.?-?[{_UP}]?\.(?:[ \t]?-?[{_UP}]\.)*|[{_UP}](?=[ \t]+[{_UP}]))"
 _PARTICLE = r"(?:de|du|des|d['’]|van|von|der|den|di|da|del|della|dos|das|le|la|ben|bin|el|al|ibn)"
 _GAP = r"[ \t\u00a0]+"
 _NAME = (
@@ -131,7 +131,7 @@ def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
             "fr_person_civility",
             Entity.PERSON,
             (
-                Pattern(rf"(?<![\w.]){_CIVILITY}{_GAP}({_NAME})(?![\w'’-])", 0.9, group=1),
+                Pattern(rf"(?<![\w.]){_CIVILITY}(?:[ \t]*:)?{_GAP}({_NAME})(?![\w'’-])", 0.9, group=1),
                 Pattern(rf"(?<![\w.]){_CIVILITY}(?<=\.)({_NAME})(?![\w'’-])", 0.9, group=1),
                 Pattern(rf"(?<![\w.]){_PLURAL_CIVILITY}{_GAP}({_NAMES})(?![\w'’-])", 0.9, group=1),
             ),
@@ -143,14 +143,16 @@ def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
                 Pattern(
                     rf"(?<![\w'’-]){_SURNAME_UP}(?:[ \t\-]{_SURNAME_UP})?[ \t]*,?[ \t]+"
                     rf"(?:{_FIRST}|{_SURNAME_UP})(?:[ \t]+(?:{_FIRST}|{_SURNAME_UP}))?(?![\w'’-])",
-                    0.8,
+                    0.86,
                     check,
+                    shrink=True,
                 ),
                 Pattern(
                     rf"(?<![\w'’-]){_FIRST}(?:[ \t]+{_FIRST})?[ \t]+{_SURNAME_UP}"
                     rf"(?:[ \t\-]{_SURNAME_UP})?(?![\w'’-])",
-                    0.8,
+                    0.86,
                     check,
+                    shrink=True,
                 ),
                 Pattern(
                     rf"(?<![\w'’-]){_FIRST}[ \t]+(?:{_PARTICLE}[ \t]+)?{_FIRST}(?![\w'’-])",
@@ -163,7 +165,7 @@ def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
             "fr_person_greeting",
             Entity.PERSON,
             (
-                Pattern(rf"(?<!\w){_GREETING}{_GAP}{_NOT_CIVILITY}({_NAME})(?![\w'’-])", 0.8, group=1),
+                Pattern(rf"(?<!\w){_GREETING}{_GAP}{_NOT_CIVILITY}({_NAME})(?![\w'’-])", 0.86, group=1),
                 Pattern(
                     rf"(?m)^[ \t]*{_CLOSING}[ \t]*[,.!]?[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*({_NAME})[ \t]*$",
                     0.85,
