@@ -72,15 +72,13 @@ class Register:
         """
         if (readonly or not create) and not path.exists():
             raise RegisterError(f"Registre introuvable : {path}")
-        if readonly:
-            db = _connect_readonly(path)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = _connect(path)
-            _ensure_schema(db)
         signer = load_or_create_signer(signing_key_path) if signing_key_path else None
         options = _Options(max(1, checkpoint_every), checkpoint_journal, readonly)
-        return cls(db, path, signer, options)
+        try:
+            db = _connect_readonly(path) if readonly else _connect_and_prepare(path)
+            return cls(db, path, signer, options)
+        except sqlite3.DatabaseError as exc:
+            raise RegisterError(f"{path} : registre illisible ({exc}).") from exc
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -330,6 +328,13 @@ def _connect(path: Path) -> sqlite_utils.Database:
     with db.ensure_autocommit_on():
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
+    return db
+
+
+def _connect_and_prepare(path: Path) -> sqlite_utils.Database:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = _connect(path)
+    _ensure_schema(db)
     return db
 
 

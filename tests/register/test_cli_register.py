@@ -96,3 +96,12 @@ def test_missing_register_is_a_clear_error(tmp_path: Path, capsys: pytest.Captur
         extra = [str(tmp_path / "b.sqlite")] if action == "backup" else []
         code, _, err = run(capsys, action, "--db", str(tmp_path / "absent.sqlite"), *extra)
         assert code == 2 and "Registre introuvable" in err
+
+
+def test_a_file_that_is_not_a_register(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "texte.sqlite").write_text("ceci n'est pas une base", encoding="utf-8")
+    code, _, err = run(capsys, "verify", "--db", str(tmp_path / "texte.sqlite"))
+    assert code == 2 and "registre illisible" in err
+    sqlite3.connect(tmp_path / "autre.sqlite").execute("CREATE TABLE t (x)").connection.close()
+    code, _, err = run(capsys, "stats", "--db", str(tmp_path / "autre.sqlite"))
+    assert code == 2 and "registre illisible" in err
