@@ -1,7 +1,8 @@
 """The pure policy core: `plan` before detection, `decide` after. No I/O, same path for every endpoint.
 
 plan:   is this model in the caller's catalogue? is the input too long? which action and threshold per
-        entity type, which lists, which max_tokens, which per-minute quotas?
+        entity type, which lists, which max_tokens? (per-minute quotas: proxy/policy/quotas.py feeds
+        the rate limiter, which counts before the pipeline runs)
 decide: which findings count, is any blocked, which data categories are present and may they go to
         the requested model's hosting (else re-route or refuse), which forbidden uses are asked for?
 """
