@@ -8,12 +8,11 @@ row survives a crash of the process or of the machine.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -315,11 +314,6 @@ def entry_row(entry: RegisterEntry, *, seq: int, ts: str, prev_hash: str) -> dic
         "error_code": entry.error_code,
         "prev_hash": prev_hash,
     }
-
-
-def decode_counts(row: Mapping[str, Any]) -> dict[str, int]:
-    counts: dict[str, int] = json.loads(row["entity_counts"] or "{}")
-    return counts
 
 
 def _connect(path: Path) -> sqlite_utils.Database:
