@@ -7,9 +7,9 @@ they run in the thread pool, each on a read-only connection of its own.
 from __future__ import annotations
 
 import tempfile
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import islice
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -48,22 +48,29 @@ class RegisterQuery(BaseModel):
     decision: str | None = Field(default=None, max_length=20)
 
     def row_filter(self) -> RowFilter:
-        return RowFilter(**self.model_dump())
+        return RowFilter(**self.model_dump(include=set(RegisterQuery.model_fields)))
 
 
-Filters = Annotated[RegisterQuery, Query()]
+class EntriesQuery(RegisterQuery):
+    limit: int = Field(default=100, ge=1, le=MAX_ENTRIES)
+
+
+class ExportQuery(RegisterQuery):
+    fmt: ExportFormat = ExportFormat.CSV
 
 
 @router.get("/register/entries")
 def register_entries(
-    services: ServicesDep,
-    _caller: Rssi,
-    filters: Filters,
-    limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 100,
+    services: ServicesDep, _caller: Rssi, query: Annotated[EntriesQuery, Query()]
 ) -> dict[str, Any]:
+    """The latest `limit` rows matching the filters, in chain order."""
     with _reading(services.settings) as register:
-        rows = list(islice(register.rows(filters.row_filter()), limit + 1))
-    return {"entries": rows[:limit], "truncated": len(rows) > limit}
+        matched = 0
+        latest: deque[dict[str, Any]] = deque(maxlen=query.limit)
+        for row in register.rows(query.row_filter()):
+            matched += 1
+            latest.append(row)
+    return {"entries": list(latest), "matched": matched, "truncated": matched > query.limit}
 
 
 @router.get("/register/verify")
@@ -75,11 +82,12 @@ def register_verify(services: ServicesDep, _caller: Rssi) -> dict[str, Any]:
 
 @router.get("/register/export")
 def register_export(
-    services: ServicesDep, _caller: Rssi, filters: Filters, fmt: ExportFormat = ExportFormat.CSV
+    services: ServicesDep, _caller: Rssi, query: Annotated[ExportQuery, Query()]
 ) -> StreamingResponse:
+    fmt = query.fmt
     spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115 - closed by the stream
     with _reading(services.settings) as register:
-        write_export(register.rows(filters.row_filter()), spool, fmt)
+        write_export(register.rows(query.row_filter()), spool, fmt)
     spool.seek(0)
     media = "text/csv; charset=utf-8" if fmt is ExportFormat.CSV else "application/x-ndjson"
     name = f"registre-gardefou.{fmt}"

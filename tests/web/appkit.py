@@ -28,7 +28,7 @@ class Site:
     url: str
     settings: Settings
     keys: dict[Role, str] = field(default_factory=dict)
-    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60, trust_env=False))
 
     def headers(self, role: Role | None = None, **extra: str) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.keys[role]}"} if role else {}
@@ -61,7 +61,10 @@ def role_keys(settings: Settings) -> dict[Role, str]:
 @contextmanager
 def running_site(settings: Settings, detector: Detector) -> Iterator[Site]:
     keys = role_keys(settings)
-    with serve(create_app(settings, detector=detector)) as url, httpx.Client(timeout=60) as http:
+    with (
+        serve(create_app(settings, detector=detector)) as url,
+        httpx.Client(timeout=60, trust_env=False) as http,
+    ):
         yield Site(url, settings, keys, http)
 
 
