@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import yaml
@@ -163,6 +163,12 @@ def _write_config(tmp: Path, upstream_base: str) -> tuple[Path, str]:
     config = {
         "data_dir": str(tmp / "data"),
         "upstreams": [{"name": "bench", "base_url": upstream_base, "models": [MODEL], "hosting": "local"}],
+        # one benchmark key stands for many agents: lift the per-user abuse limits
+        "limits": {
+            "user_requests_per_minute": 1_000_000,
+            "service_requests_per_minute": 1_000_000,
+            "max_concurrent_per_user": 1_000,
+        },
     }
     path = tmp / "gardefou.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -172,26 +178,28 @@ def _write_config(tmp: Path, upstream_base: str) -> tuple[Path, str]:
 
 @contextmanager
 def _process(command: list[str], url: str, cwd: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Start a server; its output goes to a file (a pipe nobody reads would block it)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_listening(proc, url)
-        yield proc, url
-    finally:
-        proc.terminate()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            _wait_listening(proc, url, log)
+            yield proc, url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
-def _wait_listening(proc: subprocess.Popen[bytes], url: str) -> None:
+def _wait_listening(proc: subprocess.Popen[bytes], url: str, log: IO[bytes]) -> None:
     port = int(url.split(":")[2].split("/")[0])
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            error = proc.stderr.read().decode() if proc.stderr else ""
-            raise RuntimeError(f"process exited ({proc.returncode}): {error[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"process exited ({proc.returncode}): {log.read().decode()[-2000:]}")
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -493,13 +501,13 @@ SECTIONS = (
 )
 
 
-async def run(plan: Plan, workers: int) -> str:
+async def run(plan: Plan, workers: int, only: Sequence[str] = ()) -> str:
     report = Report()
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     with fake_upstream(plan.chunks, plan.delay_ms) as direct, gardefou(direct, workers) as proxy:
         async with httpx.AsyncClient(timeout=120, limits=limits, trust_env=False) as client:
             await _warm_up(client, direct, proxy.target)
-            await _sections(client, direct, proxy, plan, report)
+            await _sections(client, direct, proxy, plan, report, only)
         memory = " + ".join(f"{mb:.0f}" for mb in peak_rss_mb(proxy.process.pid))
     report.heading(
         "proxy", f"workers {workers}", f"pic RSS (Mo) {memory}", f"registre : {proxy.register_check}"
@@ -508,11 +516,18 @@ async def run(plan: Plan, workers: int) -> str:
 
 
 async def _sections(
-    client: httpx.AsyncClient, direct: Target, proxy: ProxyRun, plan: Plan, report: Report
+    client: httpx.AsyncClient,
+    direct: Target,
+    proxy: ProxyRun,
+    plan: Plan,
+    report: Report,
+    only: Sequence[str],
 ) -> None:
-    """Every section, and the proxy's CPU time per request it served in each."""
+    """Every section (or those asked for), and the proxy's CPU time per request it served in each."""
     cpu_per_request = []
     for name, section in SECTIONS:
+        if only and name not in only:
+            continue
         cpu, sent = cpu_seconds(proxy.process.pid), proxy.target.sent
         await section(client, direct, proxy.target, plan, report)
         used = cpu_seconds(proxy.process.pid) - cpu
@@ -530,13 +545,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Surcoût de Garde-fou devant un modèle (boucle locale).")
     parser.add_argument("--workers", type=int, default=1, help="processus de `gardefou serve` (défaut : 1)")
     parser.add_argument("--quick", action="store_true", help="configuration minuscule (quelques secondes)")
+    parser.add_argument(
+        "--only", action="append", choices=[name for name, _ in SECTIONS], help="une seule mesure (répétable)"
+    )
     parser.add_argument("--seconds", type=float, help="durée de chaque mesure de charge (défaut : 10)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else Plan()
     if args.seconds:
         plan = Plan(**{**plan.__dict__, "seconds": args.seconds})
     print(f"Garde-fou : surcoût mesuré sur {os.cpu_count()} cœurs (temps en ms)\n", flush=True)
-    table = asyncio.run(run(plan, args.workers))
+    table = asyncio.run(run(plan, args.workers, args.only or ()))
     print("\nRésultats\n\n" + table)
     return 0
 
