@@ -256,7 +256,9 @@ def _id_card(fake: Sources, rng: random.Random) -> str:
 
 
 def _id_card_bad(fake: Sources, rng: random.Random) -> str:
-    return rng.choice((_digits(rng, 10), f"{_letters(rng, 4)}{_digits(rng, 7)}"))
+    # 10 digits starting with 1-9 (starting with 0 it would be a French phone number)
+    ten_digits = rng.choice("123456789") + _digits(rng, 9)
+    return rng.choice((ten_digits, f"{_letters(rng, 4)}{_digits(rng, 7)}"))
 
 
 def _passport(fake: Sources, rng: random.Random) -> str:

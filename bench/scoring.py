@@ -8,16 +8,24 @@ How labels are compared:
 - OTHER gold spans (file numbers, nationalities, amounts...) are outside the detector's types: they
   get a leak figure only, and predictions on them are not counted as false positives;
 - precision only counts predictions of labels the corpus part annotates (the 1906 newspaper part
-  annotates PER/LOC/ORG only, so a date found there is neither right nor wrong).
+  annotates PER/LOC/ORG only, so a date found there is neither right nor wrong);
+- a gold span leaks when one of its letters or digits stays visible, except in a leading civility,
+  title or article ("M.", "Dr", "le" in "le 4 mai 1998"), which reveals nobody.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 OTHER = "OTHER"
+_NOT_REVEALING = re.compile(
+    r"(?:(?:m|mm|mme|mmes|mlle|mr|dr|pr|me|monsieur|madame|mademoiselle|docteur|professeur|"
+    r"lord|lady|sir|le|la|les|l|du)\b[.'’]?\s*)+",
+    re.IGNORECASE,
+)
 _PREDICTED_AS_GOLD = {"ADDRESS": "LOCATION"}
 _ALSO_MATCHES = {"DATE": {"DATE_OF_BIRTH"}}
 
@@ -99,8 +107,7 @@ def score_document(
     """
     covered = _covered(predicted if redacted is None else redacted)
     for span in gold:
-        leaked = any(text[i].isalnum() and i not in covered for i in range(span.start, span.end))
-        _score_gold(scores.by_label[span.label], span, predicted, leaked)
+        _score_gold(scores.by_label[span.label], span, predicted, _leaks(text, span, covered))
     labels = set(annotated)
     for prediction in predicted:
         _score_prediction(scores, prediction, gold, labels)
@@ -126,6 +133,12 @@ def _score_prediction(scores: Scores, prediction: Span, gold: Sequence[Span], an
     counts = scores.by_label[label]
     counts.predicted += 1
     counts.predicted_right += any(matches(g, prediction) for g in gold)
+
+
+def _leaks(text: str, span: Span, covered: set[int]) -> bool:
+    prefix = _NOT_REVEALING.match(text, span.start, span.end)
+    start = prefix.end() if prefix else span.start
+    return any(text[i].isalnum() and i not in covered for i in range(start, span.end))
 
 
 def _covered(spans: Iterable[Span]) -> set[int]:

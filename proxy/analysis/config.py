@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proxy.analysis.patterns_fr import CATALOGUE
 from proxy.analysis.patterns_names import NAME_RECOGNIZERS
-from proxy.analysis.patterns_places import ADDRESS
+from proxy.analysis.patterns_places import ADDRESS, PLACE
 from proxy.entities import Entity
 
 NER_RECOGNIZER = "spacy_ner"
@@ -91,7 +91,7 @@ class DetectionConfig:
 
 
 def known_recognizers() -> frozenset[str]:
-    names = {NER_RECOGNIZER, ADDRESS.name, *NAME_RECOGNIZERS}
+    names = {NER_RECOGNIZER, ADDRESS.name, PLACE.name, *NAME_RECOGNIZERS}
     return frozenset(names | {spec.name for spec in CATALOGUE})
 
 

@@ -26,7 +26,7 @@ from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.overlaps import resolve
 from proxy.analysis.patterns_fr import CATALOGUE
 from proxy.analysis.patterns_names import name_specs
-from proxy.analysis.patterns_places import ADDRESS
+from proxy.analysis.patterns_places import ADDRESS, PLACE
 from proxy.analysis.recognizers_fr import LANGUAGE, FrenchPatternRecognizer, SpacyNerRecognizer
 from proxy.entities import Entity
 
@@ -179,7 +179,7 @@ def _recognizers(config: DetectionConfig) -> list[Any]:
         entities = frozenset(config.labels.values())
         rules = NerRules(frozenset(normalise(w) for w in FRENCH_STOP_WORDS), first_names)
         recognizers.append(SpacyNerRecognizer(NER_RECOGNIZER, entities, config.ner_score, rules))
-    for spec in (*CATALOGUE, ADDRESS, *name_specs(first_names)):
+    for spec in (*CATALOGUE, ADDRESS, PLACE, *name_specs(first_names)):
         settings = config.recognizer(spec.name)
         if settings is not None:
             context = ContextWords.build(settings.context, config.context_window)

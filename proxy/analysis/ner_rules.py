@@ -158,6 +158,22 @@ def _single_word_ok(surface: str, word: str, entity: Entity) -> bool:
     return not word.endswith(COMMON_NOUN_SUFFIXES)
 
 
+def _organisation_and_place(text: str, span: NerSpan, place: re.Match[str] | None) -> Iterator[NerSpan]:
+    """'Église de Suède': the organisation, and the place it names."""
+    if span.entity is not Entity.ORGANIZATION or place is None or _lone_common(place.group(1)):
+        yield span
+        return
+    head_end = place.start(0)
+    if len(_WORDS.findall(text, span.start, head_end)) > 1:  # "Église": says nothing alone
+        yield NerSpan(span.start, head_end, Entity.ORGANIZATION)
+    yield NerSpan(place.start(1), place.end(1), Entity.LOCATION)
+
+
+def _lone_common(word: str) -> bool:
+    normalised = normalise(word)
+    return normalised in GENERIC_WORDS or normalised.endswith(COMMON_NOUN_SUFFIXES)
+
+
 def _starts_with(phrase: str, heads: tuple[str, ...]) -> bool:
     return any(phrase == head or phrase.startswith(head + " ") for head in heads)
 
@@ -171,10 +187,10 @@ def _institution_parts(text: str, span: NerSpan) -> Iterator[NerSpan]:
     phrase = " ".join(normalise(w) for w in _WORDS.findall(text[span.start : span.end]))
     public = _starts_with(phrase, PUBLIC_BODY_HEADS)
     establishment = _starts_with(phrase, ESTABLISHMENT_HEADS)
-    if not (public or establishment):
-        yield span
-        return
     place = _TRAILING_PLACE.search(text, span.start, span.end)
+    if not (public or establishment):
+        yield from _organisation_and_place(text, span, place)
+        return
     if (
         place is not None
         and normalise(place.group(1)) not in GENERIC_WORDS

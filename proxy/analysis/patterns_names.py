@@ -42,7 +42,7 @@ _NAMES = rf"{_NAME}(?:(?:,{_GAP}|{_GAP}et{_GAP}){_NAME})*"
 _CIVILITY = (
     r"(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Me|Dr\.?|Pr\.?|Pt\.?|"
     r"(?i:monsieur|madame|mademoiselle|docteur|professeur|ma[iî]tre|patiente?|interne|externe|"
-    r"juge|avocate?|infirmi[eè]re?|sir|lord|lady|dame|veuve|ép(?:ouse)?\.?))"
+    r"juge|avocate?|infirmi[eè]re?|(?:lord|lady)[ \t]+justice|sir|lord|lady|dame|veuve|ép(?:ouse)?\.?))"
 )
 _PLURAL_CIVILITY = r"(?:MM\.|Mmes\.?|Mlles\.?|Drs\.?|(?i:messieurs|mesdames|docteurs|ma[iî]tres))"
 _SURNAME_UP = rf"{_NOT_TITLE}[{_UP}][{_UP}'’]+(?:-[{_UP}][{_UP}'’]+)*"
@@ -58,6 +58,22 @@ _CLOSING = (
     r"respectueusement|[aà] bient[oô]t|merci(?: d['’]avance| par avance| beaucoup)?|"
     r"bonne (?:journ[ée]e|soir[ée]e))"
 )
+# Anonymised people written as one initial ("le témoignage de K", "[L.] a indiqué", "W., témoin"):
+# the initial follows a preposition or a comma and is followed by punctuation or a verb.
+_BEFORE_INITIAL = "|".join(
+    rf"(?<=\b{word}[ \u00a0])"
+    for word in ("de", "à", "par", "que", "et", "contre", "avec", "dont", "entre", "sans", "pour")
+)
+_VERB_AFTER = (
+    r"a|avait|aurait|avaient|était|est|fut|sera|ont|se|s['’]|n['’]|ne|y|lui|leur|"
+    r"prétend\w*|soutien\w*|déclar\w*|indiqu\w*|affirm\w*|témoign\w*|expliqu\w*|reconn\w*"
+)
+_AFTER_INITIAL = rf"(?=[ \u00a0]*[,;:)»\]]|[ \u00a0]+(?:{_VERB_AFTER})\b|\.(?:[ \u00a0]+[{_UP}]|$))"
+_INITIAL_ALONE = (
+    rf"(?:{_BEFORE_INITIAL}|(?<=, )|(?<=qu['’]))(?<![{_UP}] à )(?<![{_UP}] et )(?<![{_UP}], )"
+    rf"[{_UP}]\.?{_AFTER_INITIAL}"
+)
+
 # Words that make an upper-case pair an institution or a heading rather than a person.
 _INSTITUTION_WORDS = frozenset(
     [
@@ -159,6 +175,8 @@ def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
                     0.7,
                     check,
                 ),
+                Pattern(rf"\[[{_UP}]\.?\]|(?<=\" )[{_UP}](?= \")|(?<=\")[{_UP}](?=\")", 0.7),
+                Pattern(_INITIAL_ALONE, 0.6),
             ),
         ),
         RecognizerSpec(

@@ -49,3 +49,50 @@ ADDRESS = RecognizerSpec(
         ),
     ),
 )
+
+
+def _capitalised(text: str) -> bool:
+    return text[:1].isupper()
+
+
+# A place name, any Latin script ("Şanlıurfa", "Stoke-on -Trent", "Saint-Denis", "Aix-en-Provence").
+_PLACE = (
+    r"[^\W\d_][\w'’]*(?:(?:[ \u00a0]?-[ \u00a0]?|[ \u00a0]+(?:sur|sous|en|le|la|les|lès|de|du)"
+    r"[ \u00a0]+)[^\W\d_][\w'’]*)*"
+)
+_LIVES_IN = (
+    r"(?i:n[ée]e?s?|domicili[ée]e?s?|r[ée]sid(?:ant|ante|ent|e)|habit(?:ant|ante|e|ent)|vit|"
+    r"vivent|demeurant|originaire|install[ée]e?s?|d[ée]c[ée]d[ée]e?|hospitalis[ée]e?)"
+)
+_BODY_OR_PLACE = (
+    r"(?i:cour|tribunal|conseil|mairie|pr[ée]fecture|sous-pr[ée]fecture|commune|ville|"
+    r"d[ée]partement|r[ée]gion|h[ôo]pital|chu|clinique|universit[ée]|[ée]glise|acad[ée]mie|"
+    r"barreau|parquet|maison d'arr[êe]t|centre p[ée]nitentiaire|prison)"
+)
+
+PLACE = RecognizerSpec(
+    "fr_place",
+    Entity.LOCATION,
+    (
+        Pattern(
+            rf"(?<!\w){_LIVES_IN}[ \u00a0]+(?:(?:le|en)[ \u00a0][^,;]{{0,30}}?[ \u00a0])?"
+            rf"(?:à|a|au|en)[ \u00a0]+({_PLACE})",
+            0.8,
+            _capitalised,
+            group=1,
+        ),
+        Pattern(
+            rf"(?<!\w){_BODY_OR_PLACE}(?:[ \u00a0]+[\w'’-]+){{0,3}}?[ \u00a0]+"
+            rf"(?:de|du|d['’])[ \u00a0]*(?:la[ \u00a0]+|l['’])?({_PLACE})",
+            0.75,
+            _capitalised,
+            group=1,
+        ),
+        Pattern(
+            r"(?<!\w)(?i:dans le|code postal|cp)[ \u00a0]*:?[ \u00a0]*(\d{5})(?!\d)",
+            0.7,
+            checksums.is_postcode,
+            group=1,
+        ),
+    ),
+)
