@@ -21,7 +21,7 @@ def test_processes_and_threads_append_without_losing_or_forking(tmp_path: Path) 
     path, key = tmp_path / "registre.sqlite", tmp_path / "cle.pem"
     Register.open(path, signing_key_path=key).close()  # create schema and key once
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parents[1])])}
-    start_at = str(time.time() + 3)
+    go = tmp_path / "go"
     workers = [
         subprocess.Popen(
             [
@@ -32,7 +32,7 @@ def test_processes_and_threads_append_without_losing_or_forking(tmp_path: Path) 
                 f"p{n}",
                 str(ROWS),
                 str(THREADS),
-                start_at,
+                str(go),
             ],
             env=env,
             stderr=subprocess.PIPE,
@@ -40,6 +40,10 @@ def test_processes_and_threads_append_without_losing_or_forking(tmp_path: Path) 
         )
         for n in range(PROCESSES)
     ]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("*.ready"))) < PROCESSES and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()  # every worker has opened the register: they start together
     errors = [worker.communicate(timeout=240)[1] for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * PROCESSES, errors
     register = Register.open(path, readonly=True)
