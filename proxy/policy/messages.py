@@ -77,7 +77,7 @@ def forbidden_use(matcher: UseMatcher, service: str, area_closed: bool) -> str:
             f" Cet usage relève d'un domaine à haut risque (AI Act, annexe III : "
             f"{AREA_LABELS[matcher.rule.area]}) qui n'est pas ouvert au service « {service} »."
         )
-    return text
+    return text + " Reformulez la demande dans une nouvelle conversation."
 
 
 def reminder(matchers: Sequence[UseMatcher]) -> str:
