@@ -17,7 +17,7 @@ from proxy.errors import GardefouError, InvalidRequest, MethodNotAllowed, NotFou
 from proxy.register.retention import purge_daily
 from proxy.services import Services
 from proxy.settings import Settings, load_settings
-from proxy.web import admin, api
+from proxy.web import admin, api, pages
 from proxy.web.guards import PUBLIC
 from proxy.web.middleware import RequestGuard
 
@@ -44,6 +44,7 @@ def create_app(settings: Settings, *, detector: Detector | None = None) -> FastA
     )
     app.include_router(api.router)
     app.include_router(admin.router)
+    app.include_router(pages.router)
     app.add_api_route(
         "/healthz", healthz, methods=["GET"], include_in_schema=False, dependencies=[Depends(PUBLIC)]
     )
