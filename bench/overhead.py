@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import random
 import socket
@@ -114,6 +115,10 @@ class Target:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     sent: int = 0
+    cpu: Callable[[], float] | None = None  # CPU seconds used so far by the server (proxy only)
+
+    def cpu_ms(self) -> float:
+        return self.cpu() * 1000 if self.cpu else 0.0
 
 
 @dataclass
@@ -142,7 +147,9 @@ def gardefou(upstream: Target, workers: int) -> Iterator[ProxyRun]:
         command += ["--workers", str(workers)] if workers > 1 else []
         url = f"http://127.0.0.1:{port}/v1/chat/completions"
         with _process(command, url, Path(tmp)) as (process, _):
-            run = ProxyRun(Target("garde-fou", url, {"Authorization": f"Bearer {key}"}), process)
+            headers = {"Authorization": f"Bearer {key}"}
+            target = Target("garde-fou", url, headers, cpu=functools.partial(cpu_seconds, process.pid))
+            run = ProxyRun(target, process)
             yield run
         run.register_check = _check_register(config, Path(tmp) / "data" / "register.sqlite", run.target.sent)
 
@@ -338,17 +345,19 @@ def conversation_turn(history: list[dict[str, str]], turn: int, seed: int, size:
 
 async def conversation(
     client: httpx.AsyncClient, target: Target, turns: int, seed: int, size: int
-) -> list[float]:
+) -> tuple[list[float], list[float]]:
+    """Latency and server CPU time (ms) of each turn; the whole history is resent every turn."""
     history: list[dict[str, str]] = [{"role": "system", "content": "Tu es l'assistant de la mairie."}]
-    latencies = []
+    latencies, cpu = [], []
     for turn in range(turns):
         body = conversation_turn(history, turn, seed, size)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), target.cpu_ms()
         response = await client.post(target.url, json=body, headers=target.headers)
         latencies.append((time.perf_counter() - start) * 1000)
+        cpu.append(target.cpu_ms() - cpu_start)
         target.sent += 1
         history.append(response.json()["choices"][0]["message"])
-    return latencies
+    return latencies, cpu
 
 
 # -- the benchmark -------------------------------------------------------------------------------
@@ -414,14 +423,26 @@ async def latency_section(
     client: httpx.AsyncClient, direct: Target, proxy: Target, plan: Plan, report: Report
 ) -> None:
     report.heading(
-        "1 client", "direct p50", "p95", "p99", "garde-fou p50", "p95", "p99", "added p50", "p95", "p99"
+        "1 client",
+        "direct p50",
+        "p95",
+        "p99",
+        "garde-fou p50",
+        "p95",
+        "p99",
+        "added p50",
+        "p95",
+        "p99",
+        "CPU proxy/req.",
     )
     for size in plan.sizes:
         bodies = [one_prompt(size, size * 100_000 + i) for i in range(plan.requests)]
         base = await sequential(client, direct, bodies)
+        cpu_start = proxy.cpu_ms()
         through = await sequential(client, proxy, bodies)
+        cpu = (proxy.cpu_ms() - cpu_start) / len(bodies)
         row = [pct(base, q) for q in (50, 95, 99)] + [pct(through, q) for q in (50, 95, 99)]
-        report.add(f"{size} car. (ms)", *row, *(row[i + 3] - row[i] for i in range(3)))
+        report.add(f"{size} car. (ms)", *row, *(row[i + 3] - row[i] for i in range(3)), cpu)
 
 
 async def load_section(
@@ -482,15 +503,27 @@ async def conversation_section(
     client: httpx.AsyncClient, direct: Target, proxy: Target, plan: Plan, report: Report
 ) -> None:
     added: list[list[float]] = []
+    cpu: list[list[float]] = []
     for seed in range(plan.conversations):
-        base = await conversation(client, direct, plan.turns, seed, plan.turn_size)
-        through = await conversation(client, proxy, plan.turns, seed, plan.turn_size)
+        base, _ = await conversation(client, direct, plan.turns, seed, plan.turn_size)
+        through, used = await conversation(client, proxy, plan.turns, seed, plan.turn_size)
         added.append([t - b for t, b in zip(through, base, strict=True)])
+        cpu.append(used)
     per_turn = [statistics.median(column) for column in zip(*added, strict=True)]
     shown = sorted({0, 1, 4, 9, plan.turns - 1} & set(range(plan.turns)))
-    report.heading("conversation", *(f"tour {i + 1}" for i in shown), "tour dernier / 1er")
-    ratio = per_turn[-1] / per_turn[0] if per_turn[0] > 0 else float("nan")
-    report.add("added (ms)", *(per_turn[i] for i in shown), f"{ratio:.2f}")
+    report.heading("conversation", *(f"tour {i + 1}" for i in shown), "dernier / 1er")
+    report.add("added (ms)", *(per_turn[i] for i in shown), _ratio(per_turn[-1], per_turn[0]))
+    quarter = max(1, plan.turns // 4)
+    first, last = _mean_of(cpu, slice(0, quarter)), _mean_of(cpu, slice(-quarter, None))
+    report.add(f"CPU proxy (ms/tour), {quarter} premiers / derniers", first, last, _ratio(last, first))
+
+
+def _mean_of(rows: list[list[float]], turns: slice) -> float:
+    return statistics.fmean(value for row in rows for value in row[turns])
+
+
+def _ratio(value: float, reference: float) -> str:
+    return f"{value / reference:.2f}" if reference > 0 else "n/a"
 
 
 SECTIONS = (
