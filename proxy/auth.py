@@ -26,6 +26,7 @@ _NO_KEY = (
     "administrateur et envoyez-la dans l'en-tête « Authorization: Bearer <clé> »."
 )
 _BAD_SSO_USER = "Identifiant transmis par le mandataire d'authentification invalide."
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gardefou"'}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +61,12 @@ class Identifier:
         if not self._settings.require_api_key:
             anonymous = self._settings.anonymous_user, self._settings.anonymous_service
             return Caller(user=anonymous[0], service=anonymous[1], via="anonymous")
-        raise Unauthenticated(_NO_KEY)
+        raise Unauthenticated(_NO_KEY, headers=_CHALLENGE)
 
 
 def _key_caller(record: KeyRecord | None) -> Caller:
     if record is None:
-        raise Unauthenticated(_NO_KEY)
+        raise Unauthenticated(_NO_KEY, headers=_CHALLENGE)
     return Caller(record.user, record.service, frozenset({record.role}), record.key_id, "key")
 
 
@@ -103,7 +104,7 @@ class SsoTrust:
     def caller(self, headers: Mapping[str, str]) -> Caller:
         user = headers.get(self._settings.user_header, "").strip()
         if not is_identifier(user):
-            raise Unauthenticated(_BAD_SSO_USER)
+            raise Unauthenticated(_BAD_SSO_USER, headers=_CHALLENGE)
         groups = {g.strip() for g in headers.get(self._settings.groups_header, "").split(",")}
         mapped = [rule for name, rule in self._settings.groups.items() if name in groups]
         roles = frozenset(role for rule in mapped for role in rule.roles)

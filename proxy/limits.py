@@ -145,11 +145,12 @@ def check_shape(body: Any, settings: LimitSettings) -> None:
         raise InvalidRequest(
             f"Le JSON de la requête est trop imbriqué (profondeur maximale : {settings.max_json_depth})."
         )
-    messages = body.get("messages") if isinstance(body, dict) else None
-    if isinstance(messages, list) and len(messages) > settings.max_messages:
-        raise InvalidRequest(
-            f"Trop de messages dans la conversation ({len(messages)} ; maximum : {settings.max_messages})."
-        )
+    for name in ("messages", "input"):
+        items = body.get(name) if isinstance(body, dict) else None
+        if isinstance(items, list) and len(items) > settings.max_messages:
+            raise InvalidRequest(
+                f"Trop d'éléments dans « {name} » ({len(items)} ; maximum : {settings.max_messages})."
+            )
 
 
 def json_depth(value: Any) -> int:

@@ -145,7 +145,9 @@ class LimitSettings(Strict):
         default=32, ge=4, le=1000, description="Profondeur maximale d'imbrication du JSON."
     )
     max_messages: int = Field(
-        default=500, ge=1, description="Nombre maximal de messages dans une conversation."
+        default=500,
+        ge=1,
+        description="Nombre maximal de messages d'une conversation (ou d'entrées d'un embeddings).",
     )
     user_requests_per_minute: int = Field(
         default=120, ge=1, description="Requêtes par minute et par utilisateur (au-delà : 429)."

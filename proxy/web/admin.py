@@ -6,6 +6,7 @@ Each route declares its roles with a RoleGuard dependency; the roles are defined
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from proxy.roles import Role, may_grant_over_http
 from proxy.web import admin_policy, admin_register
 from proxy.web.guards import RoleGuard, ServicesDep
 
+log = logging.getLogger("gardefou")
 router = APIRouter(prefix="/admin/api")
 router.include_router(admin_register.router)
 router.include_router(admin_policy.router)
@@ -72,13 +74,15 @@ def create_key(request: KeyRequest, services: ServicesDep, caller: Admin) -> dic
         )
     except KeyRequestError as error:
         raise InvalidRequest(str(error)) from error
+    log.info("admin: key %s (%s) created by %s", new.record.key_id, new.record.role, caller.account)
     return {**_key_view(new.record, datetime.now(UTC)), "key": new.secret_key}
 
 
 @router.delete("/keys/{key_id}")
-def revoke_key(key_id: str, services: ServicesDep, _caller: Admin) -> dict[str, Any]:
+def revoke_key(key_id: str, services: ServicesDep, caller: Admin) -> dict[str, Any]:
     if not services.keys.revoke(key_id):
         raise NotFound(f"Aucune clé active avec l'identifiant « {key_id[:40]} ».")
+    log.info("admin: key %s revoked by %s", key_id, caller.account)
     return {"id": key_id, "state": "révoquée"}
 
 

@@ -45,7 +45,25 @@ class RoleGuard:
         if not caller.roles & self.roles:
             needed = " ou ".join(sorted(self.roles))
             raise Forbidden(f"Votre rôle ne permet pas cette action (rôle requis : {needed}).")
+        if caller.via == "sso" and _cross_site_capable(request):
+            raise Forbidden(
+                "Requête refusée : envoyez un corps JSON (Content-Type: application/json) ; "
+                "un formulaire d'un autre site ne peut pas agir en votre nom."
+            )
         return caller
+
+
+# Content types a page from another site can send without a CORS preflight (plus none at all).
+_SIMPLE_TYPES = {"", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+
+
+def _cross_site_capable(request: Request) -> bool:
+    """A state-changing request another site could have made the browser send (CSRF): the SSO
+    identity headers are added by the reverse proxy to whatever the browser sends."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return request.method == "POST" and media in _SIMPLE_TYPES
 
 
 class PublicRoute:

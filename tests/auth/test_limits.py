@@ -96,9 +96,11 @@ def test_deep_json_and_long_conversations_are_refused_in_french() -> None:
     with pytest.raises(InvalidRequest, match="trop imbriqué"):
         check_shape({"model": "demo", "messages": deep}, settings)
     messages = [{"role": "user", "content": "x"}] * 4
-    with pytest.raises(InvalidRequest, match="Trop de messages"):
+    with pytest.raises(InvalidRequest, match="Trop d'éléments dans « messages »"):
         check_shape({"model": "demo", "messages": messages}, settings)
     check_shape({"model": "demo", "messages": messages[:3]}, settings)
+    with pytest.raises(InvalidRequest, match="input"):
+        check_shape({"model": "demo", "input": ["a", "b", "c", "d"]}, settings)
 
 
 def test_json_depth_of_a_very_deep_value_does_not_recurse() -> None:

@@ -139,6 +139,8 @@ def test_role_matrix(site: Site, route: tuple[str, str]) -> None:
         outcomes[str(caller)] = "ok" if status < 300 else str(status)
         if status >= 400:
             assert response.json()["error"]["message"], response.text  # French OpenAI-style error
+        if status == 401:
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
     wanted = {str(caller): expected_status(EXPECTED[route], caller) for caller in CALLERS}
     assert outcomes == wanted
 

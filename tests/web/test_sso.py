@@ -3,6 +3,7 @@ address or with the shared secret only; X-Forwarded-For cannot make a client loo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -109,3 +110,33 @@ def test_the_shared_secret_never_shows_in_the_config(by_secret: Site) -> None:
     config = by_secret.request("GET", "/admin/api/config", Role.ADMIN)
     assert config.json()["auth"]["sso"]["secret_env"] == "GARDEFOU_TEST_SSO_SECRET"
     assert SECRET not in config.text
+
+
+def test_a_form_from_another_site_cannot_act_for_an_sso_user(by_address: Site) -> None:
+    agent = identity("marie.dubois", "gf-urbanisme")
+    body = json.dumps(chat_body())
+    for content_type in (
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ):
+        headers = {**agent, "Content-Type": content_type}
+        response = by_address.request("POST", "/v1/chat/completions", headers=headers, content=body)
+        assert response.status_code == 403 and "autre site" in response.json()["error"]["message"]
+    no_type = by_address.http.build_request("POST", f"{by_address.url}/v1/chat/completions", headers=agent)
+    no_type.headers.pop("content-type", None)
+    assert by_address.http.send(no_type).status_code == 403
+    headers = {**agent, "Content-Type": "application/json"}
+    assert (
+        by_address.request("POST", "/v1/chat/completions", headers=headers, content=body).status_code == 200
+    )
+    dpo = identity("dpo.ville", "gf-dpo")
+    policy = by_address.request("GET", "/admin/api/policy", headers=dpo).json()["yaml"]
+    plain = by_address.request(
+        "POST", "/admin/api/policy/validate", headers={**dpo, "Content-Type": "text/plain"}, content=policy
+    )
+    assert plain.status_code == 403
+    yaml_type = {**dpo, "Content-Type": "application/yaml"}
+    assert by_address.request("POST", "/admin/api/policy/validate", headers=yaml_type, content=policy).json()[
+        "valid"
+    ]

@@ -96,7 +96,7 @@ async function loadPolicy() {
 
 async function validate() {
   const result = await (await api("/policy/validate", { method: "POST", body: $("yaml").value,
-    headers: { "Content-Type": "text/plain" } })).json();
+    headers: { "Content-Type": "application/yaml" } })).json();
   const list = $("problemes");
   list.replaceChildren();
   const lines = result.valid ? ["Politique valide."] : result.problems;
