@@ -13,7 +13,8 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +31,18 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 60.0
 DEFAULT_CHECKPOINT_EVERY = 100
+DEFAULT_CHECKPOINT_INTERVAL_S = 60.0
 
 
 class RegisterError(RuntimeError):
     """A register that cannot be opened or written as asked (French message)."""
 
 
+TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime(TS_FORMAT)
 
 
 class Register:
@@ -60,11 +65,15 @@ class Register:
         *,
         signing_key_path: Path | None = None,
         checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+        checkpoint_interval_s: float = DEFAULT_CHECKPOINT_INTERVAL_S,
         checkpoint_journal: Path | None = None,
         create: bool = True,
         readonly: bool = False,
     ) -> Register:
         """Open (creating if asked) the register; sign checkpoints if a key path is given.
+
+        A checkpoint seals the head every `checkpoint_every` rows, and also at the first append
+        once the last checkpoint is `checkpoint_interval_s` old (quiet hours), and at close.
 
         `readonly` opens an existing register for reading only (verify, export, stats): nothing
         is written, not even the schema.
@@ -72,7 +81,8 @@ class Register:
         if (readonly or not create) and not path.exists():
             raise RegisterError(f"Registre introuvable : {path}")
         signer = load_or_create_signer(signing_key_path) if signing_key_path else None
-        options = _Options(max(1, checkpoint_every), checkpoint_journal, readonly)
+        every = max(1, checkpoint_every)
+        options = _Options(every, checkpoint_interval_s, checkpoint_journal, readonly)
         try:
             db = _connect_readonly(path) if readonly else _connect_and_prepare(path)
             return cls(db, path, signer, options)
@@ -94,7 +104,19 @@ class Register:
                 head = self._insert(entry, head)
                 if head.seq % self._options.checkpoint_every == 0 and self.signer is not None:
                     sealed.append(self._insert_checkpoint(head, self.signer))
+            if self.signer is not None and self._seal_due(head, sealed):
+                sealed.append(self._insert_checkpoint(head, self.signer))
         self._journal(sealed)
+
+    def _seal_due(self, head: Head, sealed: list[Checkpoint]) -> bool:
+        """Whether the head is unsealed and the last checkpoint older than the interval."""
+        last = sealed[-1] if sealed else self._last_checkpoint()
+        if last is None:
+            return True
+        if last.seq == head.seq:
+            return False
+        oldest = datetime.now(UTC) - timedelta(seconds=self._options.checkpoint_interval_s)
+        return last.ts <= oldest.strftime(TS_FORMAT)
 
     def checkpoint(self) -> Checkpoint | None:
         """Sign the current head unless it is already sealed (or the register is empty)."""
@@ -253,13 +275,12 @@ class Register:
             log.warning("register: checkpoint journal not written (%s)", type(exc).__name__)
 
 
+@dataclass(frozen=True, slots=True)
 class _Options:
-    __slots__ = ("checkpoint_every", "checkpoint_journal", "readonly")
-
-    def __init__(self, checkpoint_every: int, checkpoint_journal: Path | None, readonly: bool) -> None:
-        self.checkpoint_every = checkpoint_every
-        self.checkpoint_journal = checkpoint_journal
-        self.readonly = readonly
+    checkpoint_every: int
+    checkpoint_interval_s: float
+    checkpoint_journal: Path | None
+    readonly: bool
 
 
 class _WriteTransaction:

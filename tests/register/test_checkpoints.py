@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,12 @@ from proxy.register.store import Register, RegisterError
 from proxy.register.verify import verify_register
 
 
-def open_signed(tmp_path: Path, every: int = 3) -> Register:
+def open_signed(tmp_path: Path, every: int = 3, interval_s: float = 3600) -> Register:
     return Register.open(
         tmp_path / "registre.sqlite",
         signing_key_path=tmp_path / "cle.pem",
         checkpoint_every=every,
+        checkpoint_interval_s=interval_s,
         checkpoint_journal=tmp_path / "points.jsonl",
     )
 
@@ -30,13 +32,14 @@ def test_checkpoints_every_n_rows_and_at_close(tmp_path: Path, entry_factory: En
     register = open_signed(tmp_path, every=3)
     for index in range(7):
         register.append(entry_factory(request_id=f"r{index}"))
-    assert [cp.seq for cp in register.checkpoints()] == [3, 6]
+    # the first row is sealed at once (no checkpoint yet), then every third row
+    assert [cp.seq for cp in register.checkpoints()] == [1, 3, 6]
     register.close()
     reopened = Register.open(tmp_path / "registre.sqlite", readonly=True)
     checkpoints = reopened.checkpoints()
     rows = {row["seq"]: row["hash"] for row in reopened.rows()}
     reopened.close()
-    assert [cp.seq for cp in checkpoints] == [3, 6, 7]
+    assert [cp.seq for cp in checkpoints] == [1, 3, 6, 7]
     assert all(cp.hash == rows[cp.seq] for cp in checkpoints)
 
 
@@ -79,6 +82,7 @@ def test_journal_holds_every_checkpoint(tmp_path: Path, entry_factory: EntryFact
 
 def test_checkpoint_is_idempotent_and_needs_a_key(tmp_path: Path, entry_factory: EntryFactory) -> None:
     register = open_signed(tmp_path, every=100)
+    register.append(entry_factory())  # sealed: the first row
     register.append(entry_factory())
     assert register.checkpoint() is not None
     assert register.checkpoint() is None
@@ -118,3 +122,13 @@ def test_a_line_cut_by_a_crash_is_ignored(tmp_path: Path, entry_factory: EntryFa
     journal.write_text('{"kind": "checkpoint"}\n', encoding="utf-8")
     with pytest.raises(JournalError, match="ligne 1"):
         read_checkpoints(journal)
+
+
+def test_quiet_hours_seal_every_row_after_the_interval(tmp_path: Path, entry_factory: EntryFactory) -> None:
+    register = open_signed(tmp_path, every=100, interval_s=1.0)
+    for index in range(2):
+        time.sleep(1.05 * index)
+        register.append(entry_factory(request_id=f"r{index}"))
+    register.append(entry_factory(request_id="soon-after"))  # within the interval: not yet
+    assert [cp.seq for cp in register.checkpoints()] == [1, 2]
+    register.close()
