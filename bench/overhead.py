@@ -138,10 +138,10 @@ def fake_upstream(chunks: int, delay_ms: float) -> Iterator[Target]:
 
 
 @contextmanager
-def gardefou(upstream: Target, workers: int) -> Iterator[ProxyRun]:
+def gardefou(upstream: Target, workers: int, cache_entries: int | None = None) -> Iterator[ProxyRun]:
     """A real `gardefou serve`; once it has stopped, its register is verified and counted."""
     with tempfile.TemporaryDirectory(prefix="gardefou-bench-") as tmp:
-        config, key = _write_config(Path(tmp), upstream.url.removesuffix("/chat/completions"))
+        config, key = _write_config(Path(tmp), upstream.url.removesuffix("/chat/completions"), cache_entries)
         port = free_port()
         command = [sys.executable, "-m", "proxy", "serve", "--config", str(config), "--port", str(port)]
         command += ["--workers", str(workers)] if workers > 1 else []
@@ -164,10 +164,10 @@ def _check_register(config: Path, database: Path, sent: int) -> str:
     return f"{rows} lignes pour {sent} requêtes, {verdict}"
 
 
-def _write_config(tmp: Path, upstream_base: str) -> tuple[Path, str]:
+def _write_config(tmp: Path, upstream_base: str, cache_entries: int | None) -> tuple[Path, str]:
     from proxy.keystore import KeyStore  # the proxy's own key format, created like `gardefou keys`
 
-    config = {
+    config: dict[str, Any] = {
         "data_dir": str(tmp / "data"),
         "upstreams": [{"name": "bench", "base_url": upstream_base, "models": [MODEL], "hosting": "local"}],
         # one benchmark key stands for many agents: lift the per-user abuse limits
@@ -177,6 +177,8 @@ def _write_config(tmp: Path, upstream_base: str) -> tuple[Path, str]:
             "max_concurrent_per_user": 1_000,
         },
     }
+    if cache_entries is not None:
+        config["detection"] = {"cache_entries": cache_entries}
     path = tmp / "gardefou.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     key = KeyStore(tmp / "data" / "keys.sqlite").create(user="bench", service=SERVICE).secret_key
@@ -534,10 +536,13 @@ SECTIONS = (
 )
 
 
-async def run(plan: Plan, workers: int, only: Sequence[str] = ()) -> str:
+async def run(plan: Plan, workers: int, only: Sequence[str] = (), cache_entries: int | None = None) -> str:
     report = Report()
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    with fake_upstream(plan.chunks, plan.delay_ms) as direct, gardefou(direct, workers) as proxy:
+    with (
+        fake_upstream(plan.chunks, plan.delay_ms) as direct,
+        gardefou(direct, workers, cache_entries) as proxy,
+    ):
         async with httpx.AsyncClient(timeout=120, limits=limits, trust_env=False) as client:
             await _warm_up(client, direct, proxy.target)
             await _sections(client, direct, proxy, plan, report, only)
@@ -581,13 +586,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", action="append", choices=[name for name, _ in SECTIONS], help="une seule mesure (répétable)"
     )
+    parser.add_argument(
+        "--cache-entries", type=int, help="detection.cache_entries du proxy (0 : sans cache d'analyse)"
+    )
     parser.add_argument("--seconds", type=float, help="durée de chaque mesure de charge (défaut : 10)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else Plan()
     if args.seconds:
         plan = Plan(**{**plan.__dict__, "seconds": args.seconds})
     print(f"Garde-fou : surcoût mesuré sur {os.cpu_count()} cœurs (temps en ms)\n", flush=True)
-    table = asyncio.run(run(plan, args.workers, args.only or ()))
+    table = asyncio.run(run(plan, args.workers, args.only or (), args.cache_entries))
     print("\nRésultats\n\n" + table)
     return 0
 
