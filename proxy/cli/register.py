@@ -10,31 +10,25 @@ from __future__ import annotations
 import argparse
 import json
 import logging.handlers
-import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from proxy.cli.common import config_option, settings_or_exit
+from proxy.cli.register_args import RegisterFiles, common, day, filters, guarded, register_files, row_filter
 from proxy.config_file import ConfigFileError
 from proxy.policy.loader import load_policy
 from proxy.policy.schema import Policy
 from proxy.register import retention
 from proxy.register.art30 import Art30Context, render_art30
-from proxy.register.entry import Decision
 from proxy.register.export import ExportFormat, write_export
-from proxy.register.journal import JournalError, journal_lines, read_checkpoints
-from proxy.register.records import ExternalCheckpoints, RowFilter
-from proxy.register.signing import KeyFileError, PublicKey, load_or_create_signer, parse_public_key
+from proxy.register.journal import journal_lines, read_checkpoints
+from proxy.register.records import ExternalCheckpoints
+from proxy.register.signing import PublicKey, load_or_create_signer, parse_public_key
 from proxy.register.stats import compute_stats, render_text, stats_json
-from proxy.register.store import Register, RegisterError
+from proxy.register.store import Register
 from proxy.register.verify import VerifyReport, verify_register
 from proxy.settings import Settings
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -46,118 +40,21 @@ def add_parser(subparsers: Any) -> None:
         add(actions)
 
 
-def _common() -> list[argparse.ArgumentParser]:
-    parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--db", type=Path, help="fichier du registre (défaut : celui de la configuration)")
-    parent.add_argument(
-        "--key",
-        type=Path,
-        help="clé privée de signature (défaut : register_key, sinon register-signing.key à côté)",
-    )
-    return [config_option(), parent]
-
-
-def _filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="since", type=_day, help="à partir du jour (AAAA-MM-JJ, inclus)")
-    parser.add_argument("--to", dest="until", type=_day, help="jusqu'au jour (AAAA-MM-JJ, inclus)")
-    parser.add_argument("--service", help="un seul service")
-    parser.add_argument("--user", help="un seul agent (identifiant de compte)")
-    parser.add_argument("--model", help="un seul modèle (demandé ou utilisé)")
-    parser.add_argument("--decision", type=_decision, help="transmise|bloquée|échouée")
-
-
-# -- context -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Paths:
-    settings: Settings
-    db: Path
-    key: Path
-    journal: Path
-
-
-def _paths(args: argparse.Namespace) -> _Paths:
-    settings = settings_or_exit(args.config)
-    db = args.db or settings.register_path
-    key = args.key or settings.register_key or db.with_name("register-signing.key")
-    journal = settings.register_checkpoints or db.with_name("register-checkpoints.jsonl")
-    return _Paths(settings, db, key, journal)
-
-
-def _fail(message: str) -> int:
-    print(f"Erreur : {message}", file=sys.stderr)
-    return 2
-
-
-def _guarded(handler: Handler) -> Handler:
-    """Turn the errors a user can cause (missing file, bad key...) into a French message, status 2."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except BrokenPipeError:  # `| head`: the reader has gone, stop quietly
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
-        except (RegisterError, KeyFileError, JournalError, ConfigFileError, ValueError) as error:
-            return _fail(str(error))
-        except OSError as error:
-            return _fail(f"{error.filename or ''} : {error.strerror}")
-
-    return run
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"date invalide : {text!r} (attendu AAAA-MM-JJ)") from None
-
-
-_FRENCH_DECISIONS = {d.label: d for d in Decision} | {"bloquee": Decision.BLOCKED}
-_FRENCH_DECISIONS |= {"echouee": Decision.FAILED}
-
-
-def _decision(text: str) -> Decision:
-    value = _FRENCH_DECISIONS.get(text.lower())
-    if value is not None:
-        return value
-    try:
-        return Decision(text.lower())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"décision inconnue : {text!r} (transmise, bloquée ou échouée)"
-        ) from None
-
-
-def _row_filter(args: argparse.Namespace) -> RowFilter:
-    since = f"{args.since.isoformat()}T00:00:00" if args.since else None
-    until = f"{(args.until + timedelta(days=1)).isoformat()}T00:00:00" if args.until else None
-    return RowFilter(
-        since=since,
-        until=until,
-        service=args.service,
-        user=getattr(args, "user", None),
-        model=getattr(args, "model", None),
-        decision=str(args.decision) if getattr(args, "decision", None) else None,
-    )
-
-
 # -- verify --------------------------------------------------------------------------------------
 
 
 def _verify(actions: Any) -> None:
     parser = actions.add_parser(
-        "verify", parents=_common(), help="vérifier le chaînage et les points de contrôle signés"
+        "verify", parents=common(), help="vérifier le chaînage et les points de contrôle signés"
     )
     parser.add_argument("--pubkey", help="clé publique de confiance (ed25519:... ou fichier)")
     parser.add_argument("--checkpoints", type=Path, help="copie des points de contrôle (JSONL)")
     parser.add_argument("--strict", action="store_true", help="signaler aussi les lignes pas encore scellées")
-    parser.set_defaults(func=_guarded(verify))
+    parser.set_defaults(func=guarded(verify))
 
 
 def verify(args: argparse.Namespace) -> int:
-    paths = _paths(args)
+    paths = register_files(args)
     key = _trusted_key(args.pubkey, paths.key)
     external = _external_checkpoints(args.checkpoints, paths.journal)
     register = Register.open(paths.db, readonly=True)
@@ -186,7 +83,7 @@ def _external_checkpoints(option: Path | None, default: Path) -> list[ExternalCh
 
 
 def _print_report(
-    report: VerifyReport, register: Register, paths: _Paths, external: list[ExternalCheckpoints]
+    report: VerifyReport, register: Register, paths: RegisterFiles, external: list[ExternalCheckpoints]
 ) -> None:
     span = f"lignes {report.first_seq} à {report.last_seq}" if report.rows else "aucune ligne"
     print(f"Registre {paths.db} : {report.rows} ligne(s) ({span}), ", end="")
@@ -215,18 +112,18 @@ def _print_report(
 
 
 def _export(actions: Any) -> None:
-    parser = actions.add_parser("export", parents=_common(), help="exporter en CSV ou JSONL")
+    parser = actions.add_parser("export", parents=common(), help="exporter en CSV ou JSONL")
     parser.add_argument("--format", choices=[f.value for f in ExportFormat], default="csv")
     parser.add_argument("--output", "-o", type=Path, help="fichier de sortie (défaut : écran)")
-    _filters(parser)
-    parser.set_defaults(func=_guarded(export))
+    filters(parser)
+    parser.set_defaults(func=guarded(export))
 
 
 def export(args: argparse.Namespace) -> int:
     fmt = ExportFormat(args.format)
-    register = Register.open(_paths(args).db, readonly=True)
+    register = Register.open(register_files(args).db, readonly=True)
     try:
-        rows = register.rows(_row_filter(args))
+        rows = register.rows(row_filter(args))
         if args.output is None:
             count = write_export(rows, sys.stdout, fmt)
         else:
@@ -245,19 +142,19 @@ def _export_to_file(rows: Any, path: Path, fmt: ExportFormat) -> int:
 
 def _stats(actions: Any) -> None:
     parser = actions.add_parser(
-        "stats", parents=_common(), help="usages, blocages, retraits, énergie par service et mois"
+        "stats", parents=common(), help="usages, blocages, retraits, énergie par service et mois"
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--from", dest="since", type=_day, help="à partir du jour (AAAA-MM-JJ)")
-    parser.add_argument("--to", dest="until", type=_day, help="jusqu'au jour inclus (AAAA-MM-JJ)")
+    parser.add_argument("--from", dest="since", type=day, help="à partir du jour (AAAA-MM-JJ)")
+    parser.add_argument("--to", dest="until", type=day, help="jusqu'au jour inclus (AAAA-MM-JJ)")
     parser.add_argument("--service", help="un seul service")
-    parser.set_defaults(func=_guarded(stats))
+    parser.set_defaults(func=guarded(stats))
 
 
 def stats(args: argparse.Namespace) -> int:
-    register = Register.open(_paths(args).db, readonly=True)
+    register = Register.open(register_files(args).db, readonly=True)
     try:
-        result = compute_stats(register.rows(_row_filter(args)))
+        result = compute_stats(register.rows(row_filter(args)))
     finally:
         register.close()
     if args.format == "json":
@@ -272,14 +169,14 @@ def stats(args: argparse.Namespace) -> int:
 
 def _purge(actions: Any) -> None:
     parser = actions.add_parser(
-        "purge", parents=_common(), help="supprimer les lignes plus anciennes que la conservation"
+        "purge", parents=common(), help="supprimer les lignes plus anciennes que la conservation"
     )
     parser.add_argument("--months", type=int, help="conservation en mois, 6 à 36 (défaut : config)")
-    parser.set_defaults(func=_guarded(purge))
+    parser.set_defaults(func=guarded(purge))
 
 
 def purge(args: argparse.Namespace) -> int:
-    paths = _paths(args)
+    paths = register_files(args)
     months = retention.check_months(args.months or paths.settings.register_retention_months)
     register = _open_for_writing(paths)
     try:
@@ -296,7 +193,7 @@ def purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_for_writing(paths: _Paths) -> Register:
+def _open_for_writing(paths: RegisterFiles) -> Register:
     return Register.open(
         paths.db,
         create=False,
@@ -307,15 +204,13 @@ def _open_for_writing(paths: _Paths) -> Register:
 
 
 def _backup(actions: Any) -> None:
-    parser = actions.add_parser(
-        "backup", parents=_common(), help="copie cohérente (API de sauvegarde SQLite)"
-    )
+    parser = actions.add_parser("backup", parents=common(), help="copie cohérente (API de sauvegarde SQLite)")
     parser.add_argument("destination", type=Path, help="fichier de sauvegarde à créer")
-    parser.set_defaults(func=_guarded(backup))
+    parser.set_defaults(func=guarded(backup))
 
 
 def backup(args: argparse.Namespace) -> int:
-    register = Register.open(_paths(args).db, readonly=True)
+    register = Register.open(register_files(args).db, readonly=True)
     try:
         register.backup(args.destination)
     finally:
@@ -326,15 +221,15 @@ def backup(args: argparse.Namespace) -> int:
 
 def _checkpoint(actions: Any) -> None:
     parser = actions.add_parser(
-        "checkpoint", parents=_common(), help="sceller la tête du registre ; exporter les points"
+        "checkpoint", parents=common(), help="sceller la tête du registre ; exporter les points"
     )
     parser.add_argument("--export", type=Path, help="écrire tous les points de contrôle (JSONL)")
     parser.add_argument("--syslog", action="store_true", help="envoyer le dernier point au syslog local")
-    parser.set_defaults(func=_guarded(checkpoint))
+    parser.set_defaults(func=guarded(checkpoint))
 
 
 def checkpoint(args: argparse.Namespace) -> int:
-    register = _open_for_writing(_paths(args))
+    register = _open_for_writing(register_files(args))
     try:
         created = register.checkpoint()
         checkpoints = register.checkpoints()
@@ -361,12 +256,12 @@ def _to_syslog(line: str) -> None:
 
 
 def _pubkey(actions: Any) -> None:
-    parser = actions.add_parser("pubkey", parents=_common(), help="afficher la clé publique de vérification")
-    parser.set_defaults(func=_guarded(pubkey))
+    parser = actions.add_parser("pubkey", parents=common(), help="afficher la clé publique de vérification")
+    parser.set_defaults(func=guarded(pubkey))
 
 
 def pubkey(args: argparse.Namespace) -> int:
-    paths = _paths(args)
+    paths = register_files(args)
     existed = paths.key.exists()
     public = load_or_create_signer(paths.key).public
     if not existed:
@@ -381,14 +276,14 @@ def pubkey(args: argparse.Namespace) -> int:
 
 def _art30(actions: Any) -> None:
     parser = actions.add_parser(
-        "art30", parents=_common(), help="projet de fiches du registre des traitements (RGPD art. 30)"
+        "art30", parents=common(), help="projet de fiches du registre des traitements (RGPD art. 30)"
     )
     parser.add_argument("--output", "-o", type=Path, help="fichier Markdown (défaut : écran)")
-    parser.set_defaults(func=_guarded(art30))
+    parser.set_defaults(func=guarded(art30))
 
 
 def art30(args: argparse.Namespace) -> int:
-    paths = _paths(args)
+    paths = register_files(args)
     policy, digest = _policy_or_none(paths.settings)
     public = load_or_create_signer(paths.key).public.text if paths.key.exists() else None
     text = render_art30(Art30Context(paths.settings, policy, digest, public, date.today()))

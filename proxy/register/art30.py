@@ -84,6 +84,14 @@ def _ai_use(context: Art30Context) -> str:
         "",
         f"**Transferts hors de l'Union européenne** : {_transfers(settings.upstreams)}",
         "",
+        *_ai_use_safeguards(context),
+    ]
+    return "\n".join(lines)
+
+
+def _ai_use_safeguards(context: Art30Context) -> list[str]:
+    settings = context.settings
+    return [
         "**Durées de conservation** : les demandes et les réponses ne sont pas conservées par "
         "Garde-fou (mémoire vive, le temps de la requête) ; la table de correspondance des "
         "pseudonymes est détruite à la fin de chaque requête. Conservation chez le fournisseur "
@@ -98,7 +106,6 @@ def _ai_use(context: Art30Context) -> str:
         f"_Politique appliquée : `{settings.policy}`"
         + (f", empreinte SHA-256 `{context.policy_sha256}`._" if context.policy_sha256 else "._"),
     ]
-    return "\n".join(lines)
 
 
 def _data_categories(policy: Policy | None) -> list[str]:
