@@ -115,6 +115,11 @@ def is_date(text: str) -> bool:
     return 1 <= int(day) <= 31 and 1 <= int(month) <= 12 and len(year) in (2, 4)
 
 
+def is_compact_date(text: str) -> bool:
+    """DDMMYYYY written without separators."""
+    return len(text) == 8 and text.isdigit() and is_date(f"{text[:2]}/{text[2:4]}/{text[4:]}")
+
+
 def is_old_id_card(text: str) -> bool:
     """Old French identity card number (12 chars): issue year-month, department, sequence."""
     number = compact(text)

@@ -24,6 +24,7 @@ from proxy.analysis.patterns_places import STREET_TYPES
 from proxy.entities import Entity
 
 _ACRONYM_LENGTH = 4
+_MAX_DIGITS = 4
 _NUMBER_LABELS = frozenset({"n", "no", "num", "numero", "ref", "reference"})
 # The domain of a public body, not a place: "ministère de la Santé", "droits de l'Homme".
 _NAMED_BY_BODY = re.compile(
@@ -145,6 +146,13 @@ def _is_meaningful(surface: str, entity: Entity) -> bool:
         return False
     if words[0] in _NUMBER_LABELS:  # "N° FINESS", "numéro RPPS": the label of an identifier
         return False
+    if sum(c.isdigit() for c in surface) >= _MAX_DIGITS:  # numbers are the patterns' business
+        return False
+    raw = _WORDS.findall(surface)
+    if entity is Entity.PERSON and all(len(w) < 3 or normalise(w) in CIVILITY_WORDS for w in raw):
+        return False  # "B. De A": initials alone (the pattern recognizers handle "[L.]", "de K")
+    if raw[0].isupper() and len(raw[0]) <= _ACRONYM_LENGTH and all(w.islower() for w in raw[1:]):
+        return False  # "LDH normale", "CRP négative": a measure, not an organisation
     return len(words) > 1 or _single_word_ok(surface, words[0], entity)
 
 

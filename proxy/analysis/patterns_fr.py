@@ -14,6 +14,7 @@ from proxy.entities import Entity
 
 _S = r"[ \u00a0.\-]?"  # optional separator inside a number
 _END = r"(?!\w)(?![ \u00a0.\-]\d)"  # a number ends: no letter/digit, no separator + digit
+_END_PHONE = r"(?!\w)(?![.\-]\d)(?![ \u00a0]\d(?!\d))"
 _START = r"(?<![\w+])(?<!\d[ \u00a0.\-])"  # a number starts: no digit (or digit + separator) before
 _I = re.IGNORECASE
 
@@ -67,7 +68,9 @@ PHONE = RecognizerSpec(
     "fr_phone",
     Entity.PHONE,
     (
-        Pattern(_START + r"0[1-9](?:[ \u00a0.\-]?\d{2}){4}" + _END, 0.75),
+        # Phone lists: another number may follow after a space ("01 41 29 00 35 01 41 29 00 37").
+        # Pairs all separated, or not at all: "06 2452 78 86" is a table of figures, not a phone.
+        Pattern(r"(?<![\w+])(?<!\d[.\-])0[1-9](?:(?:[ \u00a0.\-]\d{2}){4}|\d{8})" + _END_PHONE, 0.75),
         Pattern(
             r"(?<![\w+])(?:(?:\+|00)[ \u00a0]?33|\(\+?33\))[ \u00a0]?(?:\(0\)[ \u00a0]?|0)?[1-9]"
             r"(?:[ \u00a0.\-]?\d{2}){4}" + _END,
@@ -78,6 +81,7 @@ PHONE = RecognizerSpec(
             r"(?:[ \u00a0.\-]?\d{2}){3}" + _END,
             0.9,
         ),
+        Pattern(r"(?<![\w+])\+(?!33)[1-9]\d{0,2}(?:[ \u00a0.\-]?\d){6,12}" + _END, 0.6),
     ),
 )
 
@@ -199,9 +203,12 @@ _MONTHS = (
 _WEEKDAY = r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)[ \u00a0]+)?"
 _DAY = r"(?:1er|premier|[0-3]?\d)"
 _YEAR = r"(?:1[89]\d{2}|20\d{2})"
-_NUMERIC_DATE = r"(?:[0-3]?\d ?[/.\-] ?[01]?\d ?[/.\-] ?(?:\d{4}|\d{2})(?!\d)|\d{4}-[01]\d-[0-3]\d)"
-_WRITTEN_DATE = rf"{_WEEKDAY}{_DAY},?[ \u00a0]+{_MONTHS}(?:,?[ \u00a0]+{_YEAR})?"
-_MONTH_YEAR = rf"{_MONTHS}[ \u00a0]+{_YEAR}"
+_NUMERIC_DATE = (
+    r"(?:[0-3]?\d ?[/.\-] ?[01]?\d ?[/.\-] ?(?:\d{4}|\d{2})(?!\d)"
+    r"|\d{4}[/.\-][01]\d[/.\-][0-3]\d)"
+)
+_WRITTEN_DATE = rf"{_WEEKDAY}{_DAY},?[ \u00a0]*{_MONTHS}(?![a-zé])(?:,?[ \u00a0]*{_YEAR})?"
+_MONTH_YEAR = rf"{_MONTHS}[ \u00a0]*{_YEAR}"
 _ANY_DATE = rf"(?:{_WRITTEN_DATE}|{_NUMERIC_DATE}|{_MONTH_YEAR}|{_YEAR})"
 
 DATE = RecognizerSpec(
@@ -211,6 +218,13 @@ DATE = RecognizerSpec(
         Pattern(rf"(?<![\w/.\-]){_WRITTEN_DATE}(?!\w)", 0.85, flags=_I),
         Pattern(rf"(?<![\w/.\-]){_NUMERIC_DATE}(?![\w/]|[.\-]\d)", 0.85, checksums.is_date),
         Pattern(rf"(?<!\w){_MONTH_YEAR}(?!\w)", 0.75, flags=_I),
+        Pattern(
+            r"(?<!\w)(?:le|du|au)[ \u00a0]+([0-3]\d[01]\d(?:19|20)\d{2})(?!\w)",
+            0.6,
+            checksums.is_compact_date,
+            group=1,
+            flags=_I,
+        ),
         Pattern(
             rf"(?<!\w)(?:en|depuis|dès|année|courant|fin|début)[ \u00a0]+({_YEAR})(?![\w,.]\d)",
             0.55,

@@ -50,6 +50,18 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.PERSON, "Le dossier de {} est complet.", "LEFEBVRE Marie-Claire"),
     (Entity.PERSON, "Bonjour {},\nvoici le compte rendu.", "Sophie"),
     (Entity.PERSON, "Merci.\n\nCordialement,\n{}\n", "Jean-Paul Durand"),
+    (Entity.PERSON, "Patient : {} | F | 25/10/1980", "Julie Petit"),
+    (Entity.PERSON, "Le témoignage de {} a été écarté.", "K"),
+    (Entity.PERSON, "Ce jour-là, {} a indiqué aux policiers qu'il partait.", "[L.]"),
+    (Entity.DATE_OF_BIRTH, "Patient : Julie Petit | F | {} | dossier 9857", "25/10/1980"),
+    (Entity.DATE_OF_BIRTH, "DUPONT Jean, {} (54 ans)", "03/01/1970"),
+    (Entity.DATE, "Opéré le {}, contrôle à un mois.", "31121995"),
+    (Entity.DATE, "Constat du {}.", "2021/12/10"),
+    (Entity.LOCATION, "La requérante est née en 1952 et vit à {}.", "Şanlıurfa"),
+    (Entity.LOCATION, "Le tribunal administratif de {} a jugé.", "Rennes"),
+    (Entity.LOCATION, "Il habite dans le {} depuis peu.", "93200"),
+    (Entity.PHONE, "Secrétariat 01 41 29 00 35 {}", "01 41 29 00 37"),
+    (Entity.PHONE, "Bureau de Berlin : {}", "+49 30 5682001"),
 ]
 
 NOT_FOUND: list[tuple[Entity, str]] = [
@@ -74,6 +86,10 @@ NOT_FOUND: list[tuple[Entity, str]] = [
     (Entity.PERSON, "Monsieur le Maire a signé l'arrêté."),
     (Entity.PERSON, "Veuillez trouver ci-joint le document."),
     (Entity.LOCATION, "La Cour a rejeté la requête du Gouvernement."),
+    (Entity.LOCATION, "M. Evans, ministère de la Santé, et H. Bayne, ministère de l’Intérieur."),
+    (Entity.PHONE, "Résultats 3 461 0 (1)22:32 06 2452 78 86 111 0 3 351"),
+    (Entity.PERSON, "Les annexes A et B. De A à Z. La vitamine D, le fer."),
+    (Entity.ORGANIZATION, "Bilan : CRP négative, LDH normale, TVA à 20 %."),
     (Entity.ORGANIZATION, "Le ministère de l'Intérieur a répondu à la préfecture."),
 ]
 
