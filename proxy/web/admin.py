@@ -10,14 +10,17 @@ import logging
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from proxy.auth import Caller
 from proxy.errors import Forbidden, InvalidRequest, NotFound
 from proxy.keystore import KeyRecord, KeyRequestError
 from proxy.roles import Role, may_grant_over_http
+from proxy.services import Services
 from proxy.web import admin_policy, admin_register
+from proxy.web.body import model_body
 from proxy.web.guards import RoleGuard, ServicesDep
 
 log = logging.getLogger("gardefou")
@@ -61,7 +64,12 @@ def list_keys(services: ServicesDep, _caller: Admin) -> dict[str, Any]:
 
 
 @router.post("/keys", status_code=201)
-def create_key(request: KeyRequest, services: ServicesDep, caller: Admin) -> dict[str, Any]:
+async def create_key(http: Request, services: ServicesDep, caller: Admin) -> dict[str, Any]:
+    request = await model_body(http, KeyRequest)
+    return await to_thread.run_sync(_create_key, request, services, caller)
+
+
+def _create_key(request: KeyRequest, services: Services, caller: Caller) -> dict[str, Any]:
     if not may_grant_over_http(caller.roles, request.role):
         raise Forbidden(
             f"Une clé de rôle « {request.role} » ne se crée qu'en ligne de commande, sur le serveur "

@@ -22,6 +22,7 @@ from proxy.policy.loader import load_policy
 from proxy.policy.simulate import Simulation, caller_for, simulate
 from proxy.roles import Role
 from proxy.services import Services
+from proxy.web.body import model_body
 from proxy.web.guards import RoleGuard, ServicesDep
 
 router = APIRouter()
@@ -73,8 +74,9 @@ class PolicyTest(BaseModel):
 
 
 @router.post("/policy/test")
-async def test_policy(test: PolicyTest, services: ServicesDep, _caller: Dpo) -> dict[str, Any]:
+async def test_policy(request: Request, services: ServicesDep, _caller: Dpo) -> dict[str, Any]:
     """What the proxy would do with this text for this service and model (no model is called)."""
+    test = await model_body(request, PolicyTest)
     rulebook = services.policy.current().rulebook
 
     def run() -> Simulation:

@@ -1,17 +1,24 @@
-"""Reading an agent's JSON body within the limits: size (counted by the middleware), syntax,
-nesting depth, number of messages; max_tokens lowered to the ceiling."""
+"""Reading JSON bodies within the limits: size (counted by the middleware), syntax, nesting depth,
+number of messages; max_tokens lowered to the ceiling.
+
+Routes read their bodies here rather than through FastAPI body parameters: FastAPI turns any error
+while reading into a 400, which would hide the 413 of an oversized (chunked) body.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 
 from proxy.auth import Caller
 from proxy.errors import InvalidRequest
 from proxy.limits import check_shape
 from proxy.services import Services
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 async def agent_body(request: Request, services: Services, caller: Caller) -> Any:
@@ -30,3 +37,14 @@ async def json_body(request: Request) -> Any:
         raise InvalidRequest("Le JSON de la requête est trop imbriqué.") from exc
     except ValueError as exc:  # includes JSONDecodeError, UnicodeDecodeError, huge integers
         raise InvalidRequest("Le corps de la requête n'est pas un JSON valide.") from exc
+
+
+async def model_body(request: Request, model: type[ModelT]) -> ModelT:
+    """A JSON body validated by `model`; errors name the field, in French."""
+    body = await json_body(request)
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "corps"
+        raise InvalidRequest(f"Requête invalide : champ « {where} » ({first['msg']}).") from exc
