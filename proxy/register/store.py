@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 60.0
 DEFAULT_CHECKPOINT_EVERY = 100
-DEFAULT_CHECKPOINT_INTERVAL_S = 60.0
+DEFAULT_CHECKPOINT_INTERVAL_S = 600.0
 
 
 class RegisterError(RuntimeError):

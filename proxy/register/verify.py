@@ -62,13 +62,22 @@ class VerifyReport:
 
 @dataclass(slots=True)
 class _Findings:
-    problems: list[Problem] = field(default_factory=list)
+    """Problems found; the first ones about rows and the first general ones are kept apart, so
+    that many bad signatures never hide the first bad row."""
+
+    rows: list[Problem] = field(default_factory=list)
+    general: list[Problem] = field(default_factory=list)
     count: int = 0
 
     def add(self, seq: int | None, message: str) -> None:
         self.count += 1
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(seq, message))
+        kept = self.general if seq is None else self.rows
+        if len(kept) < MAX_PROBLEMS:
+            kept.append(Problem(seq, message))
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.rows + self.general
 
 
 def verify_register(

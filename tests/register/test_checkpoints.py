@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -132,3 +133,21 @@ def test_quiet_hours_seal_every_row_after_the_interval(tmp_path: Path, entry_fac
     register.append(entry_factory(request_id="soon-after"))  # within the interval: not yet
     assert [cp.seq for cp in register.checkpoints()] == [1, 2]
     register.close()
+
+
+def test_many_bad_signatures_do_not_hide_the_first_bad_row(
+    tmp_path: Path, entry_factory: EntryFactory
+) -> None:
+    register = open_signed(tmp_path, every=1)
+    register.append_many(entry_factory(request_id=f"r{i}") for i in range(80))
+    register.close()
+    conn = sqlite3.connect(tmp_path / "registre.sqlite")
+    conn.execute("DROP TRIGGER entries_no_update")
+    conn.execute("UPDATE entries SET status = 201 WHERE seq = 70")
+    conn.commit()
+    conn.close()
+    stranger = PublicKey(Ed25519PrivateKey.generate().public_key())
+    reopened = Register.open(tmp_path / "registre.sqlite", readonly=True)
+    report = verify_register(reopened, public_key=stranger)
+    reopened.close()
+    assert report.problem_count > 80 and report.first_bad_seq == 70
