@@ -110,12 +110,15 @@ class KeyStore:
             return None
         key_id, secret = match.groups()
         with self._connect() as db:
-            row = db.execute("SELECT secret_sha256 FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+            row = db.execute(
+                f"SELECT secret_sha256, {_COLUMNS} FROM api_keys WHERE key_id = ?",  # noqa: S608
+                (key_id,),
+            ).fetchone()
         stored = row[0] if row else _DUMMY_DIGEST
         if not hmac.compare_digest(stored, _digest(secret)) or row is None:
             return None
-        record = self.get(key_id)
-        return record if record is not None and record.is_active(now or datetime.now(UTC)) else None
+        record = _record(row[1:])
+        return record if record.is_active(now or datetime.now(UTC)) else None
 
     def get(self, key_id: str) -> KeyRecord | None:
         if not _KEY_ID.match(key_id):
