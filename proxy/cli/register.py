@@ -198,6 +198,7 @@ def _open_for_writing(paths: RegisterFiles) -> Register:
         paths.db,
         create=False,
         signing_key_path=paths.key,
+        create_key=False,
         checkpoint_every=paths.settings.register_checkpoint_every,
         checkpoint_journal=paths.journal,
     )

@@ -25,7 +25,7 @@ from proxy.register.entry import RegisterEntry
 from proxy.register.journal import append_checkpoints
 from proxy.register.records import Checkpoint, Head, PurgeRecord, RowFilter, signed_message
 from proxy.register.schema import TRIGGER_NAMES, schema_sql
-from proxy.register.signing import Signer, load_or_create_signer
+from proxy.register.signing import Signer, load_or_create_signer, load_signer
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ class Register:
         checkpoint_journal: Path | None = None,
         create: bool = True,
         readonly: bool = False,
+        create_key: bool = True,
     ) -> Register:
         """Open (creating if asked) the register; sign checkpoints if a key path is given.
 
@@ -80,7 +81,7 @@ class Register:
         """
         if (readonly or not create) and not path.exists():
             raise RegisterError(f"Registre introuvable : {path}")
-        signer = load_or_create_signer(signing_key_path) if signing_key_path else None
+        signer = _signer(signing_key_path, create_key) if signing_key_path else None
         every = max(1, checkpoint_every)
         options = _Options(every, checkpoint_interval_s, checkpoint_journal, readonly)
         try:
@@ -344,6 +345,14 @@ def _connect(path: Path) -> sqlite_utils.Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
     return db
+
+
+def _signer(path: Path, create: bool) -> Signer:
+    if create:
+        return load_or_create_signer(path)
+    if not path.exists():
+        raise RegisterError(f"Clé de signature introuvable : {path} (option --key ou register_key).")
+    return load_signer(path)
 
 
 def _connect_and_prepare(path: Path) -> sqlite_utils.Database:

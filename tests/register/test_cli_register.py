@@ -105,3 +105,12 @@ def test_a_file_that_is_not_a_register(tmp_path: Path, capsys: pytest.CaptureFix
     sqlite3.connect(tmp_path / "autre.sqlite").execute("CREATE TABLE t (x)").connection.close()
     code, _, err = run(capsys, "stats", "--db", str(tmp_path / "autre.sqlite"))
     assert code == 2 and "registre illisible" in err
+
+
+def test_writing_actions_never_create_a_new_key(
+    sealed: SealedRegister, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for action in ("purge", "checkpoint"):
+        code, _, err = run(capsys, action, "--db", str(sealed.path), "--key", str(tmp_path / "x.pem"))
+        assert code == 2 and "Clé de signature introuvable" in err
+    assert not (tmp_path / "x.pem").exists()
