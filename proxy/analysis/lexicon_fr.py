@@ -64,6 +64,12 @@ PUBLIC_BODY_HEADS: tuple[str, ...] = (
     "house of lords",
     "juridiction",
     "cnil",
+    "ccas",
+    "cias",
+    "centre communal",
+    "ville",
+    "maison departementale",
+    "mds",
     # units inside an organisation, named by what they do
     "service",
     "equipe",
@@ -205,6 +211,13 @@ ESTABLISHMENT_HEADS: tuple[str, ...] = (
     "sasu",
     "eurl",
     "banque",
+    "sci",
+    "scm",
+    "scp",
+    "snc",
+    "gaec",
+    "earl",
+    "selarl",
 )
 
 CIVILITY_WORDS = frozenset(
@@ -274,4 +287,9 @@ TITLE_WORDS = frozenset(
         "roi",
         "reine",
     ]
+)
+
+# Greetings that spaCy sometimes takes into a person's name ("Bonjour Julien").
+GREETING_WORDS = frozenset(
+    {"bonjour", "bonsoir", "salut", "coucou", "hello", "cher", "chere", "chers", "cheres", "merci"}
 )

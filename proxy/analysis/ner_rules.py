@@ -17,6 +17,7 @@ from proxy.analysis.lexicon_fr import (
     COMMON_NOUN_SUFFIXES,
     ESTABLISHMENT_HEADS,
     GENERIC_WORDS,
+    GREETING_WORDS,
     PUBLIC_BODY_HEADS,
     TITLE_WORDS,
 )
@@ -130,7 +131,7 @@ def _strip_civility(text: str, span: NerSpan) -> NerSpan:
         return span
     start = span.start
     for word in _WORDS.finditer(text, span.start, span.end):
-        if normalise(word.group()) not in CIVILITY_WORDS:
+        if normalise(word.group()) not in CIVILITY_WORDS | GREETING_WORDS:
             break
         start = word.end()
         while start < span.end and text[start] in ". \u00a0":

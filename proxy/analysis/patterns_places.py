@@ -13,7 +13,7 @@ STREET_TYPES = (
     "mont[ée]e|clos|domaine|zone|zac|za|zi|square|parc|carrefour|chauss[ée]e|venelle|sente"
 )
 _UPPER = "A-ZÀ-ÖØ-Þ"
-_WORD = rf"[{_UPPER}0-9][\w'’\-]*\.?"
+_WORD = rf"[{_UPPER}0-9][\w'’\-]*(?:\.\w[\w'’\-]*)*"  # "G.al" inside, no sentence dot
 _PARTICLE = r"(?i:de|du|des|la|le|les|aux|au|à|en|sur|sous|et|d['’]|l['’])"
 _GAP = r"[ \u00a0]+"
 # Street name: capitalised words and particles on one line, ending with a capitalised word.
@@ -44,7 +44,7 @@ ADDRESS = RecognizerSpec(
         ),
         Pattern(
             rf"(?<![\w.,]){_POSTCODE}[ \u00a0]+{_NOT_MONEY}{_TOWN}(?![\w-])",
-            0.7,
+            0.86,
             checksums.is_postcode,
         ),
     ),
