@@ -23,6 +23,7 @@ from proxy.register import retention
 from proxy.register.art30 import Art30Context, render_art30
 from proxy.register.export import ExportFormat, write_export
 from proxy.register.journal import journal_lines, read_checkpoints
+from proxy.register.odt import markdown_to_fodt
 from proxy.register.records import ExternalCheckpoints
 from proxy.register.signing import PublicKey, load_or_create_signer, parse_public_key
 from proxy.register.stats import compute_stats, render_text, stats_json
@@ -279,7 +280,12 @@ def _art30(actions: Any) -> None:
     parser = actions.add_parser(
         "art30", parents=common(), help="projet de fiches du registre des traitements (RGPD art. 30)"
     )
-    parser.add_argument("--output", "-o", type=Path, help="fichier Markdown (défaut : écran)")
+    parser.add_argument("--output", "-o", type=Path, help="fichier à écrire (défaut : écran)")
+    parser.add_argument(
+        "--format",
+        choices=("md", "fodt"),
+        help="md (Markdown) ou fodt (OpenDocument, ouvert par LibreOffice) ; défaut : selon -o, sinon md",
+    )
     parser.set_defaults(func=guarded(art30))
 
 
@@ -288,7 +294,8 @@ def art30(args: argparse.Namespace) -> int:
     policy, digest = _policy_or_none(paths.settings)
     public = load_or_create_signer(paths.key).public.text if paths.key.exists() else None
     text = render_art30(Art30Context(paths.settings, policy, digest, public, date.today()))
-    _write_text(text, args.output, sys.stdout)
+    as_odt = args.format == "fodt" or (args.format is None and args.output and args.output.suffix == ".fodt")
+    _write_text(markdown_to_fodt(text) if as_odt else text, args.output, sys.stdout)
     return 0
 
 

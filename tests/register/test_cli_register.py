@@ -6,6 +6,7 @@ import csv
 import json
 import sqlite3
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -114,3 +115,15 @@ def test_writing_actions_never_create_a_new_key(
         code, _, err = run(capsys, action, "--db", str(sealed.path), "--key", str(tmp_path / "x.pem"))
         assert code == 2 and "Clé de signature introuvable" in err
     assert not (tmp_path / "x.pem").exists()
+
+
+def test_art30_as_opendocument(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "registre-art30.fodt"
+    code, _, _ = run(capsys, "art30", "--db", str(tmp_path / "r.sqlite"), "-o", str(output))
+    root = ElementTree.parse(output).getroot()
+    text_ns = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+    headings = ["".join(h.itertext()) for h in root.iter(f"{text_ns}h")]
+    assert code == 0 and root.tag.endswith("document")
+    assert headings[1].startswith("Traitement 1") and headings[2].startswith("Traitement 2")
+    assert any("Finalités" in "".join(s.itertext()) for s in root.iter(f"{text_ns}span"))
+    assert "**" not in output.read_text(encoding="utf-8")
