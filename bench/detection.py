@@ -1,11 +1,14 @@
 """Detection quality and speed of Garde-fou's French detector, printed as tables.
 
-    .venv/bin/python bench/detection.py [--corpus FILE] [--limit N] [--identifiers N] [--keep TYPES]
+    .venv/bin/python bench/detection.py [--corpus FILE] [--limit N] [--identifiers N]
+                                        [--policy FILE --service S]
 
 Corpus: JSONL in the format of ../shared/data/pii_fr_dev.jsonl (id, source, text, spans). Modern
 text (ECHR judgments + AP-HP clinical templates) is reported apart from the 1906 newspaper OCR.
 Then a generated set of structured identifiers (Faker fr_FR, checksum-valid values and
 invalid lookalikes). Scoring rules: see bench/scoring.py. Nothing is asserted; figures are printed.
+The leak rate counts what stays visible once redacted: by default every finding is redacted; with
+--policy (and --service), only what that policy removes (types it allows stay visible).
 """
 
 from __future__ import annotations
@@ -15,15 +18,19 @@ import json
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from identifiers import generate
-from scoring import OTHER, LabelCounts, Scores, Span, score_document
+if __package__ in (None, ""):  # run as a script (python bench/detection.py): find the repository
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.identifiers import generate
+from bench.scoring import OTHER, LabelCounts, Scores, Span, score_document
 from proxy.analysis.engine import Detector, load_detection_config
 from proxy.analysis.findings import Finding
+from proxy.cli.analyze import Analyser
+from proxy.policy.loader import load_policy
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO / ".." / "shared" / "data" / "pii_fr_dev.jsonl"
@@ -51,9 +58,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--models", type=Path, default=REPO / "models")
     parser.add_argument("--limit", type=int, default=0, help="at most N corpus documents (0: all)")
     parser.add_argument("--identifiers", type=int, default=40, help="generated values per kind")
-    parser.add_argument(
-        "--keep", default="", help="entity types a policy keeps (not redacted), e.g. DATE,ORGANIZATION"
-    )
+    parser.add_argument("--policy", type=Path, help="policy file deciding what is redacted (leak)")
+    parser.add_argument("--service", default="", help="service of --policy (default: its defaults)")
     return parser.parse_args(argv)
 
 
@@ -100,14 +106,32 @@ def annotated_labels(documents: Iterable[Document]) -> dict[str, set[str]]:
     return labels
 
 
+Redacted = Callable[[str, Sequence[Finding]], Sequence[Finding]]
+
+
+def redact_all(text: str, found: Sequence[Finding]) -> Sequence[Finding]:
+    return found
+
+
+def policy_redaction(path: Path, service: str, detector: Detector) -> Redacted:
+    """What the policy removes from a text, given what the detector found (thresholds, lists)."""
+    analyse = Analyser(load_policy(path), detector, service)
+
+    def redacted(text: str, found: Sequence[Finding]) -> Sequence[Finding]:
+        analysis = analyse.decide(text, list(found))
+        return [f for f in analysis.findings if analysis.actions[f.entity].removes]
+
+    return redacted
+
+
 def score_parts(
-    documents: Sequence[Document], findings: Sequence[Sequence[Finding]], keep: set[str]
+    documents: Sequence[Document], findings: Sequence[Sequence[Finding]], redaction: Redacted
 ) -> dict[str, Scores]:
     annotated = annotated_labels(documents)
     parts: dict[str, Scores] = defaultdict(Scores)
     for document, found in zip(documents, findings, strict=True):
         predicted = [Span(f.start, f.end, f.entity.value) for f in found]
-        redacted = [p for p in predicted if p.label not in keep]
+        redacted = [Span(f.start, f.end, f.entity.value) for f in redaction(document.text, found)]
         labels = annotated[document.source]
         for part in _parts(document.source):
             score_document(parts[part], document.text, document.gold, predicted, labels, redacted)
@@ -165,18 +189,23 @@ def score_identifiers(documents: Sequence[Document], findings: Sequence[Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    keep = {t.strip().upper() for t in args.keep.split(",") if t.strip()}
     started = time.perf_counter()
     detector = Detector(load_detection_config(args.models))
     detector.warm_up()
     print(f"detector loaded in {time.perf_counter() - started:.1f} s (config {detector.fingerprint[:12]})")
+    return report(detector, args)
+
+
+def report(detector: Detector, args: argparse.Namespace) -> int:
+    """Run the corpus and the generated identifiers through `detector` and print the tables."""
+    redaction = policy_redaction(args.policy, args.service, detector) if args.policy else redact_all
     if args.corpus.exists():
         documents = load_corpus(args.corpus, args.limit)
         timings: dict[str, Timing] = defaultdict(Timing)
         findings: list[list[Finding]] = []
         for document in documents:
             findings.extend(run(detector, [document], timings[part_of(document.source)]))
-        parts = score_parts(documents, findings, keep)
+        parts = score_parts(documents, findings, redaction)
         for title in ("modern (ECHR + EDS)", "modern: ECHR", "modern: EDS", "newspaper 1906"):
             if title in parts:
                 print_table(f"{args.corpus.name} — {title}", parts[title])

@@ -92,9 +92,10 @@ class Analyser:
 
     def __call__(self, texts: Sequence[str]) -> list[Analysis]:
         detected = self._detector.detect(texts)
-        return [self._one(text, found) for text, found in zip(texts, detected, strict=True)]
+        return [self.decide(text, found) for text, found in zip(texts, detected, strict=True)]
 
-    def _one(self, text: str, found: list[Finding]) -> Analysis:
+    def decide(self, text: str, found: list[Finding]) -> Analysis:
+        """The policy applied to what detection found in `text` (thresholds, lists, actions)."""
         facts = RequestFacts(endpoint=engine.CHAT, model="", input_chars=len(text))
         plan = engine.plan(self._loaded.rulebook, self._caller, facts)
         decision = engine.decide(plan, [text], [found])
