@@ -33,7 +33,7 @@ def test_create_list_revoke(config: Path, capsys: pytest.CaptureFixture[str]) ->
     assert record is not None and record.role is Role.AGENT
     assert main(keys(config, "list")) == 0
     listing = capsys.readouterr().out
-    assert record.key_id in listing and secret not in listing and secret.split("_")[2] not in listing
+    assert record.key_id in listing and secret not in listing and secret.split("_", 2)[2] not in listing
     assert "active" in listing
     assert main(keys(config, "revoke", record.key_id)) == 0
     assert store.authenticate(secret) is None
