@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,22 @@ def test_unmapped_model_label_refuses_to_start(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("  MISC: null\n", ""))
     with pytest.raises(DetectionError, match="MISC"):
         Detector(load_detection_config(models))
+
+
+def test_concurrent_detection_gives_the_same_results(detector: Detector) -> None:
+    texts = [LETTER, "Mme Claire Martin, 3 rue des Lilas, 69003 Lyon.", "Rien.", LETTER.upper()]
+    expected = detector.detect(texts)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: detector.detect(texts), range(8)))
+    assert all(result == expected for result in results)
+
+
+class _Unreadable:
+    def __str__(self) -> str:
+        raise RuntimeError("boom")
+
+
+def test_failure_inside_detection_is_a_detection_error(detector: Detector) -> None:
+    with pytest.raises(DetectionError) as raised:
+        detector.detect([_Unreadable()])  # type: ignore[list-item]
+    assert "boom" not in str(raised.value)  # the message names the failure type, never data
