@@ -15,7 +15,7 @@ def test_quick_benchmark_prints_every_section(capsys: pytest.CaptureFixture[str]
     for heading in ("1 client", "charge 1000 car.", "flux", "conversation", "CPU proxy", "pic RSS"):
         assert heading in table
     latency = next(line for line in table.splitlines() if line.startswith("300 car."))
-    assert len(re.findall(r"-?\d+\.\d", latency)) == 9  # every percentile measured (no nan)
+    assert len(re.findall(r"-?\d+\.\d", latency)) == 10  # percentiles and CPU all measured (no nan)
     stream = next(line for line in table.splitlines() if line.startswith("3 x 10 ms"))
     assert " 3/3 " in stream  # every chunk of the streamed answer reached the client
     assert re.search(r"registre : (\d+) lignes pour \1 requêtes, chaîne vérifiée", table)
