@@ -92,7 +92,7 @@ async def _decide(services: Services, exchange: Exchange, plan: Plan, slots: lis
     """Detect personal data in every slot; the policy decides what counts, where it may go, and
     whether the request asks for a forbidden use. The rules that fired are recorded either way."""
     texts = [slot.text for slot in slots]
-    detected = await services.detect(texts)
+    detected = await services.detect(texts, scope=exchange.caller.user)
     findings = [outside_placeholders(text, row) for text, row in zip(texts, detected, strict=True)]
     decision = engine.decide(plan, texts, findings)
     exchange.rule_ids[:] = decision.rules

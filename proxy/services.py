@@ -76,13 +76,14 @@ class Services:
         await self.upstreams.aclose()
         self.register.close()
 
-    async def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
-        """Findings per text: from the analysis cache when the text was seen, else analysed now."""
-        known = self.analysis_cache.lookup(texts)
+    async def detect(self, texts: Sequence[str], scope: str = "") -> list[list[Finding]]:
+        """Findings per text: from the analysis cache when `scope` (the caller) sent the text before,
+        else analysed now."""
+        known = self.analysis_cache.lookup(texts, scope)
         missing = [text for text in dict.fromkeys(texts) if text not in known]
         if missing:
             fresh = dict(zip(missing, await self._analyse(missing), strict=True))
-            self.analysis_cache.store(fresh)
+            self.analysis_cache.store(fresh, scope)
             known.update((text, tuple(found)) for text, found in fresh.items())
         return [list(known[text]) for text in texts]
 

@@ -2,9 +2,11 @@
 
 Chat clients resend the whole conversation on every turn; without a cache a conversation costs O(n²)
 analysis. Entries are keyed by a sha256 of (a random per-process salt, the detector's configuration
-fingerprint, the text), hold findings only (offsets, types, scores, recognizer names: never the text),
-are bounded (least recently used evicted first) and are never written anywhere. A new detection
-configuration gives new keys, so stale results cannot be served.
+fingerprint, a scope, the text), hold findings only (offsets, types, scores, recognizer names: never
+the text), are bounded (least recently used evicted first) and are never written anywhere. A new
+detection configuration gives new keys, so stale results cannot be served. The scope (the caller)
+keeps one agent's entries from answering another's: a hit is faster, and the timing would otherwise
+tell an agent that someone else recently sent the same text.
 """
 
 from __future__ import annotations
@@ -32,25 +34,25 @@ class AnalysisCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def lookup(self, texts: Iterable[str]) -> dict[str, Findings]:
-        """The findings already known for some of `texts` (blank texts never hold any)."""
+    def lookup(self, texts: Iterable[str], scope: str = "") -> dict[str, Findings]:
+        """The findings already known in `scope` for some of `texts` (blank texts never hold any)."""
         known: dict[str, Findings] = {}
         for text in texts:
             if not text.strip():
                 known[text] = ()
                 continue
-            found = self._get(self._key(text))
+            found = self._get(self._key(text, scope))
             if found is not None:
                 known[text] = found
         return known
 
-    def store(self, results: Mapping[str, Sequence[Finding]]) -> None:
+    def store(self, results: Mapping[str, Sequence[Finding]], scope: str = "") -> None:
         """Remember fresh results; the oldest entries go once the bound is reached."""
         if self._max_entries == 0:
             return
         with self._lock:
             for text, findings in results.items():
-                key = self._key(text)
+                key = self._key(text, scope)
                 self._entries[key] = tuple(findings)
                 self._entries.move_to_end(key)
             while len(self._entries) > self._max_entries:
@@ -63,5 +65,6 @@ class AnalysisCache:
                 self._entries.move_to_end(key)
             return found
 
-    def _key(self, text: str) -> bytes:
-        return hashlib.sha256(self._prefix + text.encode("utf-8", "surrogatepass")).digest()
+    def _key(self, text: str, scope: str) -> bytes:
+        scoped = self._prefix + scope.encode("utf-8", "surrogatepass") + b"\x00"
+        return hashlib.sha256(scoped + text.encode("utf-8", "surrogatepass")).digest()

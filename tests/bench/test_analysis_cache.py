@@ -73,3 +73,11 @@ def test_a_new_detection_configuration_does_not_see_old_results() -> None:
     assert old.lookup(["Marie a appelé."]) == {"Marie a appelé.": (finding,)}
     assert AnalysisCache("config-b", max_entries=10).lookup(["Marie a appelé."]) == {}
     assert AnalysisCache("config-a", max_entries=0).lookup(["Marie a appelé."]) == {}
+
+
+def test_one_callers_entries_do_not_answer_another() -> None:
+    finding = Finding(start=0, end=5, entity=Entity.PERSON, score=0.85, recognizer="spacy_ner")
+    cache = AnalysisCache("config-a", max_entries=10)
+    cache.store({"Marie a appelé.": [finding]}, scope="agent.urba")
+    assert cache.lookup(["Marie a appelé."], scope="agent.urba") == {"Marie a appelé.": (finding,)}
+    assert cache.lookup(["Marie a appelé."], scope="agent.rh") == {}
