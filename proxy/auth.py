@@ -93,6 +93,8 @@ class SsoTrust:
             address = ipaddress.ip_address(peer or "")
         except ValueError:
             return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # ::ffff:10.0.0.1 on a dual-stack socket is 10.0.0.1
         return any(address in network for network in self._networks)
 
     def _has_secret(self, headers: Mapping[str, str]) -> bool:

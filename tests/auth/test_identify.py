@@ -39,6 +39,15 @@ def test_sso_from_a_trusted_address_maps_groups_to_service_and_roles(tmp_path: P
     assert caller.roles == {Role.AGENT, Role.RSSI}
 
 
+def test_ipv4_mapped_and_ipv6_peers(tmp_path: Path) -> None:
+    ident = identifier(tmp_path, trusted_proxies=["10.0.0.0/24", "fd00::/8"])
+    assert ident.identify(sso_headers(), "::ffff:10.0.0.7").via == "sso"
+    assert ident.identify(sso_headers(), "fd00::1").via == "sso"
+    for peer in ("::ffff:10.0.1.7", "fe80::1", "", None, "pas-une-adresse"):
+        with pytest.raises(Unauthenticated):
+            ident.identify(sso_headers(), peer)
+
+
 def test_the_first_group_listed_in_the_config_decides_the_service(tmp_path: Path) -> None:
     ident = identifier(tmp_path, trusted_proxies=["10.0.0.0/24"])
     caller = ident.identify(sso_headers(groups="gf-rh,gf-urbanisme"), "10.0.0.7")
