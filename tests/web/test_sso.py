@@ -140,3 +140,11 @@ def test_a_form_from_another_site_cannot_act_for_an_sso_user(by_address: Site) -
     assert by_address.request("POST", "/admin/api/policy/validate", headers=yaml_type, content=policy).json()[
         "valid"
     ]
+
+
+def test_identity_headers_grant_nothing_when_sso_is_off(site: Site) -> None:
+    forged = identity("admin", "gf-rssi,admins", **{"X-Gardefou-Proxy-Secret": SECRET})
+    assert site.request("GET", "/admin/api/whoami", headers=forged).status_code == 401
+    with_key = site.request("GET", "/admin/api/whoami", Role.AGENT, headers=forged).json()
+    assert with_key["roles"] == ["agent"] and with_key["via"] == "key"
+    assert site.request("GET", "/admin/api/register/verify", Role.AGENT, headers=forged).status_code == 403
