@@ -34,8 +34,6 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from proxy.app import create_app  # heavy (spaCy, Presidio): only for the command that serves
-
     settings = settings_or_exit(args.config)
     host, port = args.host or settings.host, args.port or settings.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -51,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers > 1:
         _run_workers(args.config, host, port, args.workers)
         return 0
+    from proxy.app import create_app  # heavy (spaCy, Presidio): only in the process that serves
     # proxy_headers=False: X-Forwarded-For must not rewrite the peer address that SSO trust checks.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
     return 0
