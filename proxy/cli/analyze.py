@@ -16,7 +16,7 @@ import argparse
 import json
 import secrets
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from proxy.analysis.findings import Finding
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.config_file import ConfigFileError
+from proxy.entities import Entity
 from proxy.policy import engine
 from proxy.policy.loader import LoadedPolicy, load_policy
 from proxy.policy.records import RequestFacts
@@ -47,7 +48,8 @@ class Analysis:
 
     redacted: str
     findings: tuple[Finding, ...]
-    actions: dict[Any, Action]
+    actions: dict[Entity, Action]
+    blocked: str | None = None  # why the proxy would refuse the request (a type the policy blocks)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -103,7 +105,14 @@ class Analyser:
         vault = build_vault(self._key, style, [text], decision.findings, decision.actions)
         kept = decision.findings[0]
         redacted = redact(text, kept, decision.actions, vault, style)
-        return Analysis(redacted, tuple(kept), dict(decision.actions))
+        return Analysis(redacted, tuple(kept), dict(decision.actions), _blocked(kept, decision.actions))
+
+
+def _blocked(found: Sequence[Finding], actions: Mapping[Entity, Action]) -> str | None:
+    blocked = sorted({f.entity for f in found if actions.get(f.entity) is Action.BLOCK})
+    if not blocked:
+        return None
+    return "elle contient " + ", ".join(entity.phrase for entity in blocked) + "."
 
 
 def print_table(text: str, analysis: Analysis, out: TextIO = sys.stdout) -> None:
@@ -112,6 +121,8 @@ def print_table(text: str, analysis: Analysis, out: TextIO = sys.stdout) -> None
     if not analysis.findings:
         out.write("Aucune donnée personnelle détectée.\n")
         return
+    if analysis.blocked:
+        out.write(f"La demande serait refusée : {analysis.blocked}\n\n")
     out.write(f"Données détectées ({len(analysis.findings)}) :\n")
     out.write(f"{'type':<16}{'début':>6}{'fin':>6}{'score':>7}  {'reconnaisseur':<20}traitement\n")
     for f in analysis.findings:

@@ -35,6 +35,14 @@ def test_table_shows_redacted_text_and_findings_without_values(analyse: Analyser
     assert "DUPONT" not in printed.split("Données détectées")[1]
 
 
+def test_table_says_when_the_policy_would_refuse(analyse: Analyser) -> None:
+    text = "Payé avec la carte 4970 1012 3456 7893."  # the default policy blocks card numbers
+    out = io.StringIO()
+    print_table(text, analyse([text])[0], out)
+    assert "La demande serait refusée" in out.getvalue()
+    assert "4970" not in out.getvalue()
+
+
 def test_jsonl_echoes_ids_and_gives_offsets(analyse: Analyser) -> None:
     lines = [
         json.dumps({"id": "a", "text": LETTER, "other": 1}),
