@@ -21,6 +21,10 @@ from proxy.analysis.findings import Finding
 
 Findings = tuple[Finding, ...]
 
+# Memory is bounded by findings too, not only by entries: a few huge texts full of personal data
+# must not make a 4,096-entry cache hold millions of findings.
+FINDINGS_PER_ENTRY = 32
+
 
 class AnalysisCache:
     """A bounded LRU map text -> findings for one detector configuration. Thread-safe."""
@@ -28,7 +32,9 @@ class AnalysisCache:
     def __init__(self, fingerprint: str, max_entries: int) -> None:
         self._prefix = secrets.token_bytes(16) + fingerprint.encode() + b"\x00"
         self._max_entries = max(0, max_entries)
+        self._max_findings = self._max_entries * FINDINGS_PER_ENTRY
         self._entries: OrderedDict[bytes, Findings] = OrderedDict()
+        self._held = 0  # findings held by all entries
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -47,16 +53,18 @@ class AnalysisCache:
         return known
 
     def store(self, results: Mapping[str, Sequence[Finding]], scope: str = "") -> None:
-        """Remember fresh results; the oldest entries go once the bound is reached."""
-        if self._max_entries == 0:
-            return
+        """Remember fresh results; the least recently used entries go once a bound is reached."""
         with self._lock:
             for text, findings in results.items():
-                key = self._key(text, scope)
-                self._entries[key] = tuple(findings)
-                self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+                if len(findings) <= self._max_findings:
+                    self._put(self._key(text, scope), tuple(findings))
+            while len(self._entries) > self._max_entries or self._held > self._max_findings:
+                self._held -= len(self._entries.popitem(last=False)[1])
+
+    def _put(self, key: bytes, findings: Findings) -> None:
+        self._held += len(findings) - len(self._entries.get(key, ()))
+        self._entries[key] = findings
+        self._entries.move_to_end(key)
 
     def _get(self, key: bytes) -> Findings | None:
         with self._lock:

@@ -81,3 +81,16 @@ def test_one_callers_entries_do_not_answer_another() -> None:
     cache.store({"Marie a appelé.": [finding]}, scope="agent.urba")
     assert cache.lookup(["Marie a appelé."], scope="agent.urba") == {"Marie a appelé.": (finding,)}
     assert cache.lookup(["Marie a appelé."], scope="agent.rh") == {}
+
+
+def test_the_cache_is_bounded_by_findings_too() -> None:
+    many = tuple(
+        Finding(start=i, end=i + 1, entity=Entity.PHONE, score=1.0, recognizer="phone") for i in range(200)
+    )
+    cache = AnalysisCache("config-a", max_entries=4)  # at most 4 entries and 4 x 32 = 128 findings
+    cache.store({"a": many[:50], "b": many[:50]})
+    cache.lookup(["a"])  # "a" is now the most recently used
+    cache.store({"c": many[:50]})  # 150 findings > 128: the least recently used entry goes
+    assert cache.lookup(["a", "b", "c"]) == {"a": many[:50], "c": many[:50]}
+    cache.store({"d": many[:129]})  # more than the whole budget: not kept, nothing evicted for it
+    assert cache.lookup(["a", "c", "d"]) == {"a": many[:50], "c": many[:50]}
