@@ -1,22 +1,28 @@
 """Latency, throughput and memory that Garde-fou adds in front of an LLM, measured on loopback.
 
     .venv/bin/python bench/overhead.py [--workers N] [--quick] [--seconds S]
+                                       [--only SECTION ...] [--cache-entries N]
 
-Starts a fake OpenAI-compatible upstream (bench/fake_upstream.py: answers at once; streams chunks
+Starts a fake OpenAI-compatible upstream (bench/fake_upstream.py: answers at once; streams 20 chunks
 50 ms apart) and a real `gardefou serve` (temporary configuration, register and API key), then sends
-the same requests straight to the upstream ("direct") and through Garde-fou, and prints:
+the same requests straight to the upstream ("direct") and through Garde-fou, and prints (ms):
 
-- added latency p50/p95/p99 with 1 client, French prompts of ~300, ~1,000 and ~5,000 characters
-  holding personal data (names, phones, e-mails, addresses, IBAN): every request a different text,
-  so the analysis cache never helps;
-- throughput and latency with 8 and 32 concurrent clients (~1,000 characters, distinct texts);
-- streaming: time to first content, direct and through, and whether chunks still arrive spread out;
-- a 20-turn conversation (history resent every turn): added latency per turn, turn 20 vs turn 1;
-- CPU time and peak RSS of the proxy process(es).
+- 1 client: added latency p50/p95/p99 for French prompts of ~300, ~1,000 and ~5,000 characters
+  holding personal data (names, phones, e-mails, addresses, IBAN) -- every request a different text,
+  so the analysis cache never helps -- and the proxy's CPU time per request;
+- charge: throughput and latency with 8 and 32 concurrent clients (~1,000 characters, distinct texts);
+- flux: time to first content, direct and through, and whether the chunks still arrive spread out
+  (median gap between chunks, chunks received);
+- conversation: a 20-turn conversation (history resent every turn): added latency per turn, turn 20
+  vs turn 1, and the proxy's CPU time in the first and last turns;
+- the proxy's CPU time per request in each section, the peak RSS of each of its processes, and its
+  register checked at the end (`gardefou register verify`; one row per request sent).
 
-`--workers N` is passed to `gardefou serve`. `--quick` runs a tiny configuration in a few seconds
-(used by the test suite). The client, the upstream and the proxy share the machine: on 2 cores the
-client's own CPU use weighs on the figures. Nothing is asserted; the figures are printed.
+`--workers N` is passed to `gardefou serve`; `--only` runs one section (1 client, charge, flux,
+conversation); `--cache-entries 0` turns the analysis cache off (compare the conversation);
+`--quick` runs a tiny configuration (used by the test suite). The client, the upstream and the proxy
+share the machine: on a busy machine wall-clock figures grow with the load, the CPU times much less.
+Nothing is asserted; the figures are printed.
 """
 
 from __future__ import annotations
