@@ -173,11 +173,15 @@ async def _restored_events(
 async def _relay(
     services: Services, exchange: Exchange, first: bytes, events: AsyncIterator[bytes]
 ) -> AsyncIterator[bytes]:
-    """Forward events as they come; record in `finally`, so a client that disconnects is recorded."""
-    ended = False
+    """Forward events as they come. The row is written before `[DONE]` reaches the agent (a crash
+    after a complete answer still leaves its row), and in `finally` for disconnects and errors."""
+    recorded = ended = False
     try:
-        yield first
-        async for event in events:
+        async for event in _prepend(first, events):
+            if event == _DONE_EVENT:
+                exchange.succeeded()
+                await services.record(exchange)
+                recorded = True
             yield event
         exchange.succeeded()
         ended = True
@@ -186,11 +190,21 @@ async def _relay(
         ended = True
         yield sse.error_event(error.to_openai())
     finally:
-        if not ended:
+        if not ended and not recorded:
             exchange.client_gone()
         with anyio.CancelScope(shield=True):
             await events.aclose()  # type: ignore[attr-defined]
-            await services.record(exchange)
+            if not recorded:
+                await services.record(exchange)
+
+
+_DONE_EVENT = sse.encode(sse.DONE)
+
+
+async def _prepend(first: bytes, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for event in events:
+        yield event
 
 
 def _restored_event(payload: str, restorer: ChunkRestorer, exchange: Exchange) -> bytes:
