@@ -32,7 +32,9 @@ from starlette.routing import Route
 
 from proxy.analysis.engine import Detector
 from proxy.keystore import KeyStore
+from proxy.register import configured
 from proxy.roles import Role
+from proxy.settings import Settings
 from tests.e2e.servers import serve
 from tests.web.appkit import SERVICE, Site, chat_body, load, running_site
 
@@ -364,8 +366,18 @@ def test_no_key_appears_in_logs_errors_register_or_admin_outputs(
     for canary in (UPSTREAM_KEY, client_key.secret_key, secret, secret[::-1]):
         assert canary not in everything
         assert canary.encode() not in stored
+    for server_secret in _server_secrets(secure.site.settings):  # pseudonym key, register signing key
+        assert server_secret not in everything
     assert client_key.record.key_id in everything  # referred to by its id
     assert _data_files_hold_no_secret(secure.site.settings.data_dir, [UPSTREAM_KEY, secret])
+
+
+def _server_secrets(settings: Settings) -> list[str]:
+    pseudonym = settings.pseudonym_secret_path.read_text(encoding="ascii").strip()
+    signing = configured.signing_key_path(settings)
+    pem = signing.read_text(encoding="ascii").splitlines()[1:-1] if signing.exists() else []
+    assert len(pseudonym) == 64
+    return [pseudonym, *(line for line in pem if len(line) >= 32)]
 
 
 def _data_files_hold_no_secret(data_dir: Path, secrets: list[str]) -> bool:
