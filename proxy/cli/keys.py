@@ -69,6 +69,10 @@ def create_key(args: argparse.Namespace) -> int:
         "Elle ne sera plus jamais affichée : transmettez-la par un canal sûr.",
         file=sys.stderr,
     )
+    if role is not Role.AGENT and args.expires is None:
+        print(
+            "Conseil : donnez une date d'expiration (--expires) aux clés rssi, dpo et admin.", file=sys.stderr
+        )
     return 0
 
 
