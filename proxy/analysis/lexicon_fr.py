@@ -245,6 +245,8 @@ CIVILITY_WORDS = frozenset(
 
 # Titles and functions: "le Maire", "Madame la Présidente" name a role, not a person.
 TITLE_WORDS = frozenset(
+    {"general", "generale", "generaux", "services", "service", "vice", "premier", "premiere"}
+) | frozenset(
     [
         "maire",
         "adjoint",

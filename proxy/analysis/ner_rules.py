@@ -21,17 +21,27 @@ from proxy.analysis.lexicon_fr import (
     PUBLIC_BODY_HEADS,
     TITLE_WORDS,
 )
+from proxy.analysis.patterns_names import NAMED_AFTER_WORDS
 from proxy.analysis.patterns_places import STREET_TYPES
 from proxy.entities import Entity
 
-_ACRONYM_LENGTH = 4
+# All-capital single words this short are acronyms (TVA, ECG, DRFIP), not places or organisations;
+# places are kept from 4 letters ("LYON", "METZ").
+_ACRONYM_LENGTH = {Entity.LOCATION: 3, Entity.ORGANIZATION: 6}
 _MAX_DIGITS = 4
 _NUMBER_LABELS = frozenset({"n", "no", "num", "numero", "ref", "reference"})
 # The domain of a public body, not a place: "ministère de la Santé", "droits de l'Homme".
 _NAMED_BY_BODY = re.compile(
     r"(?i:minist[eè]re|secr[ée]tariat|droits|direction|d[ée]l[ée]gation|commissariat)"
-    r"[ \u00a0]+(?:de[ \u00a0]+la[ \u00a0]+|de[ \u00a0]+l['’]|(?:des|du|de|aux)[ \u00a0]+)$"
+    r"(?:[ \u00a0]+[\w-]+)?[ \u00a0]+"
+    r"(?:de[ \u00a0]+la[ \u00a0]+|de[ \u00a0]+l['’]|(?:des|du|de|aux)[ \u00a0]+)$"
 )
+# Leading words of a person span that are not the name: "Bonjour", "M.", "le Directeur Général".
+_NOT_THE_NAME = (
+    CIVILITY_WORDS | GREETING_WORDS | TITLE_WORDS | {"le", "la", "les", "l", "de", "du", "des", "d"}
+)
+# A person's name that names a school, a room, a street...: "collège Jean Moulin".
+_NAMED_AFTER = re.compile(rf"(?i:{NAMED_AFTER_WORDS})[ \u00a0]+$")
 _LINE_BREAKS = re.compile(r"[\n\r\t|]+")
 _TRIM = " \u00a0,;:()[]{}«»\"'’-–—/"
 _WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
@@ -69,6 +79,8 @@ class NerRules:
     def _common_word(self, text: str, span: NerSpan) -> bool:
         if span.entity is not Entity.PERSON and _NAMED_BY_BODY.search(text, 0, span.start):
             return True  # "ministère de l'[Intérieur]", "Droits de l'[Homme]"
+        if span.entity is Entity.PERSON and _named_after(text, span):
+            return True  # "collège [Jean Moulin]", "[Salle Pierre Mendès France]"
         return self._lone_word(text, span)
 
     def _lone_word(self, text: str, span: NerSpan) -> bool:
@@ -126,12 +138,19 @@ def _dangling_dot(text: str, start: int, end: int) -> bool:
     )
 
 
+def _named_after(text: str, span: NerSpan) -> bool:
+    first = _WORDS.match(text, span.start)
+    if first is not None and _NAMED_AFTER.match(first.group() + " "):
+        return True
+    return _NAMED_AFTER.search(text, max(0, span.start - 40), span.start) is not None
+
+
 def _strip_civility(text: str, span: NerSpan) -> NerSpan:
     if span.entity is not Entity.PERSON:
         return span
     start = span.start
     for word in _WORDS.finditer(text, span.start, span.end):
-        if normalise(word.group()) not in CIVILITY_WORDS | GREETING_WORDS:
+        if normalise(word.group()) not in _NOT_THE_NAME:
             break
         start = word.end()
         while start < span.end and text[start] in ". \u00a0":
@@ -152,7 +171,7 @@ def _is_meaningful(surface: str, entity: Entity) -> bool:
     raw = _WORDS.findall(surface)
     if entity is Entity.PERSON and all(len(w) < 3 or normalise(w) in CIVILITY_WORDS for w in raw):
         return False  # "B. De A": initials alone (the pattern recognizers handle "[L.]", "de K")
-    if raw[0].isupper() and len(raw[0]) <= _ACRONYM_LENGTH and all(w.islower() for w in raw[1:]):
+    if raw[0].isupper() and len(raw[0]) <= 4 and all(w.islower() for w in raw[1:]):
         return False  # "LDH normale", "CRP négative": a measure, not an organisation
     return len(words) > 1 or _single_word_ok(surface, words[0], entity)
 
@@ -162,14 +181,14 @@ def _single_word_ok(surface: str, word: str, entity: Entity) -> bool:
         return False
     if entity is Entity.PERSON:
         return True
-    if surface.isupper() and len(word) <= _ACRONYM_LENGTH:  # TVA, CRP, ORL: not places or bodies
+    if surface.isupper() and len(word) <= _ACRONYM_LENGTH[entity]:  # TVA, ECG, DRFIP
         return False
     return not word.endswith(COMMON_NOUN_SUFFIXES)
 
 
 def _organisation_and_place(text: str, span: NerSpan, place: re.Match[str] | None) -> Iterator[NerSpan]:
     """'Église de Suède': the organisation, and the place it names."""
-    if span.entity is not Entity.ORGANIZATION or place is None or _lone_common(place.group(1)):
+    if span.entity is not Entity.ORGANIZATION or place is None or not _real_place(text, span, place):
         yield span
         return
     head_end = place.start(0)
@@ -178,9 +197,20 @@ def _organisation_and_place(text: str, span: NerSpan, place: re.Match[str] | Non
     yield NerSpan(place.start(1), place.end(1), Entity.LOCATION)
 
 
-def _lone_common(word: str) -> bool:
-    normalised = normalise(word)
-    return normalised in GENERIC_WORDS or normalised.endswith(COMMON_NOUN_SUFFIXES)
+def _real_place(text: str, span: NerSpan, place: re.Match[str] | None) -> bool:
+    """The place an institution names, unless it is itself a body or a domain ("Président du
+    Conseil départemental", "ministère des Finances")."""
+    if place is None:
+        return False
+    name = " ".join(normalise(w) for w in _WORDS.findall(place.group(1)))
+    head = _WORDS.match(text, span.start)
+    return not (
+        name in GENERIC_WORDS
+        or name.endswith(COMMON_NOUN_SUFFIXES)
+        or _starts_with(name, PUBLIC_BODY_HEADS)
+        or (head is not None and normalise(head.group()) in TITLE_WORDS)
+        or _NAMED_BY_BODY.search(text, span.start, place.start(1))
+    )
 
 
 def _starts_with(phrase: str, heads: tuple[str, ...]) -> bool:
@@ -194,17 +224,15 @@ def _institution_parts(text: str, span: NerSpan) -> Iterator[NerSpan]:
         yield span
         return
     phrase = " ".join(normalise(w) for w in _WORDS.findall(text[span.start : span.end]))
+    if phrase.split(" ", 1)[0] in TITLE_WORDS:
+        return  # "Président du Conseil départemental": a function, not an organisation
     public = _starts_with(phrase, PUBLIC_BODY_HEADS)
     establishment = _starts_with(phrase, ESTABLISHMENT_HEADS)
     place = _TRAILING_PLACE.search(text, span.start, span.end)
     if not (public or establishment):
         yield from _organisation_and_place(text, span, place)
         return
-    if (
-        place is not None
-        and normalise(place.group(1)) not in GENERIC_WORDS
-        and not _NAMED_BY_BODY.search(text, span.start, place.start(1))
-    ):
+    if _real_place(text, span, place) and place is not None:
         yield NerSpan(place.start(1), place.end(1), Entity.LOCATION)
     elif establishment:
         yield NerSpan(span.start, span.end, Entity.ORGANIZATION)

@@ -23,6 +23,7 @@ class Pattern:
     is dropped. `needs_context` drops a match that has no context word before it. `shrink` retries a
     failed validation on the match cut at its last separator (greedy grouped numbers). `group`
     names the regex group that is the finding (the rest of the match is context, e.g. "né le").
+    `not_after` drops a match that the text just before it disqualifies ("collège Jean Moulin").
     """
 
     regex: str
@@ -32,6 +33,7 @@ class Pattern:
     shrink: bool = False
     flags: int = 0
     group: int = 0
+    not_after: str | None = None  # a match right after this (regex ending in $) is dropped
 
     def compile(self) -> re.Pattern[str]:
         return re.compile(self.regex, self.flags)

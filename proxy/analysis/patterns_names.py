@@ -29,7 +29,15 @@ TITLES = (
     "cordialement|merci|amicalement|respectueusement|salutations|objet|re|tr|fwd|"
     "lord|lady|sir|justice|chief|general|g[ée]n[ée]ral"
 )
-_NOT_TITLE = rf"(?!(?i:{TITLES})(?![\w'’]))"
+# Places and buildings named after people: "collège Jean Moulin", "salle Pierre Mendès France".
+NAMED_AFTER_WORDS = (
+    r"coll[èe]ge|lyc[ée]e|[ée]cole|groupe scolaire|salle|stade|gymnase|espace|centre|h[ôo]pital|"
+    r"clinique|m[ée]diath[èe]que|biblioth[èe]que|r[ée]sidence|place|rue|avenue|boulevard|all[ée]e|"
+    r"quai|square|pont|parc|mus[ée]e|th[ée][âa]tre|prix|fondation|institut|universit[ée]|"
+    r"[ée]tablissement|cr[èe]che|ehpad|foyer|maison"
+)
+_NOT_TITLE = rf"(?!(?i:{TITLES}|{NAMED_AFTER_WORDS})(?![\w'’]))"
+_NAMED_AFTER = rf"(?i:{NAMED_AFTER_WORDS})[ \u00a0]+$"
 _TOKEN = rf"{_NOT_TITLE}[{_UP}][{_LOW}{_UP}'’]*(?:-[{_UP}][{_LOW}{_UP}'’]*)*"
 _INITIAL = rf"(?:[{_UP}]\.?-?[{_UP}]?\.(?:[ \t]?-?[{_UP}]\.)*|[{_UP}](?=[ \t]+[{_UP}]))"
 _PARTICLE = r"(?:de|du|des|d['’]|van|von|der|den|di|da|del|della|dos|das|le|la|ben|bin|el|al|ibn)"
@@ -162,6 +170,7 @@ def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
                     0.86,
                     check,
                     shrink=True,
+                    not_after=_NAMED_AFTER,
                 ),
                 Pattern(
                     rf"(?<![\w'’-]){_FIRST}(?:[ \t]+{_FIRST})?[ \t]+{_SURNAME_UP}"
@@ -169,11 +178,13 @@ def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
                     0.86,
                     check,
                     shrink=True,
+                    not_after=_NAMED_AFTER,
                 ),
                 Pattern(
                     rf"(?<![\w'’-]){_FIRST}[ \t]+(?:{_PARTICLE}[ \t]+)?{_FIRST}(?![\w'’-])",
                     0.7,
                     check,
+                    not_after=_NAMED_AFTER,
                 ),
                 Pattern(rf"\[[{_UP}]\.?\]|(?<=\" )[{_UP}](?= \")|(?<=\")[{_UP}](?=\")", 0.7),
                 Pattern(_INITIAL_ALONE, 0.6),

@@ -14,6 +14,7 @@ from proxy.analysis.patterns import Pattern, RecognizerSpec
 from proxy.entities import Entity
 
 LANGUAGE = "fr"
+_BEFORE = 40  # characters before a match that `Pattern.not_after` looks at
 _SHRINK_SEPARATOR = re.compile(r"[ \u00a0.\-]\S*$")
 
 
@@ -22,6 +23,11 @@ class FrenchPatternRecognizer(LocalRecognizer):
 
     def __init__(self, spec: RecognizerSpec, context: ContextWords, boost: float) -> None:
         self._patterns = [(pattern, pattern.compile()) for pattern in spec.patterns]
+        self._not_after = {
+            id(pattern): re.compile(pattern.not_after)
+            for pattern in spec.patterns
+            if pattern.not_after is not None
+        }
         self._context = context
         self._boost = boost
         super().__init__(supported_entities=[spec.entity.value], name=spec.name, supported_language=LANGUAGE)
@@ -44,6 +50,9 @@ class FrenchPatternRecognizer(LocalRecognizer):
         return results
 
     def _result(self, text: str, start: int, end: int, pattern: Pattern) -> RecognizerResult | None:
+        not_after = self._not_after.get(id(pattern))
+        if not_after is not None and not_after.search(text, max(0, start - _BEFORE), start):
+            return None
         valid_end = _validated_end(text, start, end, pattern)
         if valid_end is None:
             return None

@@ -90,6 +90,10 @@ NOT_FOUND: list[tuple[Entity, str]] = [
     (Entity.PHONE, "Résultats 3 461 0 (1)22:32 06 2452 78 86 111 0 3 351"),
     (Entity.PERSON, "Les annexes A et B. De A à Z. La vitamine D, le fer."),
     (Entity.ORGANIZATION, "Bilan : CRP négative, LDH normale, TVA à 20 %."),
+    (Entity.PERSON, "Le collège Jean Moulin et la salle Pierre Mendès France sont fermés."),
+    (Entity.PERSON, "M. le Directeur Général des Services a signé."),
+    (Entity.LOCATION, "Le Président du Conseil Départemental a répondu."),
+    (Entity.ORGANIZATION, "La Direction Régionale des Finances Publiques (DRFIP) a été saisie."),
     (Entity.ORGANIZATION, "Le ministère de l'Intérieur a répondu à la préfecture."),
 ]
 
