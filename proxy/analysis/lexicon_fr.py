@@ -295,3 +295,28 @@ TITLE_WORDS = frozenset(
 GREETING_WORDS = frozenset(
     {"bonjour", "bonsoir", "salut", "coucou", "hello", "cher", "chere", "chers", "cheres", "merci"}
 )
+
+# Months and week days: capitalised in headings and dates, never a place or an organisation alone.
+CALENDAR_WORDS = frozenset(
+    {
+        "janvier",
+        "fevrier",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "aout",
+        "septembre",
+        "octobre",
+        "novembre",
+        "decembre",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+    }
+)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from proxy.analysis.first_names import normalise
 from proxy.analysis.lexicon_fr import (
+    CALENDAR_WORDS,
     CIVILITY_WORDS,
     COMMON_NOUN_SUFFIXES,
     ESTABLISHMENT_HEADS,
@@ -177,7 +178,9 @@ def _is_meaningful(surface: str, entity: Entity) -> bool:
 
 
 def _single_word_ok(surface: str, word: str, entity: Entity) -> bool:
-    if word in GENERIC_WORDS or word in CIVILITY_WORDS or _STREET_TYPE.fullmatch(surface.strip(".")):
+    if word in GENERIC_WORDS or word in CIVILITY_WORDS or word in CALENDAR_WORDS:
+        return False
+    if _STREET_TYPE.fullmatch(surface.strip(".")):
         return False
     if entity is Entity.PERSON:
         return True

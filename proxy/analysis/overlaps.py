@@ -65,7 +65,8 @@ def _outside_others(finding: Finding, chosen: list[Finding], text: str | None) -
         start += 1
     while end > start and not (text[end - 1].isalnum() or text[end - 1] == "."):
         end -= 1
-    if sum(c.isalnum() for c in text[start:end]) < _MIN_TRIMMED:
+    piece = text[start:end]
+    if sum(c.isalpha() for c in piece) < _MIN_TRIMMED or not any(c.isupper() for c in piece):
         return None
     return Finding(start, end, finding.entity, finding.score, finding.recognizer)
 

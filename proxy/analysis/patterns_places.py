@@ -13,11 +13,12 @@ STREET_TYPES = (
     "mont[ée]e|clos|domaine|zone|zac|za|zi|square|parc|carrefour|chauss[ée]e|venelle|sente"
 )
 _UPPER = "A-ZÀ-ÖØ-Þ"
-_WORD = rf"[{_UPPER}0-9][\w'’\-]*(?:\.\w[\w'’\-]*)*"  # "G.al" inside, no sentence dot
+_WORD = rf"[{_UPPER}][\w'’\-]*(?:\.\w[\w'’\-]*)*"  # "G.al" inside, no sentence dot
+_INNER_WORD = rf"(?:{_WORD}|\d{{1,4}})"  # "rue du 8 Mai 1945": numbers inside, never last
 _PARTICLE = r"(?i:de|du|des|la|le|les|aux|au|à|en|sur|sous|et|d['’]|l['’])"
 _GAP = r"[ \u00a0]+"
 # Street name: capitalised words and particles on one line, ending with a capitalised word.
-_STREET_NAME = rf"(?:{_PARTICLE}(?:{_GAP}|(?<=['’]))|{_WORD}{_GAP}){{0,6}}{_WORD}"
+_STREET_NAME = rf"(?:{_PARTICLE}(?:{_GAP}|(?<=['’]))|{_INNER_WORD}{_GAP}){{0,6}}{_WORD}"
 _NUMBER = r"\d{1,4}(?:[ \u00a0]?(?i:bis|ter|quater|[a-d])\b)?,?"
 _POSTCODE = r"(?:\d{5}|\d{2}[ \u00a0]\d{3})"
 _TOWN_WORD = rf"[{_UPPER}][\w'’]*"
