@@ -112,3 +112,20 @@ def test_failure_inside_detection_is_a_detection_error(detector: Detector) -> No
     with pytest.raises(DetectionError) as raised:
         detector.detect([_Unreadable()])  # type: ignore[list-item]
     assert "boom" not in str(raised.value)  # the message names the failure type, never data
+
+
+def test_small_model_is_selectable_and_changes_the_fingerprint(tmp_path: Path) -> None:
+    models = _copy_models(tmp_path)
+    path = models / "nlp.yaml"
+    path.write_text(path.read_text().replace("model: fr_core_news_md", "model: fr_core_news_sm"))
+    small = load_detection_config(models)
+    assert small.model == "fr_core_news_sm"
+    assert small.fingerprint != load_detection_config(MODELS).fingerprint
+
+
+def test_unknown_model_is_refused(tmp_path: Path) -> None:
+    models = _copy_models(tmp_path)
+    path = models / "nlp.yaml"
+    path.write_text(path.read_text().replace("model: fr_core_news_md", "model: en_core_web_lg"))
+    with pytest.raises(ValueError, match=r"nlp\.yaml.*model"):
+        load_detection_config(models)
