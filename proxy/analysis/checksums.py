@@ -56,11 +56,6 @@ def is_iban(text: str) -> bool:
     return bool(iban.is_valid(compact(text)))
 
 
-def is_luhn(text: str) -> bool:
-    number = compact(text)
-    return number.isdigit() and bool(luhn.is_valid(number))
-
-
 def is_tax_number(text: str) -> bool:
     """Numéro fiscal (SPI): 13 digits, first 0-3, last 3 digits = first 10 mod 511."""
     return bool(nif.is_valid(compact(text)))
@@ -74,11 +69,6 @@ def is_rib(text: str) -> bool:
     digits = number.translate(_RIB_LETTERS)
     bank, branch, account, key = digits[:5], digits[5:10], digits[10:21], digits[21:]
     return (89 * int(bank) + 15 * int(branch) + 3 * int(account) + int(key)) % 97 == 0
-
-
-def is_ipv4(text: str) -> bool:
-    parts = text.split(".")
-    return len(parts) == 4 and all(p.isdigit() and int(p) <= 255 for p in parts)
 
 
 def is_ip(text: str) -> bool:

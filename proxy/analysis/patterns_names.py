@@ -147,62 +147,67 @@ class NameCheck:
         return word in self._first_names or all(part in self._first_names for part in word.split("-"))
 
 
-def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
-    """The name recognizers; the upper-case patterns check their words against `first_names`."""
-    check = NameCheck(first_names)
-    return (
-        RecognizerSpec(
-            "fr_person_civility",
-            Entity.PERSON,
-            (
-                Pattern(rf"(?<![\w.]){_CIVILITY}(?:[ \t]*:)?{_GAP}({_NAME})(?![\w'’-])", 0.9, group=1),
-                Pattern(rf"(?<![\w.]){_CIVILITY}(?<=\.)({_NAME})(?![\w'’-])", 0.9, group=1),
-                Pattern(rf"(?<![\w.]){_PLURAL_CIVILITY}{_GAP}({_NAMES})(?![\w'’-])", 0.9, group=1),
-            ),
+CIVILITY = RecognizerSpec(
+    "fr_person_civility",
+    Entity.PERSON,
+    (
+        Pattern(rf"(?<![\w.]){_CIVILITY}(?:[ \t]*:)?{_GAP}({_NAME})(?![\w'’-])", 0.9, group=1),
+        Pattern(rf"(?<![\w.]){_CIVILITY}(?<=\.)({_NAME})(?![\w'’-])", 0.9, group=1),
+        Pattern(rf"(?<![\w.]){_PLURAL_CIVILITY}{_GAP}({_NAMES})(?![\w'’-])", 0.9, group=1),
+    ),
+)
+
+GREETING = RecognizerSpec(
+    "fr_person_greeting",
+    Entity.PERSON,
+    (
+        Pattern(rf"(?<!\w){_GREETING}{_GAP}{_NOT_CIVILITY}({_NAME})(?![\w'’-])", 0.86, group=1),
+        Pattern(
+            rf"(?m)^[ \t]*{_CLOSING}[ \t]*[,.!]?[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*({_NAME})[ \t]*$",
+            0.85,
+            group=1,
         ),
-        RecognizerSpec(
-            "fr_person_name",
-            Entity.PERSON,
-            (
-                Pattern(
-                    rf"(?<![\w'’-]){_SURNAME_UP}(?:[ \t\-]{_SURNAME_UP})?[ \t]*,?[ \t]+"
-                    rf"(?:{_FIRST}|{_SURNAME_UP})(?:[ \t]+(?:{_FIRST}|{_SURNAME_UP}))?(?![\w'’-])",
-                    0.86,
-                    check,
-                    shrink=True,
-                    not_after=_NAMED_AFTER,
-                ),
-                Pattern(
-                    rf"(?<![\w'’-]){_FIRST}(?:[ \t]+{_FIRST})?[ \t]+{_SURNAME_UP}"
-                    rf"(?:[ \t\-]{_SURNAME_UP})?(?![\w'’-])",
-                    0.86,
-                    check,
-                    shrink=True,
-                    not_after=_NAMED_AFTER,
-                ),
-                Pattern(
-                    rf"(?<![\w'’-]){_FIRST}[ \t]+(?:{_PARTICLE}[ \t]+)?{_FIRST}(?![\w'’-])",
-                    0.7,
-                    check,
-                    not_after=_NAMED_AFTER,
-                ),
-                Pattern(rf"\[[{_UP}]\.?\]|(?<=\" )[{_UP}](?= \")|(?<=\")[{_UP}](?=\")", 0.7),
-                Pattern(_INITIAL_ALONE, 0.6),
+    ),
+)
+
+
+def _names_spec(check: NameCheck) -> RecognizerSpec:
+    """Names without civility: checked against the first names; anonymised initials."""
+    return RecognizerSpec(
+        "fr_person_name",
+        Entity.PERSON,
+        (
+            Pattern(
+                rf"(?<![\w'’-]){_SURNAME_UP}(?:[ \t\-]{_SURNAME_UP})?[ \t]*,?[ \t]+"
+                rf"(?:{_FIRST}|{_SURNAME_UP})(?:[ \t]+(?:{_FIRST}|{_SURNAME_UP}))?(?![\w'’-])",
+                0.86,
+                check,
+                shrink=True,
+                not_after=_NAMED_AFTER,
             ),
-        ),
-        RecognizerSpec(
-            "fr_person_greeting",
-            Entity.PERSON,
-            (
-                Pattern(rf"(?<!\w){_GREETING}{_GAP}{_NOT_CIVILITY}({_NAME})(?![\w'’-])", 0.86, group=1),
-                Pattern(
-                    rf"(?m)^[ \t]*{_CLOSING}[ \t]*[,.!]?[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*({_NAME})[ \t]*$",
-                    0.85,
-                    group=1,
-                ),
+            Pattern(
+                rf"(?<![\w'’-]){_FIRST}(?:[ \t]+{_FIRST})?[ \t]+{_SURNAME_UP}"
+                rf"(?:[ \t\-]{_SURNAME_UP})?(?![\w'’-])",
+                0.86,
+                check,
+                shrink=True,
+                not_after=_NAMED_AFTER,
             ),
+            Pattern(
+                rf"(?<![\w'’-]){_FIRST}[ \t]+(?:{_PARTICLE}[ \t]+)?{_FIRST}(?![\w'’-])",
+                0.7,
+                check,
+                not_after=_NAMED_AFTER,
+            ),
+            Pattern(rf"\[[{_UP}]\.?\]|(?<=\" )[{_UP}](?= \")|(?<=\")[{_UP}](?=\")", 0.7),
+            Pattern(_INITIAL_ALONE, 0.6),
         ),
     )
 
 
-NAME_RECOGNIZERS = ("fr_person_civility", "fr_person_name", "fr_person_greeting")
+def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
+    """The name recognizers; the upper-case patterns check their words against `first_names`."""
+    return (CIVILITY, _names_spec(NameCheck(first_names)), GREETING)
+
+
+NAME_RECOGNIZERS = (CIVILITY.name, "fr_person_name", GREETING.name)
