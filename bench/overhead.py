@@ -522,7 +522,10 @@ async def conversation_section(
     report.heading("conversation", *(f"tour {i + 1}" for i in shown), "dernier / 1er")
     report.add("added (ms)", *(per_turn[i] for i in shown), _ratio(per_turn[-1], per_turn[0]))
     quarter = max(1, plan.turns // 4)
-    first, last = _mean_of(cpu, slice(0, quarter)), _mean_of(cpu, slice(-quarter, None))
+    head, tail = slice(0, quarter), slice(-quarter, None)
+    first, last = _mean_of(added, head), _mean_of(added, tail)
+    report.add(f"added (ms), moyenne {quarter} premiers / derniers", first, last, _ratio(last, first))
+    first, last = _mean_of(cpu, head), _mean_of(cpu, tail)
     report.add(f"CPU proxy (ms/tour), {quarter} premiers / derniers", first, last, _ratio(last, first))
 
 
