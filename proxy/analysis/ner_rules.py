@@ -48,7 +48,7 @@ _TRIM = " \u00a0,;:()[]{}«»\"'’-–—/"
 _WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _STREET_TYPE = re.compile(rf"(?i:{STREET_TYPES})")
 _PLACE_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’]*"
-_PLACE_JOIN = r"(?:[ \u00a0]?-[ \u00a0]?|[ \u00a0]+(?:sur|sous|en|le|la|les|de|du)[ \u00a0]+|[ \u00a0])"
+_PLACE_JOIN = r"(?:[ \u00a0]?-[ \u00a0]?|[ \u00a0]+(?:sur|sous|en|le|la|les)[ \u00a0]+|[ \u00a0])"
 _TRAILING_PLACE = re.compile(
     rf"(?:[ \u00a0](?:de|du|des|à|en)[ \u00a0]+(?:la[ \u00a0]+|l['’]|les[ \u00a0]+)?|[ \u00a0]d['’])"
     rf"({_PLACE_WORD}(?:{_PLACE_JOIN}{_PLACE_WORD})*)$"

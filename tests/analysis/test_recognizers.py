@@ -59,6 +59,7 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.DATE, "Constat du {}.", "2021/12/10"),
     (Entity.LOCATION, "La requérante est née en 1952 et vit à {}.", "Şanlıurfa"),
     (Entity.LOCATION, "Le tribunal administratif de {} a jugé.", "Rennes"),
+    (Entity.LOCATION, "Le dossier a été transmis au CCAS de la Ville de {}.", "Nantes"),
     (Entity.LOCATION, "Il habite dans le {} depuis peu.", "93200"),
     (Entity.PHONE, "Secrétariat 01 41 29 00 35 {}", "01 41 29 00 37"),
     (Entity.PHONE, "Bureau de Berlin : {}", "+49 30 5682001"),
