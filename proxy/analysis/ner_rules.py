@@ -43,6 +43,7 @@ _NOT_THE_NAME = (
 )
 # A person's name that names a school, a room, a street...: "collège Jean Moulin".
 _NAMED_AFTER = re.compile(rf"(?i:{NAMED_AFTER_WORDS})[ \u00a0]+$")
+_FIELD_LABEL = re.compile(r"[ \t\u00a0]*:")
 _LINE_BREAKS = re.compile(r"[\n\r\t|]+")
 _TRIM = " \u00a0,;:()[]{}«»\"'’-–—/"
 _WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
@@ -82,6 +83,8 @@ class NerRules:
             return True  # "ministère de l'[Intérieur]", "Droits de l'[Homme]"
         if span.entity is Entity.PERSON and _named_after(text, span):
             return True  # "collège [Jean Moulin]", "[Salle Pierre Mendès France]"
+        if span.entity is not Entity.PERSON and _FIELD_LABEL.match(text, span.end):
+            return True  # "Téléphone :", "Employeur :": the label of a form field
         return self._lone_word(text, span)
 
     def _lone_word(self, text: str, span: NerSpan) -> bool:

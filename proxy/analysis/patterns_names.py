@@ -52,6 +52,13 @@ _CIVILITY = (
     r"(?i:monsieur|madame|mademoiselle|docteur|professeur|ma[iî]tre|patiente?|interne|externe|"
     r"juge|avocate?|infirmi[eè]re?|(?:lord|lady)[ \t]+justice|sir|lord|lady|dame|veuve|ép(?:ouse)?\.?))"
 )
+# Form fields whose value is a name: "Nom : MARTIN", "Prénom(s) : Julie", "Titulaire : ...".
+_NAME_FIELD = (
+    r"(?i:nom(?:[ \t]+(?:de[ \t]+naissance|d['’]usage|marital|de[ \t]+jeune[ \t]+fille|"
+    r"patronymique|de[ \t]+famille|et[ \t]+pr[ée]noms?))?|pr[ée]noms?(?:\(s\))?|nom,[ \t]*pr[ée]nom|"
+    r"identit[ée]|signataire|demandeur|demandeuse|b[ée]n[ée]ficiaire|titulaire|"
+    r"repr[ée]sentante?[ \t]+l[ée]gale?|conjointe?|[ée]poux|[ée]pouse|enfant|agent|r[ée]dacteur)"
+)
 _PLURAL_CIVILITY = r"(?:MM\.|Mmes\.?|Mlles\.?|Drs\.?|(?i:messieurs|mesdames|docteurs|ma[iî]tres))"
 _SURNAME_UP = rf"{_NOT_TITLE}[{_UP}][{_UP}'’]+(?:-[{_UP}][{_UP}'’]+)*"
 _FIRST = rf"{_NOT_TITLE}[{_UP}][{_LOW}'’]+(?:-[{_UP}][{_LOW}'’]+)?"
@@ -85,6 +92,16 @@ _INITIAL_ALONE = (
 # Words that make an upper-case pair an institution or a heading rather than a person.
 _INSTITUTION_WORDS = frozenset(
     [
+        "sarl",
+        "sas",
+        "sasu",
+        "eurl",
+        "sci",
+        "snc",
+        "scp",
+        "selarl",
+        "earl",
+        "gaec",
         "chu",
         "chr",
         "hopital",
@@ -129,10 +146,16 @@ _INSTITUTION_WORDS = frozenset(
 
 
 class NameCheck:
-    """A match is a name if one of its words is a known first name and none is an institution."""
+    """A match is a name if its words include a known first name and no institution word.
 
-    def __init__(self, first_names: Set[str]) -> None:
+    With a SURNAME in capitals, every other word must be a first name ("DUPONT Jean Pierre", not
+    "Boulangerie Martin SARL"); with `leading_first_name`, the first word must be one ("Jean Moulin",
+    not "Rapport Martin").
+    """
+
+    def __init__(self, first_names: Set[str], leading_first_name: bool = False) -> None:
         self._first_names = first_names
+        self._leading = leading_first_name
 
     def __call__(self, text: str) -> bool:
         raw = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", text)
@@ -141,6 +164,10 @@ class NameCheck:
             return False
         if all(w.isupper() for w in raw):  # all capitals: headings, drug names... be stricter
             return min(map(len, words)) > 2 and any(len(w) > 3 and self._is_first_name(w) for w in words)
+        if self._leading and not self._is_first_name(words[0]):
+            return False
+        if any(w.isupper() and len(w) > 1 for w in raw):
+            return all(self._is_first_name(n) for w, n in zip(raw, words, strict=True) if not w.isupper())
         return any(self._is_first_name(w) for w in words)
 
     def _is_first_name(self, word: str) -> bool:
@@ -154,6 +181,7 @@ CIVILITY = RecognizerSpec(
         Pattern(rf"(?<![\w.]){_CIVILITY}(?:[ \t]*:)?{_GAP}({_NAME})(?![\w'’-])", 0.9, group=1),
         Pattern(rf"(?<![\w.]){_CIVILITY}(?<=\.)({_NAME})(?![\w'’-])", 0.9, group=1),
         Pattern(rf"(?<![\w.]){_PLURAL_CIVILITY}{_GAP}({_NAMES})(?![\w'’-])", 0.9, group=1),
+        Pattern(rf"^[ \t]*{_NAME_FIELD}[ \t]*:[ \t]*({_NAME})(?![\w'’-])", 0.9, flags=re.M, group=1),
     ),
 )
 
@@ -171,7 +199,7 @@ GREETING = RecognizerSpec(
 )
 
 
-def _names_spec(check: NameCheck) -> RecognizerSpec:
+def _names_spec(check: NameCheck, leading: NameCheck) -> RecognizerSpec:
     """Names without civility: checked against the first names; anonymised initials."""
     return RecognizerSpec(
         "fr_person_name",
@@ -190,13 +218,12 @@ def _names_spec(check: NameCheck) -> RecognizerSpec:
                 rf"(?:[ \t\-]{_SURNAME_UP})?(?![\w'’-])",
                 0.86,
                 check,
-                shrink=True,
                 not_after=_NAMED_AFTER,
             ),
             Pattern(
                 rf"(?<![\w'’-]){_FIRST}[ \t]+(?:{_PARTICLE}[ \t]+)?{_FIRST}(?![\w'’-])",
                 0.7,
-                check,
+                leading,
                 not_after=_NAMED_AFTER,
             ),
             Pattern(rf"\[[{_UP}]\.?\]|(?<=\" )[{_UP}](?= \")|(?<=\")[{_UP}](?=\")", 0.7),
@@ -207,7 +234,8 @@ def _names_spec(check: NameCheck) -> RecognizerSpec:
 
 def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
     """The name recognizers; the upper-case patterns check their words against `first_names`."""
-    return (CIVILITY, _names_spec(NameCheck(first_names)), GREETING)
+    names = _names_spec(NameCheck(first_names), NameCheck(first_names, leading_first_name=True))
+    return (CIVILITY, names, GREETING)
 
 
 NAME_RECOGNIZERS = (CIVILITY.name, "fr_person_name", GREETING.name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from proxy.analysis import checksums
 from proxy.analysis.patterns import Pattern, RecognizerSpec
 from proxy.entities import Entity
@@ -44,7 +46,7 @@ ADDRESS = RecognizerSpec(
             needs_context=False,
         ),
         Pattern(
-            rf"(?<![\w.,]){_POSTCODE}[ \u00a0]+{_NOT_MONEY}{_TOWN}(?![\w-])",
+            rf"(?<![\w.,]){_POSTCODE}[ \u00a0]+{_NOT_MONEY}{_TOWN}(?![\w-])(?![ \t]*:)",
             0.86,
             checksums.is_postcode,
         ),
@@ -71,6 +73,12 @@ _BODY_OR_PLACE = (
     r"barreau|parquet|maison d'arr[êe]t|centre p[ée]nitentiaire|prison)"
 )
 
+# Form fields whose value is a place: "Ville : Bordeaux", "Lieu de naissance : Oran".
+_PLACE_FIELD = (
+    r"(?i:ville|commune|localit[ée]|lieu[ \t]+de[ \t]+(?:naissance|r[ée]sidence|d[ée]c[èe]s)|domicile|"
+    r"pays(?:[ \t]+de[ \t]+naissance)?)"
+)
+
 PLACE = RecognizerSpec(
     "fr_place",
     Entity.LOCATION,
@@ -87,6 +95,13 @@ PLACE = RecognizerSpec(
             rf"(?:de|du|d['’])[ \u00a0]*(?:la[ \u00a0]+|l['’])?({_PLACE})",
             0.75,
             _capitalised,
+            group=1,
+        ),
+        Pattern(
+            rf"^[ \t]*{_PLACE_FIELD}[ \t]*:[ \t]*({_PLACE})",
+            0.8,
+            _capitalised,
+            flags=re.MULTILINE,
             group=1,
         ),
         Pattern(

@@ -63,6 +63,9 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.LOCATION, "Il habite dans le {} depuis peu.", "93200"),
     (Entity.PHONE, "Secrétariat 01 41 29 00 35 {}", "01 41 29 00 37"),
     (Entity.PHONE, "Bureau de Berlin : {}", "+49 30 5682001"),
+    (Entity.PERSON, "FICHE\nNom : {}\nPrénom : Julie", "MARTIN"),
+    (Entity.PERSON, "Nom de naissance : {}\n", "DURAND"),
+    (Entity.LOCATION, "Lieu de naissance : {}\n", "Oran"),
 ]
 
 NOT_FOUND: list[tuple[Entity, str]] = [
@@ -93,6 +96,8 @@ NOT_FOUND: list[tuple[Entity, str]] = [
     (Entity.ORGANIZATION, "Bilan : CRP négative, LDH normale, TVA à 20 %."),
     (Entity.PERSON, "Le collège Jean Moulin et la salle Pierre Mendès France sont fermés."),
     (Entity.PERSON, "M. le Directeur Général des Services a signé."),
+    (Entity.LOCATION, "Téléphone : 05 56 12 34 56\nEmployeur : néant"),
+    (Entity.PERSON, "Le Rapport Martin a été publié en mars."),
     (Entity.LOCATION, "Le Président du Conseil Départemental a répondu."),
     (Entity.ORGANIZATION, "La Direction Régionale des Finances Publiques (DRFIP) a été saisie."),
     (Entity.ORGANIZATION, "Le ministère de l'Intérieur a répondu à la préfecture."),
