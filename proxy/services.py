@@ -91,8 +91,10 @@ class Services:
         """Run detection off the event loop; any failure or timeout refuses the request (fail closed)."""
         try:
             with anyio.fail_after(self.settings.detection.timeout_s):
+                # abandon_on_cancel: the deadline interrupts the wait itself (the analysis thread
+                # finishes in the background and its result is dropped).
                 return await to_thread.run_sync(
-                    self.detector.detect, texts, limiter=self.detection_limiter
+                    self.detector.detect, texts, limiter=self.detection_limiter, abandon_on_cancel=True
                 )
         except (DetectionError, TimeoutError) as exc:
             log.error("detection failed: %s", type(exc).__name__)
