@@ -108,7 +108,57 @@ class Sentence:
 
 def sentences(text: str) -> list[Sentence]:
     """Each sentence of `text` (split on end punctuation and line breaks)."""
-    return [Sentence.of(found) for part in _SENTENCE_END.split(text) if (found := stems(part))]
+    return [Sentence.of(found) for part in _split_sentences(text) if (found := stems(part))]
+
+
+# Abbreviations whose period does not end a sentence ("Décide si M. Martin doit être sanctionné").
+_ABBREVIATIONS = frozenset(
+    [
+        "m",
+        "mm",
+        "mme",
+        "mmes",
+        "mlle",
+        "mlles",
+        "dr",
+        "drs",
+        "pr",
+        "me",
+        "mes",
+        "mgr",
+        "st",
+        "ste",
+        "cf",
+        "art",
+        "al",
+        "av",
+        "bd",
+        "réf",
+        "ref",
+        "tél",
+        "tel",
+    ]
+)
+_LAST_WORD = re.compile(r"([^\W\d_]+)\s*$")
+
+
+def _split_sentences(text: str) -> list[str]:
+    parts, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        if end.group().startswith(".") and _ends_with_abbreviation(text[: end.start()]):
+            continue
+        parts.append(text[start : end.start()])
+        start = end.end()
+    parts.append(text[start:])
+    return parts
+
+
+def _ends_with_abbreviation(text: str) -> bool:
+    """A civility or title (M., Mme., Dr.), or an initial (J. Dupont)."""
+    word = _LAST_WORD.search(text)
+    if word is None:
+        return False
+    return word.group(1).casefold() in _ABBREVIATIONS or (len(word.group(1)) == 1 and word.group(1).isupper())
 
 
 @dataclass(frozen=True, slots=True)

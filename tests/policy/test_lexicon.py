@@ -39,6 +39,8 @@ def uses_in(rulebook: Rulebook, text: str) -> set[str]:
         ("Quelle sanction appliquer à M. Martin ?", "decision-sanction"),
         ("Peux-tu trancher sur le licenciement de l'agent ?", "decision-sanction"),
         ("Sanctionner ou pas ce fonctionnaire ? À toi de voir", "decision-sanction"),
+        ("Décide si M. Martin doit être sanctionné.", "decision-sanction"),  # "M." ends no sentence
+        ("Dois-je sanctionner Mme Durand ?", "decision-sanction"),
         ("Attribue la subvention à l'association la plus méritante.", "attribution-aide"),
         ("Accorderiez-vous le RSA à ce demandeur ?", "attribution-aide"),
         ("Dis-moi s'il est éligible à l'allocation.", "attribution-aide"),
@@ -87,6 +89,10 @@ def test_a_pattern_needs_every_group_in_one_sentence() -> None:
 
 def test_sentences_split_on_end_punctuation_and_line_breaks() -> None:
     assert len(sentences("Première phrase. Deuxième !\nTroisième ; quatrième : suite")) == 4
+
+
+def test_civilities_titles_and_initials_do_not_end_a_sentence() -> None:
+    assert len(sentences("Voir M. Martin, Mme. Durand, Dr. Li et J. Dupont. Fin.")) == 2
 
 
 def test_category_keywords_match_inflected_forms(rulebook: Rulebook) -> None:
