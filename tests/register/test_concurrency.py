@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import subprocess
 import sys
@@ -54,5 +53,5 @@ def test_processes_and_threads_append_without_losing_or_forking(tmp_path: Path) 
     assert len(ids) == len(expected) and set(ids) == expected
     assert report.ok, report.problems
     assert (report.first_seq, report.last_seq) == (1, len(expected))
-    interleaved = sum(1 for a, b in itertools.pairwise(ids) if a[:2] != b[:2])
-    assert interleaved > PROCESSES  # the processes really did write at the same time
+    # How much the processes overlapped depends on the scheduler (on a loaded 2-core machine they may
+    # even run one after the other), so overlap is not asserted: losses and forks are.
