@@ -57,7 +57,7 @@ def add_parser(subparsers: Any) -> None:
         "analyze",
         parents=[config_option()],
         help="montrer les données personnelles détectées dans un texte",
-        description=__doc__.split("\n")[0],
+        description="Ce que le détecteur trouve dans un texte, et ce qui serait envoyé au modèle.",
     )
     parser.add_argument(
         "source", nargs="?", help="texte à analyser (jsonl : fichier ; défaut : entrée standard)"

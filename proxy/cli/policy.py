@@ -31,7 +31,9 @@ from proxy.settings import Settings
 
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "policy", help="vérifier, tester, expliquer la politique", description=__doc__.split("\n")[0]
+        "policy",
+        help="vérifier, tester, expliquer la politique",
+        description="Outils du DPO : vérifier, tester, expliquer la politique.",
     )
     commands = parser.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
     parent = config_option()
