@@ -39,9 +39,7 @@ def create_app(settings: Settings, *, detector: Detector | None = None) -> FastA
         finally:
             await app.state.services.aclose()
 
-    app = FastAPI(
-        title="Garde-fou", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
-    )
+    app = FastAPI(title="Garde-fou", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(pages.router)
