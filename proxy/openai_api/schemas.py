@@ -51,6 +51,11 @@ def _parse(model: type[RequestT], body: Any) -> RequestT:
             f"Le champ « {routing[0]} » n'est pas accepté : la destination est fixée par la "
             "configuration de Garde-fou."
         )
+    return validate_as(model, body)
+
+
+def validate_as(model: type[RequestT], body: Any) -> RequestT:
+    """`body` validated by `model`; the error names the first bad field, in French."""
     try:
         return model.model_validate(body)
     except ValidationError as exc:

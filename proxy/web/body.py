@@ -11,11 +11,12 @@ import json
 from typing import Any, TypeVar
 
 from fastapi import Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from proxy.auth import Caller
 from proxy.errors import InvalidRequest
 from proxy.limits import check_shape
+from proxy.openai_api.schemas import validate_as
 from proxy.services import Services
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -41,10 +42,4 @@ async def json_body(request: Request) -> Any:
 
 async def model_body(request: Request, model: type[ModelT]) -> ModelT:
     """A JSON body validated by `model`; errors name the field, in French."""
-    body = await json_body(request)
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "corps"
-        raise InvalidRequest(f"Requête invalide : champ « {where} » ({first['msg']}).") from exc
+    return validate_as(model, await json_body(request))
