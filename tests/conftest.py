@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from proxy.analysis.engine import Detector, load_detection_config
+from tests.e2e.recording_upstream import Recorder, create_recording_upstream
+from tests.e2e.servers import serve
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -17,3 +20,16 @@ def detector() -> Detector:
     built = Detector(load_detection_config(MODELS_DIR))
     built.warm_up()
     return built
+
+
+@pytest.fixture(scope="module")
+def recorder() -> Recorder:
+    """What the recording upstream received, per test module."""
+    return Recorder()
+
+
+@pytest.fixture(scope="module")
+def upstream_url(recorder: Recorder) -> Iterator[str]:
+    """A recording OpenAI-compatible upstream on loopback (real uvicorn)."""
+    with serve(create_recording_upstream(recorder)) as url:
+        yield url

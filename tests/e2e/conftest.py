@@ -14,7 +14,7 @@ from proxy.analysis.engine import Detector
 from proxy.app import create_app
 from proxy.keystore import KeyStore
 from proxy.settings import Settings, load_settings
-from tests.e2e.recording_upstream import Recorder, create_recording_upstream
+from tests.e2e.recording_upstream import Recorder
 from tests.e2e.servers import serve
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,17 +47,6 @@ def write_config(tmp: Path, upstream_url: str, policy: Path | None = None) -> Pa
     path = tmp / "gardefou.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="module")
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture(scope="module")
-def upstream_url(recorder: Recorder) -> Iterator[str]:
-    with serve(create_recording_upstream(recorder)) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
