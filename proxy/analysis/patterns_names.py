@@ -36,7 +36,9 @@ NAMED_AFTER_WORDS = (
     r"quai|square|pont|parc|mus[ée]e|th[ée][âa]tre|prix|fondation|institut|universit[ée]|"
     r"[ée]tablissement|cr[èe]che|ehpad|foyer|maison"
 )
-_NOT_TITLE = rf"(?!(?i:{TITLES}|{NAMED_AFTER_WORDS})(?![\w'’]))"
+# The cheap upper-case lookahead first: the title alternation then runs only where a word is
+# capitalised, not at every position of the text (a third of the detector's pattern time).
+_NOT_TITLE = rf"(?=[{_UP}])(?!(?i:{TITLES}|{NAMED_AFTER_WORDS})(?![\w'’]))"
 _NAMED_AFTER = rf"(?i:{NAMED_AFTER_WORDS})[ \u00a0]+$"
 _TOKEN = rf"{_NOT_TITLE}[{_UP}][{_LOW}{_UP}'’]*(?:-[{_UP}][{_LOW}{_UP}'’]*)*"
 _INITIAL = rf"(?:[{_UP}]\.?-?[{_UP}]?\.(?:[ \t]?-?[{_UP}]\.)*|[{_UP}](?=[ \t]+[{_UP}]))"

@@ -49,6 +49,16 @@ def test_batch_gives_one_list_per_text_same_as_alone(detector: Detector) -> None
     assert batch[0] == batch[3] == detector.detect([LETTER])[0]
 
 
+def test_detection_leaves_no_string_of_the_texts_in_the_vocabulary(detector: Detector) -> None:
+    """spaCy interns every token it sees; a long-running proxy would keep every name ever sent."""
+    strings = detector._nlp.model.vocab.strings
+    before = len(strings)
+    found = detector.detect(["Mme Zéphyrine Quastrovek habite 12 rue Brambilou à Trifouillis-sur-Lez."])
+    assert Entity.PERSON in {f.entity for f in found[0]}
+    assert len(strings) == before
+    assert "Quastrovek" not in strings
+
+
 def test_active_entities_cover_the_configured_recognizers(detector: Detector) -> None:
     assert {Entity.PERSON, Entity.LOCATION, Entity.NIR, Entity.IBAN} <= detector.active_entities
 
