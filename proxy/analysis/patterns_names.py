@@ -87,7 +87,7 @@ _VERB_AFTER = (
 )
 _AFTER_INITIAL = rf"(?=[ \u00a0]*[,;:)»\]]|[ \u00a0]+(?:{_VERB_AFTER})\b|\.(?:[ \u00a0]+[{_UP}]|$))"
 _INITIAL_ALONE = (
-    rf"(?:{_BEFORE_INITIAL}|(?<=, )|(?<=qu['’]))(?<![{_UP}] à )(?<![{_UP}] et )(?<![{_UP}], )"
+    rf"(?=[{_UP}])(?:{_BEFORE_INITIAL}|(?<=, )|(?<=qu['’]))(?<![{_UP}] à )(?<![{_UP}] et )(?<![{_UP}], )"
     rf"(?!M\.)[{_UP}]\.?{_AFTER_INITIAL}"  # "M." is the civility, never an initial
 )
 

@@ -140,12 +140,13 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _LAST_WORD = re.compile(r"([^\W\d_]+)\s*$")
+_ABBREVIATION_WINDOW = 16
 
 
 def _split_sentences(text: str) -> list[str]:
     parts, start = [], 0
     for end in _SENTENCE_END.finditer(text):
-        if end.group().startswith(".") and _ends_with_abbreviation(text[: end.start()]):
+        if end.group().startswith(".") and _ends_with_abbreviation(text, end.start()):
             continue
         parts.append(text[start : end.start()])
         start = end.end()
@@ -153,11 +154,15 @@ def _split_sentences(text: str) -> list[str]:
     return parts
 
 
-def _ends_with_abbreviation(text: str) -> bool:
-    """A civility or title (M., Mme., Dr.), or an initial (J. Dupont)."""
-    word = _LAST_WORD.search(text)
-    if word is None:
-        return False
+def _ends_with_abbreviation(text: str, end: int) -> bool:
+    """`text[:end]` ends with a civility or title (M., Mme., Dr.), or an initial (J. Dupont).
+
+    Only the last few characters are searched: searching the whole prefix at every period made
+    splitting quadratic in the length of the text."""
+    start = max(0, end - _ABBREVIATION_WINDOW)
+    word = _LAST_WORD.search(text, start, end)
+    if word is None or (word.start() == start and start > 0 and text[start - 1].isalpha()):
+        return False  # no word, or one longer than any abbreviation
     return word.group(1).casefold() in _ABBREVIATIONS or (len(word.group(1)) == 1 and word.group(1).isupper())
 
 
