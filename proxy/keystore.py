@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -75,10 +76,21 @@ class NewKey:
 class KeyStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._readers = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute(_SCHEMA)
         os.chmod(path, 0o600)  # hashes only, but nobody else needs to read them
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's long-lived read connection: authentication runs on every request, and
+        opening the file each time cost more than the query. Each query still sees the latest
+        committed state (a key revoked by `gardefou keys revoke` is refused at once)."""
+        reader: sqlite3.Connection | None = getattr(self._readers, "db", None)
+        if reader is None:
+            reader = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._readers.db = reader
+        return reader
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -109,11 +121,14 @@ class KeyStore:
         if match is None:
             return None
         key_id, secret = match.groups()
-        with self._connect() as db:
-            row = db.execute(
+        row = (
+            self._reader()
+            .execute(
                 f"SELECT secret_sha256, {_COLUMNS} FROM api_keys WHERE key_id = ?",  # noqa: S608
                 (key_id,),
-            ).fetchone()
+            )
+            .fetchone()
+        )
         stored = row[0] if row else _DUMMY_DIGEST
         if not hmac.compare_digest(stored, _digest(secret)) or row is None:
             return None
