@@ -1,7 +1,7 @@
 """Latency, throughput and memory that Garde-fou adds in front of an LLM, measured on loopback.
 
     .venv/bin/python bench/overhead.py [--workers N] [--quick] [--seconds S]
-                                       [--only SECTION ...] [--cache-entries N]
+                                       [--only SECTION ...] [--cache-entries N] [--processes N]
 
 Starts a fake OpenAI-compatible upstream (bench/fake_upstream.py: answers at once; streams 20 chunks
 50 ms apart) and a real `gardefou serve` (temporary configuration, register and API key), then sends
@@ -20,6 +20,7 @@ the same requests straight to the upstream ("direct") and through Garde-fou, and
 
 `--workers N` is passed to `gardefou serve`; `--only` runs one section (1 client, charge, flux,
 conversation); `--cache-entries 0` turns the analysis cache off (compare the conversation);
+`--processes N` sets the NER worker processes (`detection.processes`; 0: NER in the server process);
 `--quick` runs a tiny configuration (used by the test suite). The client, the upstream and the proxy
 share the machine: on a busy machine wall-clock figures grow with the load, the CPU times much less.
 Nothing is asserted; the figures are printed.
@@ -144,10 +145,10 @@ def fake_upstream(chunks: int, delay_ms: float) -> Iterator[Target]:
 
 
 @contextmanager
-def gardefou(upstream: Target, workers: int, cache_entries: int | None = None) -> Iterator[ProxyRun]:
+def gardefou(upstream: Target, workers: int, detection: dict[str, int] | None = None) -> Iterator[ProxyRun]:
     """A real `gardefou serve`; once it has stopped, its register is verified and counted."""
     with tempfile.TemporaryDirectory(prefix="gardefou-bench-") as tmp:
-        config, key = _write_config(Path(tmp), upstream.url.removesuffix("/chat/completions"), cache_entries)
+        config, key = _write_config(Path(tmp), upstream.url.removesuffix("/chat/completions"), detection)
         port = free_port()
         command = [sys.executable, "-m", "proxy", "serve", "--config", str(config), "--port", str(port)]
         command += ["--workers", str(workers)] if workers > 1 else []
@@ -170,7 +171,7 @@ def _check_register(config: Path, database: Path, sent: int) -> str:
     return f"{rows} lignes pour {sent} requêtes, {verdict}"
 
 
-def _write_config(tmp: Path, upstream_base: str, cache_entries: int | None) -> tuple[Path, str]:
+def _write_config(tmp: Path, upstream_base: str, detection: dict[str, int] | None) -> tuple[Path, str]:
     from proxy.keystore import KeyStore  # the proxy's own key format, created like `gardefou keys`
 
     config: dict[str, Any] = {
@@ -183,8 +184,8 @@ def _write_config(tmp: Path, upstream_base: str, cache_entries: int | None) -> t
             "max_concurrent_per_user": 1_000,
         },
     }
-    if cache_entries is not None:
-        config["detection"] = {"cache_entries": cache_entries}
+    if detection:
+        config["detection"] = detection
     path = tmp / "gardefou.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     key = KeyStore(tmp / "data" / "keys.sqlite").create(user="bench", service=SERVICE).secret_key
@@ -545,12 +546,14 @@ SECTIONS = (
 )
 
 
-async def run(plan: Plan, workers: int, only: Sequence[str] = (), cache_entries: int | None = None) -> str:
+async def run(
+    plan: Plan, workers: int, only: Sequence[str] = (), detection: dict[str, int] | None = None
+) -> str:
     report = Report()
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     with (
         fake_upstream(plan.chunks, plan.delay_ms) as direct,
-        gardefou(direct, workers, cache_entries) as proxy,
+        gardefou(direct, workers, detection) as proxy,
     ):
         async with httpx.AsyncClient(timeout=120, limits=limits, trust_env=False) as client:
             await _warm_up(client, direct, proxy.target)
@@ -598,13 +601,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--cache-entries", type=int, help="detection.cache_entries du proxy (0 : sans cache d'analyse)"
     )
+    parser.add_argument(
+        "--processes", type=int, help="detection.processes du proxy (0 : NER dans le processus serveur)"
+    )
     parser.add_argument("--seconds", type=float, help="durée de chaque mesure de charge (défaut : 10)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else Plan()
     if args.seconds:
         plan = Plan(**{**plan.__dict__, "seconds": args.seconds})
     print(f"Garde-fou : surcoût mesuré sur {os.cpu_count()} cœurs (temps en ms)\n", flush=True)
-    table = asyncio.run(run(plan, args.workers, args.only or (), args.cache_entries))
+    detection = {
+        key: value
+        for key, value in (("cache_entries", args.cache_entries), ("processes", args.processes))
+        if value is not None
+    }
+    table = asyncio.run(run(plan, args.workers, args.only or (), detection))
     print("\nRésultats\n\n" + table)
     return 0
 

@@ -4,4 +4,5 @@ import sys
 
 from proxy.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # NER worker processes (spawn) import this module without running it
+    sys.exit(main())

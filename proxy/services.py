@@ -48,12 +48,14 @@ class Services:
     analysis_cache: AnalysisCache
     identity: Identifier
     limiter: Limiter
+    owns_detector: bool = False  # built here, so stopped here (a shared one is closed by its owner)
 
     @classmethod
     def build(cls, settings: Settings, detector: Detector | None = None) -> Services:
         """Build everything once; a detector already loaded in this process may be shared."""
+        owns_detector = detector is None
         if detector is None:
-            detector = Detector(load_detection_config(settings.models_dir))
+            detector = Detector(load_detection_config(settings.models_dir), settings.detection.processes)
             detector.warm_up()
         check_zones(settings.upstreams)  # an unknown electricity zone refuses the start
         keys = KeyStore(settings.keys_path)
@@ -70,11 +72,14 @@ class Services:
             analysis_cache=AnalysisCache(detector.fingerprint, settings.detection.cache_entries),
             identity=Identifier(settings.auth, keys, sso_secret(settings.auth.sso)),
             limiter=follow_quotas(policy, Limiter(settings.limits)),
+            owns_detector=owns_detector,
         )
 
     async def aclose(self) -> None:
         await self.upstreams.aclose()
         self.register.close()
+        if self.owns_detector:
+            await to_thread.run_sync(self.detector.close)
 
     async def detect(self, texts: Sequence[str], scope: str = "") -> list[list[Finding]]:
         """Findings per text: from the analysis cache when `scope` (the caller) sent the text before,

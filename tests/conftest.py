@@ -15,9 +15,19 @@ MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
 @pytest.fixture(scope="session")
-def detector() -> Detector:
-    """The real detector (Presidio + fr_core_news_md) configured from models/, warmed up."""
-    built = Detector(load_detection_config(MODELS_DIR))
+def detector() -> Iterator[Detector]:
+    """The real detector (Presidio + fr_core_news_md) configured from models/, warmed up, with its
+    NER in two worker processes as the server runs it by default."""
+    built = Detector(load_detection_config(MODELS_DIR), processes=2)
+    built.warm_up()
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="session")
+def local_detector() -> Detector:
+    """The same detector with the NER in the test process (to compare, and to look inside)."""
+    built = Detector(load_detection_config(MODELS_DIR), processes=0)
     built.warm_up()
     return built
 

@@ -1,22 +1,19 @@
-"""The detector: spaCy French NER + French pattern recognizers inside an explicit Presidio engine.
+"""The detector: spaCy's French NER and the French pattern recognizers, as Presidio recognizers.
 
 With the recognizer modules, the only importer of presidio and spacy. Nothing falls back to a
-default: the NLP engine, the registry and its recognizers are all built here from `models/`.
+default: the registry and its recognizers are all built here from `models/`. The NER runs in worker
+processes (`processes` > 0) while this process applies the pattern recognizers, or here (0).
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import spacy
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
-from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
-from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer import EntityRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH_STOP_WORDS
-from thinc.api import NumpyOps, set_current_ops
 
 from proxy.analysis.birth_dates import RECOGNIZER as BIRTH_DATE_RECOGNIZER
 from proxy.analysis.birth_dates import promote_birth_dates
@@ -24,128 +21,58 @@ from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig, load_detectio
 from proxy.analysis.context import ContextWords
 from proxy.analysis.findings import Finding
 from proxy.analysis.first_names import load_first_names, normalise
+from proxy.analysis.ner import FrenchNer, NerLoadError, RawEntity
+from proxy.analysis.ner_processes import NerProcesses
 from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.overlaps import resolve
 from proxy.analysis.patterns_fr import CATALOGUE
 from proxy.analysis.patterns_names import name_specs
 from proxy.analysis.patterns_places import ADDRESS, PLACE
 from proxy.analysis.recognizers_fr import LANGUAGE, FrenchPatternRecognizer, SpacyNerRecognizer
-from proxy.analysis.tokenizer import ChunkCachedTokenizer
 from proxy.entities import Entity
 
 __all__ = ["DetectionConfig", "DetectionError", "Detector", "load_detection_config"]
 
-_FREQUENT_WORDS = 50_000
 _WARM_UP_TEXT = "M. Jean Dupont, 12 rue de la Paix, 75002 Paris, tél. 06 12 34 56 78."
+_ALL_ENTITIES: list[str] = []  # Presidio's "every entity the recognizer supports"
 
 
 class DetectionError(Exception):
     """Detection could not run; the caller must fail closed (never forward unanalysed text)."""
 
 
-class _FrenchSpacyEngine(SpacyNlpEngine):
-    """spaCy engine that loads only installed models, keeps only `ner`, maps labels strictly."""
+@dataclass(frozen=True, slots=True)
+class _EntitySpan:
+    """The part of a spaCy span that the NER recognizer reads, label already mapped."""
 
-    def __init__(self, config: DetectionConfig) -> None:
-        ner = NerModelConfiguration(
-            model_to_presidio_entity_mapping={k: v.value for k, v in config.labels.items()},
-            labels_to_ignore=sorted(config.ignored_labels),
-            default_score=config.ner_score,
-        )
-        super().__init__(
-            models=[{"lang_code": LANGUAGE, "model_name": config.model}],
-            ner_model_configuration=ner,
-        )
-        self._config = config
-
-    def load(self) -> None:
-        model = self._config.model
-        if not spacy.util.is_package(model):
-            raise DetectionError(f"Modèle spaCy « {model} » non installé (models/nlp.yaml).")
-        use_numpy_blas()
-        nlp = spacy.load(model, exclude=_components_to_exclude(model))
-        ner: Any = nlp.get_pipe("ner")
-        _check_labels(ner.labels, self._config)
-        nlp.tokenizer = ChunkCachedTokenizer(nlp.tokenizer)
-        _intern_frequent_words(nlp)
-        self.nlp = {LANGUAGE: nlp}  # type: ignore[assignment]  # presidio annotates it None
-
-    @property
-    def model(self) -> Any:
-        return self.nlp[LANGUAGE]  # type: ignore[index]
-
-    def artifacts(self, doc: Any) -> NlpArtifacts:
-        return self._doc_to_nlp_artifact(doc, LANGUAGE)
-
-    def _doc_to_nlp_artifact(self, doc: Any, language: str) -> NlpArtifacts:
-        entities, scores = self._get_updated_entities(
-            list(doc.ents), [self._config.ner_score] * len(doc.ents)
-        )
-        return NlpArtifacts(
-            entities=entities,
-            tokens=doc,
-            tokens_indices=[token.idx for token in doc],
-            lemmas=[],
-            nlp_engine=None,
-            language=language,
-            scores=scores,
-        )
-
-
-def use_numpy_blas() -> None:
-    """Make numpy (OpenBLAS) thinc's array backend in the calling context.
-
-    It multiplies the NER's small matrices about 3 times faster than thinc's default (blis) on this
-    kind of CPU, with the same entities found. It must be set in every thread that runs the NER:
-    thinc keeps the current backend in a context variable, and the parser builds models on each
-    call; without one set it also looks its backends up again (entry points, imports) every time."""
-    set_current_ops(_NUMPY_OPS)
-
-
-_NUMPY_OPS = NumpyOps(use_blis=False)
-
-
-def _intern_frequent_words(nlp: Any) -> None:
-    """Create the lexemes of the model's most frequent words once, at start-up.
-
-    Detection runs in a spaCy memory zone, which frees every lexeme created inside it; without
-    this, common words would be rebuilt on every request. The vectors table lists words by
-    frequency; the capitalised form covers sentence starts."""
-    for key in itertools.islice(nlp.vocab.vectors.key2row, _FREQUENT_WORDS):
-        word = nlp.vocab.strings[key]
-        nlp.vocab[word]
-        if word[:1].islower():
-            nlp.vocab[word.capitalize()]
-
-
-def _components_to_exclude(model: str) -> list[str]:
-    meta = spacy.util.get_model_meta(spacy.util.get_package_path(model))
-    names: list[str] = meta.get("pipeline", [])
-    return [name for name in names if name != "ner"]
-
-
-def _check_labels(labels: Iterable[str], config: DetectionConfig) -> None:
-    unmapped = sorted(set(labels) - set(config.labels) - config.ignored_labels)
-    if unmapped:
-        raise DetectionError(
-            f"models/nlp.yaml : étiquettes du modèle sans correspondance : {', '.join(unmapped)}"
-        )
+    start_char: int
+    end_char: int
+    label_: str
 
 
 class Detector:
-    """Finds French personal data in texts. Thread-safe; build once per process (heavy)."""
+    """Finds French personal data in texts. Thread-safe; build once per process (heavy).
 
-    def __init__(self, config: DetectionConfig) -> None:
+    `processes`: NER worker processes (0: the NER runs in this process)."""
+
+    def __init__(self, config: DetectionConfig, processes: int = 0) -> None:
         self._config = config
         self._thresholds = {r.name: r.threshold for r in config.recognizers}
         self._birth_dates = config.recognizer(BIRTH_DATE_RECOGNIZER) is not None
-        self._nlp_lock = threading.Lock()
         try:
-            self._nlp = _FrenchSpacyEngine(config)
-            self._nlp.load()
-            self._analyzer = _build_analyzer(config, self._nlp)
+            recognizers = _recognizers(config)
+            if not recognizers:
+                raise DetectionError("models/recognizers.yaml : aucun reconnaisseur actif.")
+            self._registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
+            self._patterns = [r for r in recognizers if isinstance(r, FrenchPatternRecognizer)]
+            self._ner_recognizer = next((r for r in recognizers if isinstance(r, SpacyNerRecognizer)), None)
+            self._ner: FrenchNer | NerProcesses | None = None
+            if self._ner_recognizer is not None:
+                self._ner = NerProcesses(config, processes) if processes > 0 else FrenchNer(config)
         except DetectionError:
             raise
+        except NerLoadError as error:
+            raise DetectionError(str(error)) from error
         except Exception as error:
             raise DetectionError(f"Chargement du détecteur impossible : {error}") from error
 
@@ -156,7 +83,7 @@ class Detector:
     @property
     def active_entities(self) -> frozenset[Entity]:
         entities: set[Entity] = set()
-        for recognizer in self._analyzer.registry.get_recognizers(LANGUAGE, all_fields=True):
+        for recognizer in self._registry.get_recognizers(LANGUAGE, all_fields=True):
             entities.update(Entity(e) for e in recognizer.supported_entities)
         return frozenset(entities)
 
@@ -167,27 +94,67 @@ class Detector:
     def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
         """One sorted, non-overlapping list of findings per text."""
         try:
-            # The memory zone frees the strings spaCy interned for these texts once they are
-            # analysed: a long-running proxy must not keep every name it has seen in its vocabulary.
-            with self._nlp_lock, self._nlp.model.memory_zone():
-                use_numpy_blas()
-                docs = self._nlp.model.pipe(texts, batch_size=self._config.batch_size)
-                return [self._analyze(doc.text, self._nlp.artifacts(doc)) for doc in docs]
+            texts = list(texts)
+            collect_entities = self._start_ner(texts)
+            matches = [self._pattern_results(text) for text in texts]  # meanwhile, NER workers run
+            entities = collect_entities()
+            return [
+                self._findings(text, found, spans)
+                for text, found, spans in zip(texts, matches, entities, strict=True)
+            ]
         except DetectionError:
             raise
         except Exception as error:
             raise DetectionError(f"Échec de la détection ({type(error).__name__})") from error
 
     def warm_up(self) -> None:
+        if isinstance(self._ner, NerProcesses):
+            self._ner.warm_up()
         self.detect([_WARM_UP_TEXT])
 
-    def _analyze(self, text: str, artifacts: NlpArtifacts) -> list[Finding]:
+    def close(self) -> None:
+        """Stop the NER worker processes, if any."""
+        if isinstance(self._ner, NerProcesses):
+            self._ner.close()
+
+    def _start_ner(self, texts: list[str]) -> Callable[[], list[list[RawEntity]]]:
+        """Start the NER (in the workers, or here at once); the returned call collects its results."""
+        if self._ner is None:
+            return lambda: [[] for _ in texts]
+        if isinstance(self._ner, NerProcesses):
+            batches = self._ner.spread(texts)
+            return lambda: [row for batch in batches for row in batch.result()]
+        entities = self._ner.entities(texts)
+        return lambda: entities
+
+    def _pattern_results(self, text: str) -> list[RecognizerResult]:
         if not text.strip():
             return []
-        results = self._analyzer.analyze(text, language=LANGUAGE, nlp_artifacts=artifacts)
+        return [result for r in self._patterns for result in r.analyze(text, _ALL_ENTITIES)]
+
+    def _findings(self, text: str, found: list[RecognizerResult], spans: list[RawEntity]) -> list[Finding]:
+        if not text.strip():
+            return []
+        if self._ner_recognizer is not None:
+            found = found + self._ner_recognizer.analyze(text, _ALL_ENTITIES, self._artifacts(spans))
+        results = EntityRecognizer.remove_duplicates(found)
         findings = map(_finding, results)
         kept = resolve((f for f in findings if f.score >= self._thresholds[f.recognizer]), text)
         return promote_birth_dates(text, kept) if self._birth_dates else kept
+
+    def _artifacts(self, spans: list[RawEntity]) -> NlpArtifacts:
+        """What the NER recognizer reads: the entities, labels mapped to our types (ignored dropped)."""
+        labels = self._config.labels
+        entities = [_EntitySpan(s, e, labels[label].value) for s, e, label in spans if label in labels]
+        return NlpArtifacts(
+            entities=entities,  # type: ignore[arg-type]  # duck-typed spaCy spans
+            tokens=[],  # type: ignore[arg-type]
+            tokens_indices=[],
+            lemmas=[],
+            nlp_engine=None,
+            language=LANGUAGE,
+            scores=[self._config.ner_score] * len(entities),
+        )
 
 
 def _finding(result: RecognizerResult) -> Finding:
@@ -197,18 +164,6 @@ def _finding(result: RecognizerResult) -> Finding:
         entity=Entity(result.entity_type),
         score=round(float(result.score), 4),
         recognizer=str(result.recognition_metadata[RecognizerResult.RECOGNIZER_NAME_KEY]),
-    )
-
-
-def _build_analyzer(config: DetectionConfig, nlp: _FrenchSpacyEngine) -> AnalyzerEngine:
-    registry = RecognizerRegistry(recognizers=_recognizers(config), supported_languages=[LANGUAGE])
-    if not registry.recognizers:
-        raise DetectionError("models/recognizers.yaml : aucun reconnaisseur actif.")
-    return AnalyzerEngine(
-        registry=registry,
-        nlp_engine=nlp,
-        supported_languages=[LANGUAGE],
-        context_aware_enhancer=LemmaContextAwareEnhancer(),
     )
 
 

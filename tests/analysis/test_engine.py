@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import signal
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from proxy.analysis.engine import DetectionError, Detector, load_detection_config
+from proxy.analysis.ner import FrenchNer
+from proxy.analysis.ner_processes import NerProcesses
 from proxy.entities import Entity
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -49,14 +53,37 @@ def test_batch_gives_one_list_per_text_same_as_alone(detector: Detector) -> None
     assert batch[0] == batch[3] == detector.detect([LETTER])[0]
 
 
-def test_detection_leaves_no_string_of_the_texts_in_the_vocabulary(detector: Detector) -> None:
+def test_detection_leaves_no_string_of_the_texts_in_the_vocabulary(local_detector: Detector) -> None:
     """spaCy interns every token it sees; a long-running proxy would keep every name ever sent."""
-    strings = detector._nlp.model.vocab.strings
-    before = len(strings)
-    found = detector.detect(["Mme Zéphyrine Quastrovek habite 12 rue Brambilou à Trifouillis-sur-Lez."])
+    ner = local_detector._ner
+    assert isinstance(ner, FrenchNer)
+    before = ner.vocabulary_size
+    found = local_detector.detect(["Mme Zéphyrine Quastrovek habite 12 rue Brambilou à Trifouillis-sur-Lez."])
     assert Entity.PERSON in {f.entity for f in found[0]}
-    assert len(strings) == before
-    assert "Quastrovek" not in strings
+    assert ner.vocabulary_size == before
+
+
+def test_ner_in_worker_processes_finds_exactly_what_it_finds_in_process(
+    detector: Detector, local_detector: Detector
+) -> None:
+    texts = [LETTER, "Mme Claire Martin, 3 rue des Lilas, 69003 Lyon.", "", "Rien.", LETTER.upper()] * 3
+    assert detector.detect(texts) == local_detector.detect(texts)  # a batch spread over the workers
+    assert [detector.detect([text]) for text in texts] == [local_detector.detect([t]) for t in texts]
+
+
+def test_a_dead_ner_worker_is_replaced(detector: Detector) -> None:
+    """A killed worker fails the requests it held (closed: DetectionError), never the next ones."""
+    pool = detector._ner
+    assert isinstance(pool, NerProcesses)
+    expected = detector.detect([LETTER])
+    for process in list(pool._pool._processes.values()):
+        os.kill(process.pid, signal.SIGKILL)
+        process.join(timeout=10)
+    try:
+        detector.detect([LETTER])  # may already start the new pool, or fail closed
+    except DetectionError:
+        pass
+    assert detector.detect([LETTER]) == expected
 
 
 def test_active_entities_cover_the_configured_recognizers(detector: Detector) -> None:
