@@ -17,9 +17,8 @@ from proxy.auth import Caller
 from proxy.entities import Entity
 from proxy.errors import ModelNotFound
 from proxy.policy import messages
-from proxy.policy.lexicon import Sentence
 from proxy.policy.records import Decision, Plan, Refusal, RefusalKind, RequestFacts, Verdict
-from proxy.policy.rulebook import NO_SERVICE, CategoryMatcher, Rulebook, Splitter, UseMatcher
+from proxy.policy.rulebook import NO_SERVICE, CategoryMatcher, Rulebook, UseMatcher
 from proxy.policy.schema import Action, Lists, OnViolation, Policy, UseAction
 
 CHAT = "chat.completions"
@@ -88,11 +87,12 @@ def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding
     rules = list(plan.rules)
     kept = tuple(_screen(plan, text, found, rules) for text, found in zip(texts, findings, strict=True))
     found = {finding.entity for row in kept for finding in row}
-    split = Splitter()
     book = plan.rulebook
-    categories = _categories(book, split(texts) if book.categories else [], found, rules)
+    categories = _categories(
+        book, book.matches.keywords_in(texts) if book.categories else set(), found, rules
+    )
     model, verdict, route_refusal = _route(plan, categories, rules)
-    uses = _uses(plan, split(plan.facts.instructions) if book.uses else [], rules)
+    uses = _uses(plan, book.matches.uses_in(plan.facts.instructions) if book.uses else set(), rules)
     refusal = plan.refusal or _blocked(plan, found, rules) or _use_refusal(plan, uses) or route_refusal
     warned = [m for m in uses if _use_action(plan, m) is UseAction.WARN]
     return Decision(
@@ -133,9 +133,9 @@ def _blocked(plan: Plan, found: set[Entity], rules: list[str]) -> Refusal | None
 
 
 def _categories(
-    rulebook: Rulebook, sentences: list[Sentence], found: set[Entity], rules: list[str]
+    rulebook: Rulebook, keyword_categories: set[str], found: set[Entity], rules: list[str]
 ) -> list[CategoryMatcher]:
-    present = [matcher for matcher in rulebook.categories if matcher.found_in(sentences, found)]
+    present = [matcher for matcher in rulebook.categories if matcher.present(found, keyword_categories)]
     rules.extend(f"category.{matcher.id}" for matcher in present)
     return present
 
@@ -160,10 +160,10 @@ def _route(
     return plan.model, Verdict.REFUSE, Refusal(RefusalKind.DATA_NOT_ALLOWED, message)
 
 
-def _uses(plan: Plan, sentences: list[Sentence], rules: list[str]) -> list[UseMatcher]:
+def _uses(plan: Plan, used: set[str], rules: list[str]) -> list[UseMatcher]:
     if not plan.rulebook.uses or not plan.facts.instructions:
         return []
-    asked = [matcher for matcher in plan.rulebook.uses if matcher.found_in(sentences)]
+    asked = [matcher for matcher in plan.rulebook.uses if matcher.id in used]
     rules.extend(f"use.{matcher.id}.{_use_action(plan, matcher)}" for matcher in asked)
     return asked
 

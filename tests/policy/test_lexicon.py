@@ -10,7 +10,7 @@ from proxy.entities import Entity
 from proxy.policy.checks import PolicyContext
 from proxy.policy.lexicon import Pattern, Sentence, Term, sentences
 from proxy.policy.loader import load_policy
-from proxy.policy.rulebook import Rulebook, split_sentences
+from proxy.policy.rulebook import Rulebook, TextMatches, split_sentences
 from proxy.settings import Hosting
 
 DEFAULT = Path(__file__).resolve().parents[2] / "policies" / "default.yaml"
@@ -97,5 +97,19 @@ def test_civilities_titles_and_initials_do_not_end_a_sentence() -> None:
 
 def test_category_keywords_match_inflected_forms(rulebook: Rulebook) -> None:
     found = split_sentences(["Ses maladies chroniques et son handicap reconnu par la MDPH."])
-    categories = {m.id for m in rulebook.categories if m.found_in(found, [])}
+    categories = {m.id for m in rulebook.categories if m.keywords_found_in(found)}
     assert categories == {"sante"}
+
+
+def test_text_matches_are_remembered_per_text_without_the_text(rulebook: Rulebook) -> None:
+    """A resent history is matched once; the memo gives the same answer and holds only digests."""
+    texts = ["Ses maladies chroniques et son handicap reconnu par la MDPH.", "Rien de particulier."]
+    memo = TextMatches(rulebook.categories, rulebook.uses, max_entries=2)
+    first = memo.keywords_in(texts)
+    assert first == {"sante"} == memo.keywords_in(texts) == memo.keywords_in(texts[:1])
+    assert memo.keywords_in(texts[1:]) == set()
+    decide = "Décide si M. Martin doit être sanctionné."
+    assert memo.uses_in([decide]) == uses_in(rulebook, decide) != set()
+    assert len(memo._entries) == 2  # bounded: the oldest text went
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in memo._entries)
+    assert "MDPH" not in repr(memo._entries) and "maladie" not in repr(memo._entries)
