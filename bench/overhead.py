@@ -227,12 +227,17 @@ def _wait_listening(proc: subprocess.Popen[bytes], url: str, log: IO[bytes]) -> 
 
 
 def process_tree(pid: int) -> list[int]:
-    pids = [pid]
+    return [one for one, _ in _tree(pid)]
+
+
+def _tree(pid: int, depth: int = 0) -> list[tuple[int, int]]:
+    """(pid, depth) of a process and of all its descendants, parents first."""
+    found = [(pid, depth)]
     for tid in _listdir(f"/proc/{pid}/task"):
         children = Path(f"/proc/{pid}/task/{tid}/children")
         for child in children.read_text().split() if children.exists() else []:
-            pids += process_tree(int(child))
-    return pids
+            found += _tree(int(child), depth + 1)
+    return found
 
 
 def _listdir(path: str) -> list[str]:
@@ -253,17 +258,29 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def peak_rss_mb(pid: int) -> list[float]:
-    """Peak resident memory of each process of the tree (the uvicorn parent first)."""
+def peak_rss_mb(pid: int, workers: int) -> list[tuple[str, float]]:
+    """Peak resident memory of each process of the tree, named by its role (the server first)."""
     peaks = []
-    for one in process_tree(pid):
+    for one, depth in _tree(pid):
         try:
             status = Path(f"/proc/{one}/status").read_text()
+            command = Path(f"/proc/{one}/cmdline").read_bytes()
         except OSError:
             continue
         line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "VmHWM: 0 kB")
-        peaks.append(int(line.split()[1]) / 1024)
+        peaks.append((_role(command, depth, workers), int(line.split()[1]) / 1024))
     return peaks
+
+
+def _role(command: bytes, depth: int, workers: int) -> str:
+    """The supervisor (or single server), uvicorn's workers, and the NER processes under them."""
+    if depth == 0:
+        return "serveur" if workers == 1 else "superviseur"
+    if b"resource_tracker" in command:
+        return "suivi"
+    if workers > 1 and depth == 1:
+        return "worker"
+    return "NER"
 
 
 # -- measurements --------------------------------------------------------------------------------
@@ -558,7 +575,7 @@ async def run(
         async with httpx.AsyncClient(timeout=120, limits=limits, trust_env=False) as client:
             await _warm_up(client, direct, proxy.target)
             await _sections(client, direct, proxy, plan, report, only)
-        memory = " + ".join(f"{mb:.0f}" for mb in peak_rss_mb(proxy.process.pid))
+        memory = ", ".join(f"{role} {mb:.0f}" for role, mb in peak_rss_mb(proxy.process.pid, workers))
     report.heading(
         "proxy", f"workers {workers}", f"pic RSS (Mo) {memory}", f"registre : {proxy.register_check}"
     )

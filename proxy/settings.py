@@ -174,9 +174,9 @@ class LimitSettings(Strict):
 class DetectionSettings(Strict):
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 15.0
     max_threads: Annotated[int, Field(ge=1, le=64)] = 2
-    # Processes running spaCy's NER beside the server process (each loads the model: ~300 MB);
+    # Processes running spaCy's NER beside the server process (each loads the model: ~370 MB);
     # 0 runs it in the server process. With `serve --workers N`, each worker starts its own.
-    processes: Annotated[int, Field(ge=0, le=64)] = Field(default_factory=lambda: os.cpu_count() or 1)
+    processes: Annotated[int, Field(ge=0, le=64)] = Field(default_factory=lambda: min(4, os.cpu_count() or 1))
     # Findings remembered per message text (in memory only, per worker), so that a conversation's
     # resent history is not analysed again; 0 turns the cache off.
     cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 4096

@@ -108,8 +108,14 @@ class Detector:
             raise DetectionError(f"Échec de la détection ({type(error).__name__})") from error
 
     def warm_up(self) -> None:
+        """Load the model everywhere before the first request (the NER workers load in parallel)."""
         if isinstance(self._ner, NerProcesses):
-            self._ner.warm_up()
+            try:
+                self._ner.warm_up()
+            except Exception as error:
+                failure = type(error).__name__
+                message = f"Les processus d'analyse (detection.processes) n'ont pas démarré : {failure}"
+                raise DetectionError(message) from error
         self.detect([_WARM_UP_TEXT])
 
     def close(self) -> None:
