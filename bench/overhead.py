@@ -16,7 +16,9 @@ the same requests straight to the upstream ("direct") and through Garde-fou, and
 - conversation: a 20-turn conversation (history resent every turn): added latency per turn, turn 20
   vs turn 1, and the proxy's CPU time in the first and last turns;
 - the proxy's CPU time per request in each section, the peak RSS of each of its processes, and its
-  register checked at the end (`gardefou register verify`; one row per request sent).
+  register checked at the end (`gardefou register verify`; one row per request sent);
+- the time of a fixed pure-Python computation before and after: on a shared machine the CPU's speed
+  changes from one minute to the next, and this says how fast it was during the run.
 
 `--workers N` is passed to `gardefou serve`; `--only` runs one section (1 client, charge, flux,
 conversation); `--cache-entries 0` turns the analysis cache off (compare the conversation);
@@ -568,6 +570,7 @@ async def run(
 ) -> str:
     report = Report()
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    speed_before = reference_cpu_ms()
     with (
         fake_upstream(plan.chunks, plan.delay_ms) as direct,
         gardefou(direct, workers, detection) as proxy,
@@ -579,7 +582,20 @@ async def run(
     report.heading(
         "proxy", f"workers {workers}", f"pic RSS (Mo) {memory}", f"registre : {proxy.register_check}"
     )
+    speed = f"{speed_before:.0f} ms avant, {reference_cpu_ms():.0f} ms après"
+    report.heading("machine", f"calcul de référence (1 cœur) : {speed}")
     return report.table()
+
+
+def reference_cpu_ms() -> float:
+    """A fixed pure-Python computation, timed: shared machines change speed from one minute to the
+    next, and this tells two runs' figures apart (the best of three, in ms)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        sum(i * i for i in range(2_000_000))
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
 
 
 async def _sections(
