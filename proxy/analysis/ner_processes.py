@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +29,7 @@ log = logging.getLogger("gardefou")
 
 _WORKER_NER: FrenchNer | None = None  # the model, in each worker process
 _WARM_UP = ["M. Jean Dupont habite à Lyon."]
+_PARENT_CHECK_S = 1.0
 
 
 class NerProcesses:
@@ -85,8 +88,17 @@ def _balanced(texts: Sequence[str], count: int) -> list[list[str]]:
 def _load(config: DetectionConfig) -> None:
     """Worker initializer: the server handles Ctrl-C and shuts the pool down."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     global _WORKER_NER
     _WORKER_NER = FrenchNer(config)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A server killed outright (SIGKILL, out of memory) cannot stop its workers, which would wait
+    forever holding their model: each checks that its parent is still there."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _entities(texts: list[str]) -> list[list[RawEntity]]:

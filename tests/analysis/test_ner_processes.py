@@ -1,0 +1,51 @@
+"""NER worker processes never outlive the server that started them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+SERVER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from proxy.analysis.config import load_detection_config
+    from proxy.analysis.ner_processes import NerProcesses
+    pool = NerProcesses(load_detection_config(Path(sys.argv[1])), 2)
+    pool.warm_up()
+    print(" ".join(str(pid) for pid in pool._pool._processes), flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie may wait for a reaper that never comes)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_workers_exit_when_the_server_is_killed_outright() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-c", SERVER, str(REPO / "models")]
+    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        workers = [int(pid) for pid in server.stdout.readline().split()]
+        assert len(workers) == 2 and all(running(pid) for pid in workers)
+    finally:
+        server.kill()  # SIGKILL: no shutdown code runs in the server
+        server.wait()
+    deadline = time.monotonic() + 20
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(running(pid) for pid in workers)
