@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, field_validator, model_validator
 
@@ -171,12 +171,22 @@ class LimitSettings(Strict):
     )
 
 
+def _default_processes() -> int:
+    """One NER process per core, 4 at most (each holds its own copy of the model)."""
+    return min(4, os.cpu_count() or 1)
+
+
+def _threads_for(detection: dict[str, Any]) -> int:
+    return max(2, int(detection.get("processes", 0)))
+
+
 class DetectionSettings(Strict):
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 15.0
-    max_threads: Annotated[int, Field(ge=1, le=64)] = 2
     # Processes running spaCy's NER beside the server process (each loads the model: ~370 MB);
     # 0 runs it in the server process. With `serve --workers N`, each worker starts its own.
-    processes: Annotated[int, Field(ge=0, le=64)] = Field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    processes: Annotated[int, Field(ge=0, le=64)] = Field(default_factory=lambda: _default_processes())
+    # Analyses at once (threads): by default one per NER process, and at least 2.
+    max_threads: Annotated[int, Field(ge=1, le=64)] = Field(default_factory=_threads_for)
     # Findings remembered per message text (in memory only, per worker), so that a conversation's
     # resent history is not analysed again; 0 turns the cache off.
     cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 4096

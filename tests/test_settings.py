@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from proxy.config_file import ConfigFileError
-from proxy.settings import Hosting, load_settings
+from proxy.settings import DetectionSettings, Hosting, load_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -98,3 +98,10 @@ def test_serve_refuses_to_start_on_a_bad_config(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert str(path) in result.stderr and "modeles" in result.stderr and "ligne 4" in result.stderr
+
+
+def test_detection_threads_follow_the_ner_processes_unless_set() -> None:
+    assert DetectionSettings(processes=4).max_threads == 4  # every NER process kept busy
+    assert DetectionSettings(processes=0).max_threads == 2
+    assert DetectionSettings(processes=3, max_threads=1).max_threads == 1
+    assert 1 <= DetectionSettings().processes <= 4
