@@ -305,10 +305,19 @@ async def timed_post(client: httpx.AsyncClient, target: Target, body: dict[str, 
     return elapsed * 1000
 
 
-async def sequential(
-    client: httpx.AsyncClient, target: Target, bodies: Sequence[dict[str, Any]]
-) -> list[float]:
-    return [await timed_post(client, target, body) for body in bodies]
+async def interleaved(
+    client: httpx.AsyncClient, direct: Target, proxy: Target, bodies: Sequence[dict[str, Any]]
+) -> tuple[list[float], list[float], float]:
+    """Each body straight to the upstream, then through the proxy, one after the other (a machine
+    that changes speed during the run then slows both sides alike); also the proxy's CPU time per
+    request (ms)."""
+    base, through, cpu = [], [], 0.0
+    for body in bodies:
+        base.append(await timed_post(client, direct, body))
+        cpu_start = proxy.cpu_ms()
+        through.append(await timed_post(client, proxy, body))
+        cpu += proxy.cpu_ms() - cpu_start
+    return base, through, cpu / len(bodies)
 
 
 @dataclass(frozen=True)
@@ -465,10 +474,7 @@ async def latency_section(
     )
     for size in plan.sizes:
         bodies = [one_prompt(size, size * 100_000 + i) for i in range(plan.requests)]
-        base = await sequential(client, direct, bodies)
-        cpu_start = proxy.cpu_ms()
-        through = await sequential(client, proxy, bodies)
-        cpu = (proxy.cpu_ms() - cpu_start) / len(bodies)
+        base, through, cpu = await interleaved(client, direct, proxy, bodies)
         row = [pct(base, q) for q in (50, 95, 99)] + [pct(through, q) for q in (50, 95, 99)]
         report.add(f"{size} car. (ms)", *row, *(row[i + 3] - row[i] for i in range(3)), cpu)
 
