@@ -7,7 +7,8 @@ every core. Each worker loads the model once, at start-up. Only texts go to the 
 (start, end, label) triples come back; nothing is written anywhere.
 
 A worker that dies breaks the pool: the requests in flight fail closed (DetectionError upstream),
-and the next request starts a new pool.
+and the next request starts a new pool. A server that dies takes its workers with it: each worker
+watches its parent and exits when it is gone.
 """
 
 from __future__ import annotations
