@@ -3,15 +3,15 @@
 spaCy caches the tokenisation of each chunk itself, but stops caching for the rest of a text as soon
 as one chunk hits a special case (its `has_special` flag is set per text, not per chunk), and nearly
 every French text has one early (an elision such as « l' », an abbreviation such as « M. »). It then
-runs its affix regexes on every following word: about 6 ms per 1,000 characters, a quarter of the
+runs its affix regexes on every following word: about 3 ms per 1,000 characters, a fifth of the
 NER's cost. This wrapper tokenises each distinct chunk once with the real tokenizer and rebuilds the
 same `Doc` from the cached token lengths. spaCy's own cache is turned off: its result for a chunk
 can depend on the texts seen before, this one's cannot.
 
 One spaCy step does look across chunks: special cases made of several tokens (emoticons such as
 « :) », abbreviations such as « M. ») are matched on the whole text, and a match that straddles a
-space (« : ) ») can change how the next chunk is split. Such texts, rare outside emoticons, are
-recognised with the same matcher and tokenised by spaCy itself, so the result is always spaCy's.
+space (« : ) ») can change how the next chunk is split. Texts where such a match is possible, rare
+outside emoticons, are tokenised by spaCy itself, so the result is always spaCy's.
 
 Keys are salted 64-bit hashes and values token lengths (plus the rare special-case norm): the cache
 holds no text. It is bounded (cleared when full) and lives in memory only.
@@ -33,7 +33,7 @@ _PIECES = re.compile(r"\S+|\s+")
 
 class ChunkCachedTokenizer:
     """Gives the same `Doc` as `tokenizer(text)`, faster on French text. Not thread-safe on its own:
-    the detector calls it under its NLP lock."""
+    `FrenchNer` calls it under its lock."""
 
     def __init__(self, tokenizer: Tokenizer, max_entries: int = 100_000) -> None:
         self.tokenizer = tokenizer

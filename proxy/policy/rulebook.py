@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from proxy.entities import Entity
+from proxy.memo import DigestMemo
 from proxy.policy.lexicon import Group, Pattern, Sentence, Term, sentences
 from proxy.policy.schema import Action, Category, EntityRule, Policy, ServicePolicy, UseRule
 from proxy.settings import Hosting
@@ -140,10 +137,7 @@ class TextMatches:
     ) -> None:
         self._categories = categories
         self._uses = uses
-        self._max_entries = max_entries
-        self._salt = secrets.token_bytes(16)
-        self._entries: OrderedDict[bytes, _Matched] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: DigestMemo[_Matched] = DigestMemo(max_entries)
 
     def keywords_in(self, texts: Iterable[str]) -> set[str]:
         """Ids of the categories whose keywords occur in one of `texts`."""
@@ -154,17 +148,11 @@ class TextMatches:
         return {use for text in texts for use in self._matched(text).uses}
 
     def _matched(self, text: str) -> _Matched:
-        key = hashlib.sha256(self._salt + text.encode("utf-8", "surrogatepass")).digest()
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found
-        found = self._match(sentences(text))
-        with self._lock:
-            self._entries[key] = found
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+        key = self._entries.key(text)
+        found = self._entries.get(key)
+        if found is None:
+            found = self._match(sentences(text))
+            self._entries.put(key, found)
         return found
 
     def _match(self, text_sentences: Sentences) -> _Matched:
