@@ -55,7 +55,10 @@ class Services:
         """Build everything once; a detector already loaded in this process may be shared."""
         owns_detector = detector is None
         if detector is None:
-            detector = Detector(load_detection_config(settings.models_dir), settings.detection.processes)
+            detection = settings.detection
+            detector = Detector(
+                load_detection_config(settings.models_dir), detection.processes, detection.timeout_s
+            )
             detector.warm_up()
         check_zones(settings.upstreams)  # an unknown electricity zone refuses the start
         keys = KeyStore(settings.keys_path)

@@ -7,7 +7,8 @@ processes (`processes` > 0) while this process applies the pattern recognizers, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from proxy.analysis.context import ContextWords
 from proxy.analysis.findings import Finding
 from proxy.analysis.first_names import load_first_names, normalise
 from proxy.analysis.ner import FrenchNer, NerLoadError, RawEntity
-from proxy.analysis.ner_processes import NerProcesses
+from proxy.analysis.ner_processes import Collect, NerProcesses
 from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.overlaps import resolve
 from proxy.analysis.patterns_fr import CATALOGUE
@@ -53,9 +54,10 @@ class _EntitySpan:
 class Detector:
     """Finds French personal data in texts. Thread-safe; build once per process (heavy).
 
-    `processes`: NER worker processes (0: the NER runs in this process)."""
+    `processes`: NER worker processes (0: the NER runs in this process); a worker that has not
+    answered after `timeout_s` fails the analysis and is replaced."""
 
-    def __init__(self, config: DetectionConfig, processes: int = 0) -> None:
+    def __init__(self, config: DetectionConfig, processes: int = 0, timeout_s: float = 30.0) -> None:
         self._config = config
         self._thresholds = {r.name: r.threshold for r in config.recognizers}
         self._birth_dates = config.recognizer(BIRTH_DATE_RECOGNIZER) is not None
@@ -68,7 +70,7 @@ class Detector:
             self._ner_recognizer = next((r for r in recognizers if isinstance(r, SpacyNerRecognizer)), None)
             self._ner: FrenchNer | NerProcesses | None = None
             if self._ner_recognizer is not None:
-                self._ner = NerProcesses(config, processes) if processes > 0 else FrenchNer(config)
+                self._ner = NerProcesses(config, processes, timeout_s) if processes > 0 else FrenchNer(config)
         except DetectionError:
             raise
         except NerLoadError as error:
@@ -95,9 +97,9 @@ class Detector:
         """One sorted, non-overlapping list of findings per text."""
         try:
             texts = list(texts)
-            collect_entities = self._start_ner(texts)
-            matches = [self._pattern_results(text) for text in texts]  # meanwhile, NER workers run
-            entities = collect_entities()
+            with self._ner_started(texts) as collect_entities:
+                matches = [self._pattern_results(text) for text in texts]  # meanwhile, NER workers run
+                entities = collect_entities()
             return [
                 self._findings(text, found, spans)
                 for text, found, spans in zip(texts, matches, entities, strict=True)
@@ -123,15 +125,15 @@ class Detector:
         if isinstance(self._ner, NerProcesses):
             self._ner.close()
 
-    def _start_ner(self, texts: list[str]) -> Callable[[], list[list[RawEntity]]]:
-        """Start the NER (in the workers, or here at once); the returned call collects its results."""
+    def _ner_started(self, texts: list[str]) -> AbstractContextManager[Collect]:
+        """The NER started (in the workers, or here at once); the context yields what collects its
+        results."""
         if self._ner is None:
-            return lambda: [[] for _ in texts]
+            return nullcontext(lambda: [[] for _ in texts])
         if isinstance(self._ner, NerProcesses):
-            batches = self._ner.spread(texts)
-            return lambda: [row for batch in batches for row in batch.result()]
+            return self._ner.analysing(texts)
         entities = self._ner.entities(texts)
-        return lambda: entities
+        return nullcontext(lambda: entities)
 
     def _pattern_results(self, text: str) -> list[RecognizerResult]:
         if not text.strip():

@@ -6,73 +6,201 @@ process applies the pattern recognizers to the same texts, and the NER of concur
 every core. Each worker loads the model once, at start-up. Only texts go to the workers and only
 (start, end, label) triples come back; nothing is written anywhere.
 
-A worker that dies breaks the pool: the requests in flight fail closed (DetectionError upstream),
-and the next request starts a new pool. A server that dies takes its workers with it: each worker
-watches its parent and exits when it is gone.
+Each worker has its own pipe, and the thread that analyses a request writes to it and reads from it
+itself. (concurrent.futures' process pool relays both ways through helper threads: while the
+request's thread ran the pattern recognizers, holding the GIL, the texts waited in the parent for
+one of those threads, and the NER started about 5 ms late.)
+
+A worker that dies or overruns the deadline fails the request it held (fail closed upstream) and is
+replaced at once; the next requests do not see it. A server that dies closes the pipes: its workers
+read the end of their pipe and exit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
-import os
+import queue
 import signal
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
 
 from proxy.analysis.config import DetectionConfig
 from proxy.analysis.ner import FrenchNer, RawEntity
 
 log = logging.getLogger("gardefou")
 
-_WORKER_NER: FrenchNer | None = None  # the model, in each worker process
 _WARM_UP = ["M. Jean Dupont habite à Lyon."]
-_PARENT_CHECK_S = 1.0
+_STOP_WAIT_S = 5.0
+
+Collect = Callable[[], list[list[RawEntity]]]
+
+
+class NerWorkerError(Exception):
+    """A worker failed, died or did not answer in time (it has been replaced)."""
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    pipe: Connection
+    awaiting_reply: bool = False
+    broken: bool = False
 
 
 class NerProcesses:
-    """`count` worker processes, each with its own `FrenchNer`."""
+    """`count` worker processes, each with its own `FrenchNer`. Thread-safe: each analysis takes
+    idle workers for itself and gives them back."""
 
-    def __init__(self, config: DetectionConfig, count: int) -> None:
+    def __init__(self, config: DetectionConfig, count: int, timeout_s: float = 30.0) -> None:
         self._config = config
         self._count = count
+        self._timeout_s = timeout_s
+        self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
-        self._pool = self._start()
+        self._workers: set[_Worker] = set()
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        for _ in range(count):
+            self._idle.put(self._spawn())
 
-    def submit(self, texts: Sequence[str]) -> Future[list[list[RawEntity]]]:
+    @property
+    def pids(self) -> list[int]:
         with self._lock:
-            try:
-                return self._pool.submit(_entities, list(texts))
-            except BrokenProcessPool:
-                log.error("NER worker process lost: starting new ones")
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = self._start()
-                return self._pool.submit(_entities, list(texts))
+            return [w.process.pid for w in self._workers if w.process.pid is not None]
 
-    def spread(self, texts: Sequence[str]) -> list[Future[list[list[RawEntity]]]]:
-        """The texts in up to `count` batches of similar length, analysed in parallel."""
-        return [self.submit(batch) for batch in _balanced(texts, self._count) if batch]
+    @contextlib.contextmanager
+    def analysing(self, texts: Sequence[str]) -> Iterator[Collect]:
+        """Send the texts to idle workers now (in up to one batch per worker, by length); the
+        yielded call waits for the entities of every text, in order. However the block ends, the
+        workers go back to the pool ready for other texts (or are replaced)."""
+        deadline = time.monotonic() + self._timeout_s
+        workers = self._acquire(deadline, wanted=min(self._count, len(texts)))
+        try:
+            batches = _balanced(texts, len(workers))
+            busy = [(worker, batch) for worker, batch in zip(workers, batches, strict=True) if batch]
+            for worker, batch in busy:
+                self._send(worker, batch)
+            yield lambda: [row for worker, _ in busy for row in self._receive(worker, deadline)]
+        finally:
+            for worker in workers:
+                self._release(worker, deadline)
+
+    def entities(self, texts: Sequence[str]) -> list[list[RawEntity]]:
+        with self.analysing(texts) as collect:
+            return collect()
 
     def warm_up(self) -> None:
-        """Wait until every worker has loaded its model (one job each, in parallel)."""
-        for future in [self.submit(_WARM_UP) for _ in range(self._count)]:
-            future.result()
+        """Wait until every worker has loaded its model (they load in parallel)."""
+        deadline = time.monotonic() + max(self._timeout_s, 300.0)
+        workers = [self._idle.get() for _ in range(self._count)]
+        try:
+            for worker in workers:
+                self._send(worker, _WARM_UP)
+            for worker in workers:
+                self._receive(worker, deadline)
+        finally:
+            for worker in workers:
+                self._release(worker, deadline)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop every worker: each reads the end of its pipe and exits."""
+        with self._lock:
+            workers, self._workers = list(self._workers), set()
+        for worker in workers:
+            worker.pipe.close()
+        for worker in workers:
+            worker.process.join(_STOP_WAIT_S)
+            if worker.process.is_alive():
+                worker.process.kill()
 
-    def _start(self) -> ProcessPoolExecutor:
+    def _spawn(self) -> _Worker:
         # spawn: the server process has threads (event loop, detection, register); forking it
         # would copy their locks in whatever state they are.
-        return ProcessPoolExecutor(
-            max_workers=self._count,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_load,
-            initargs=(self._config,),
-        )
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(theirs, self._config), daemon=True)
+        process.start()
+        theirs.close()
+        worker = _Worker(process, ours)
+        with self._lock:
+            self._workers.add(worker)
+        return worker
+
+    def _acquire(self, deadline: float, wanted: int) -> list[_Worker]:
+        """One worker (waiting for it until the deadline), plus up to `wanted` - 1 already idle.
+        A worker found dead while idle is replaced before it is given any texts."""
+        workers: list[_Worker] = []
+        while not workers and wanted > 0:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise NerWorkerError("no NER worker free in time") from None
+            workers += self._alive(worker)
+        with contextlib.suppress(queue.Empty):
+            while len(workers) < wanted:
+                workers += self._alive(self._idle.get_nowait())
+        return workers
+
+    def _alive(self, worker: _Worker) -> list[_Worker]:
+        if worker.process.is_alive():
+            return [worker]
+        self._replace(worker)
+        return []
+
+    def _send(self, worker: _Worker, texts: list[str]) -> None:
+        try:
+            worker.pipe.send(texts)
+        except (OSError, ValueError) as error:
+            raise self._broken(worker, "lost") from error
+        worker.awaiting_reply = True
+
+    def _receive(self, worker: _Worker, deadline: float) -> list[list[RawEntity]]:
+        try:
+            if not worker.pipe.poll(max(0.0, deadline - time.monotonic())):
+                raise self._broken(worker, "too slow")
+            status, value = worker.pipe.recv()
+        except (OSError, EOFError, ValueError) as error:
+            raise self._broken(worker, "lost") from error
+        worker.awaiting_reply = False
+        if status != "ok":
+            raise NerWorkerError(f"NER failed in a worker process ({value})")
+        entities: list[list[RawEntity]] = value
+        return entities
+
+    def _broken(self, worker: _Worker, why: str) -> NerWorkerError:
+        log.error("NER worker process %s: stopping it", why)
+        worker.broken = True
+        worker.process.kill()
+        return NerWorkerError(f"NER worker process {why}")
+
+    def _release(self, worker: _Worker, deadline: float) -> None:
+        """Back to the idle workers, its pending reply read (and dropped) first; a worker that
+        cannot be trusted any more (dead, late, killed) is replaced by a new one."""
+        if worker.awaiting_reply and not worker.broken:
+            with contextlib.suppress(NerWorkerError):
+                self._receive(worker, deadline)
+        with self._lock:
+            stopped = worker not in self._workers  # closed meanwhile
+        if stopped:
+            return
+        if worker.broken or worker.awaiting_reply or not worker.process.is_alive():
+            self._replace(worker)
+            return
+        self._idle.put(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        log.error("NER worker process lost: starting a new one")
+        worker.process.kill()
+        worker.pipe.close()
+        worker.process.join(_STOP_WAIT_S)
+        with self._lock:
+            self._workers.discard(worker)
+        self._idle.put(self._spawn())
 
 
 def _balanced(texts: Sequence[str], count: int) -> list[list[str]]:
@@ -86,23 +214,22 @@ def _balanced(texts: Sequence[str], count: int) -> list[list[str]]:
     return batches
 
 
-def _load(config: DetectionConfig) -> None:
-    """Worker initializer: the server handles Ctrl-C and shuts the pool down."""
+def _serve(pipe: Connection, config: DetectionConfig) -> None:
+    """A worker: load the model, then answer each list of texts with their entities until the
+    server closes the pipe (or dies). Ctrl-C is the server's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    global _WORKER_NER
-    _WORKER_NER = FrenchNer(config)
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A server killed outright (SIGKILL, out of memory) cannot stop its workers, which would wait
-    forever holding their model: each checks that its parent is still there."""
-    while os.getppid() == parent:
-        time.sleep(_PARENT_CHECK_S)
-    os._exit(0)
-
-
-def _entities(texts: list[str]) -> list[list[RawEntity]]:
-    if _WORKER_NER is None:
-        raise RuntimeError("NER worker used before its model was loaded")
-    return _WORKER_NER.entities(texts)
+    ner = FrenchNer(config)
+    while True:
+        try:
+            texts = pipe.recv()
+        except (EOFError, OSError):
+            return
+        reply: tuple[str, Any]
+        try:
+            reply = ("ok", ner.entities(texts))
+        except Exception as error:  # the server decides (fails closed); the worker stays usable
+            reply = ("error", type(error).__name__)
+        try:
+            pipe.send(reply)
+        except OSError:
+            return

@@ -19,7 +19,7 @@ SERVER = textwrap.dedent(
     from proxy.analysis.ner_processes import NerProcesses
     pool = NerProcesses(load_detection_config(Path(sys.argv[1])), 2)
     pool.warm_up()
-    print(" ".join(str(pid) for pid in pool._pool._processes), flush=True)
+    print(" ".join(str(pid) for pid in pool.pids), flush=True)
     time.sleep(600)
     """
 )
@@ -49,3 +49,25 @@ def test_workers_exit_when_the_server_is_killed_outright() -> None:
     while any(running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(running(pid) for pid in workers)
+
+
+def test_a_worker_that_overruns_the_deadline_fails_closed_and_is_replaced() -> None:
+    from proxy.analysis.config import load_detection_config
+    from proxy.analysis.ner_processes import NerProcesses, NerWorkerError
+
+    pool = NerProcesses(load_detection_config(REPO / "models"), 1, timeout_s=0.001)
+    try:
+        pool.warm_up()
+        (late,) = pool.pids
+        text = "Mme Claire Martin habite à Lyon. " * 200
+        try:
+            pool.entities([text])
+        except NerWorkerError:
+            pass
+        else:
+            raise AssertionError("an answer after the deadline was accepted")
+        assert late not in pool.pids and len(pool.pids) == 1
+        pool._timeout_s = 60.0
+        assert (4, 17, "PER") in pool.entities(["Mme Claire Martin habite à Lyon."])[0]
+    finally:
+        pool.close()
