@@ -1,14 +1,17 @@
 """spaCy's French named-entity recogniser, loaded with only what detection needs.
 
 Only the `ner` component is loaded; numpy's BLAS does the matrix work; the tokenizer is memoised per
-chunk (`tokenizer.py`); every analysis runs in a spaCy memory zone, so the vocabulary keeps no name
-or e-mail address it has seen. Used in the server process (`processes: 0`) or in each NER worker
-process (`ner_processes.py`).
+chunk (`tokenizer.py`); the model runs on its own weights without thinc's layer graph
+(`ner_inference.py`), once checked at start-up to find exactly what spaCy's component finds; every
+analysis runs in a spaCy memory zone, so the vocabulary keeps no name or e-mail address it has
+seen. Used in the server process (`processes: 0`) or in each NER worker process
+(`ner_processes.py`).
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -17,12 +20,25 @@ import spacy
 from thinc.api import NumpyOps, set_current_ops
 
 from proxy.analysis.config import DetectionConfig
+from proxy.analysis.ner_inference import NerInference
 from proxy.analysis.tokenizer import ChunkCachedTokenizer
+
+log = logging.getLogger("gardefou")
 
 # (start, end, spaCy label) of one entity, in characters of the analysed text.
 RawEntity = tuple[int, int, str]
 
 _FREQUENT_WORDS = 50_000
+# Checked at start-up with both ways of running the model: people, places, organisations, an
+# entity on the last token, whitespace tokens, several documents in one batch.
+_SELF_CHECK = [
+    "Mme Claire Martin, directrice de l'école Jules Ferry, a écrit à la mairie de Villeurbanne.",
+    "Le conseil départemental du Finistère et la société Orange ont signé avec M. Karim Benali.",
+    "Rendez-vous  à Lyon,\n\nrue de la République, avec Jean-Pierre Dupont et Marie",
+    "",
+    "Le Centre communal d'action sociale (CCAS) de Saint-Étienne reçoit Mme Nguyen.\t",
+    "Paris",
+]
 _NUMPY_OPS = NumpyOps(use_blis=False)
 
 
@@ -41,16 +57,45 @@ class FrenchNer:
         _intern_frequent_words(self._nlp)
         self._batch_size = config.batch_size
         self._lock = threading.Lock()
+        self._inference = self._checked_inference()
 
     @property
     def vocabulary_size(self) -> int:
         return len(self._nlp.vocab.strings)
 
+    @property
+    def direct(self) -> bool:
+        """The model runs on its own weights (`ner_inference.py`), not through spaCy's component."""
+        return self._inference is not None
+
     def entities(self, texts: Sequence[str]) -> list[list[RawEntity]]:
+        if self._inference is None:
+            return self.spacy_entities(texts)
+        with self._lock, self._nlp.memory_zone():
+            use_numpy_blas()
+            docs = [self._nlp.make_doc(text) for text in texts]
+            return self._inference.entities(docs, self._batch_size)
+
+    def spacy_entities(self, texts: Sequence[str]) -> list[list[RawEntity]]:
+        """The entities as spaCy's own `ner` component sets them (the reference)."""
         with self._lock, self._nlp.memory_zone():
             use_numpy_blas()
             docs = self._nlp.pipe(texts, batch_size=self._batch_size)
             return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs]
+
+    def _checked_inference(self) -> NerInference | None:
+        """The direct path, if the model's architecture is supported and it finds what spaCy's
+        component finds on the check texts; else spaCy's component (slower), said in the log."""
+        inference = NerInference.build(self._nlp)
+        if inference is None:
+            log.warning("NER: architecture not supported by the direct path; spaCy runs it")
+            return None
+        expected = self.spacy_entities(_SELF_CHECK)
+        self._inference = inference
+        if self.entities(_SELF_CHECK) != expected:
+            log.warning("NER: the direct path differs from spaCy on the check texts; spaCy runs it")
+            return None
+        return inference
 
 
 def use_numpy_blas() -> None:
