@@ -81,6 +81,8 @@ _MIN_LENGTH = 3
 
 def normalise(word: str) -> str:
     """Case-folded, without accents: 'Hélène' -> 'helene'."""
+    if word.isascii():  # most words: nothing to decompose (same result, a tenth of the time)
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -28,6 +28,9 @@ from proxy.entities import Entity
 
 # All-capital single words this short are acronyms (TVA, ECG, DRFIP), not places or organisations;
 # places are kept from 4 letters ("LYON", "METZ").
+_PUBLIC_BODY_HEADS = frozenset(PUBLIC_BODY_HEADS)
+_ESTABLISHMENT_HEADS = frozenset(ESTABLISHMENT_HEADS)
+_LONGEST_HEAD = max(len(head.split(" ")) for head in _PUBLIC_BODY_HEADS | _ESTABLISHMENT_HEADS)
 _ACRONYM_LENGTH = {Entity.LOCATION: 3, Entity.ORGANIZATION: 6}
 _MAX_DIGITS = 4
 _NUMBER_LABELS = frozenset({"n", "no", "num", "numero", "ref", "reference"})
@@ -213,14 +216,16 @@ def _real_place(text: str, span: NerSpan, place: re.Match[str] | None) -> bool:
     return not (
         name in GENERIC_WORDS
         or name.endswith(COMMON_NOUN_SUFFIXES)
-        or _starts_with(name, PUBLIC_BODY_HEADS)
+        or _starts_with(name, _PUBLIC_BODY_HEADS)
         or (head is not None and normalise(head.group()) in TITLE_WORDS)
         or _NAMED_BY_BODY.search(text, span.start, place.start(1))
     )
 
 
-def _starts_with(phrase: str, heads: tuple[str, ...]) -> bool:
-    return any(phrase == head or phrase.startswith(head + " ") for head in heads)
+def _starts_with(phrase: str, heads: frozenset[str]) -> bool:
+    """The phrase is one of the heads, or begins with one followed by more words."""
+    words = phrase.split(" ")
+    return any(" ".join(words[:count]) in heads for count in range(1, min(len(words), _LONGEST_HEAD) + 1))
 
 
 def _institution_parts(text: str, span: NerSpan) -> Iterator[NerSpan]:
@@ -232,8 +237,8 @@ def _institution_parts(text: str, span: NerSpan) -> Iterator[NerSpan]:
     phrase = " ".join(normalise(w) for w in _WORDS.findall(text[span.start : span.end]))
     if phrase.split(" ", 1)[0] in TITLE_WORDS:
         return  # "Président du Conseil départemental": a function, not an organisation
-    public = _starts_with(phrase, PUBLIC_BODY_HEADS)
-    establishment = _starts_with(phrase, ESTABLISHMENT_HEADS)
+    public = _starts_with(phrase, _PUBLIC_BODY_HEADS)
+    establishment = _starts_with(phrase, _ESTABLISHMENT_HEADS)
     place = _TRAILING_PLACE.search(text, span.start, span.end)
     if not (public or establishment):
         yield from _organisation_and_place(text, span, place)
