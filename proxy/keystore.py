@@ -78,9 +78,13 @@ class KeyStore:
         self.path = path
         self._readers = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute(_SCHEMA)
+        path.touch(mode=0o600)
         os.chmod(path, 0o600)  # hashes only, but nobody else needs to read them
+        with self._connect() as db:
+            # WAL: reading a key never waits for a writer (`keys create/revoke`), so the server can
+            # authenticate on its event loop; the -wal/-shm files take the database file's mode.
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(_SCHEMA)
 
     def _reader(self) -> sqlite3.Connection:
         """This thread's long-lived read connection: authentication runs on every request, and
