@@ -30,14 +30,19 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 
 def normalise(entity: Entity, value: str) -> str:
     """The form two writings of one value share: case, accents, spacing (and, for numbers, separators)."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    text = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    text = (value if value.isascii() else _without_accents(value)).casefold()
     if entity in _IDENTIFIERS:
         text = _NOT_ALNUM.sub("", text)
         if entity is Entity.PHONE and text.startswith("33") and len(text) == 11:
             text = "0" + text[2:]  # +33 6 12 34 56 78 is 06 12 34 56 78
         return text
     return " ".join(_NOT_ALNUM.sub(" ", text).split())
+
+
+def _without_accents(value: str) -> str:
+    """NFKD, then the combining marks dropped (an ASCII text has none: `normalise` skips this)."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def numbers(key: bytes, entity: Entity, normalised: str) -> Iterator[int]:
