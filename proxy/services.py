@@ -23,6 +23,7 @@ from proxy.policy.store import PolicyStore
 from proxy.register.configured import open_register
 from proxy.register.energy import check_zones, with_energy
 from proxy.register.store import Register
+from proxy.register.writer import RegisterWriter
 from proxy.settings import Settings, sso_secret
 from proxy.transform.secret import PseudonymSecret
 from proxy.upstream import Upstreams
@@ -42,6 +43,7 @@ class Services:
     policy: PolicyStore
     keys: KeyStore
     register: Register
+    writer: RegisterWriter  # appends the rows of requests (group commit)
     upstreams: Upstreams
     pseudonyms: PseudonymSecret
     detection_limiter: anyio.CapacityLimiter
@@ -63,12 +65,14 @@ class Services:
         check_zones(settings.upstreams)  # an unknown electricity zone refuses the start
         keys = KeyStore(settings.keys_path)
         policy = PolicyStore(settings.policy, PolicyContext.of(settings, detector.active_entities))
+        register = open_register(settings)
         return cls(
             settings=settings,
             detector=detector,
             policy=policy,
             keys=keys,
-            register=open_register(settings),
+            register=register,
+            writer=RegisterWriter(register),
             upstreams=Upstreams(settings),
             pseudonyms=PseudonymSecret.load_or_create(settings.pseudonym_secret_path),
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),
@@ -80,6 +84,7 @@ class Services:
 
     async def aclose(self) -> None:
         await self.upstreams.aclose()
+        self.writer.close()
         self.register.close()
         if self.owns_detector:
             await to_thread.run_sync(self.detector.close)
@@ -112,4 +117,4 @@ class Services:
         """Append the exchange to the register, even while the request is being cancelled."""
         with anyio.CancelScope(shield=True):
             entry = with_energy(exchange.to_entry(), self.settings)
-            await to_thread.run_sync(self.register.append, entry)
+            await self.writer.append(entry)
