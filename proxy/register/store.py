@@ -56,6 +56,7 @@ class Register:
         self.signer = signer
         self._options = options
         self._lock = threading.Lock()
+        self._known_checkpoint: Checkpoint | None = None
         self.register_id = self._meta("register_id")
 
     @classmethod
@@ -108,16 +109,31 @@ class Register:
             if self.signer is not None and self._seal_due(head, sealed):
                 sealed.append(self._insert_checkpoint(head, self.signer))
         self._journal(sealed)
+        self._remember(sealed)
 
     def _seal_due(self, head: Head, sealed: list[Checkpoint]) -> bool:
         """Whether the head is unsealed and the last checkpoint older than the interval."""
-        last = sealed[-1] if sealed else self._last_checkpoint()
-        if last is None:
-            return True
+        if sealed:
+            return self._unsealed_and_old(sealed[-1], head)
+        # The newest checkpoint this instance knows of is never newer than the file's: when it says
+        # "not due", so would the file's, and the query (one per append otherwise) is skipped.
+        known = self._known_checkpoint
+        if known is not None and not self._unsealed_and_old(known, head):
+            return False
+        last = self._last_checkpoint()
+        self._remember([last] if last else [])
+        return last is None or self._unsealed_and_old(last, head)
+
+    def _unsealed_and_old(self, last: Checkpoint, head: Head) -> bool:
         if last.seq == head.seq:
             return False
         oldest = datetime.now(UTC) - timedelta(seconds=self._options.checkpoint_interval_s)
         return last.ts <= oldest.strftime(TS_FORMAT)
+
+    def _remember(self, checkpoints: list[Checkpoint]) -> None:
+        """Keep the newest committed checkpoint seen (a hint for `_seal_due`)."""
+        if checkpoints:
+            self._known_checkpoint = checkpoints[-1]
 
     def checkpoint(self) -> Checkpoint | None:
         """Sign the current head unless it is already sealed (or the register is empty)."""
@@ -129,6 +145,7 @@ class Register:
                 return None
             checkpoint = self._insert_checkpoint(head, signer)
         self._journal([checkpoint])
+        self._remember([checkpoint])
         return checkpoint
 
     def purge(self, cutoff: str, retention_months: int) -> PurgeRecord | None:

@@ -135,6 +135,25 @@ def test_quiet_hours_seal_every_row_after_the_interval(tmp_path: Path, entry_fac
     register.close()
 
 
+def test_quiet_hours_seal_sees_the_checkpoints_of_other_processes(
+    tmp_path: Path, entry_factory: EntryFactory
+) -> None:
+    """Each instance remembers the newest checkpoint it saw; a newer one made by another process
+    (worker) on the same file still counts, and an old remembered one is checked against the file."""
+    first = open_signed(tmp_path, every=100, interval_s=1.0)
+    second = open_signed(tmp_path, every=100, interval_s=1.0)
+    first.append(entry_factory(request_id="a"))  # no checkpoint yet: sealed at once (seq 1)
+    time.sleep(1.05)
+    second.append(entry_factory(request_id="b"))  # seq 1 sealed over a second ago: seal seq 2
+    first.append(entry_factory(request_id="c"))  # remembers seq 1 (old), the file has seq 2 (recent)
+    assert [cp.seq for cp in first.checkpoints()] == [1, 2]
+    time.sleep(1.05)
+    first.append(entry_factory(request_id="d"))  # the file's newest is old now: seal seq 4
+    assert [cp.seq for cp in second.checkpoints()] == [1, 2, 4]
+    second.close()
+    first.close()
+
+
 def test_many_bad_signatures_do_not_hide_the_first_bad_row(
     tmp_path: Path, entry_factory: EntryFactory
 ) -> None:
