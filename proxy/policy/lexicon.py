@@ -196,12 +196,14 @@ class Group:
     terms: tuple[Term, ...]
     words: frozenset[str]
     phrases: tuple[Term, ...]
+    heads: frozenset[str]  # first stem of each phrase: most sentences hold none of them
 
     @classmethod
     def of(cls, terms: Iterable[Term]) -> Group:
         kept = tuple(terms)
         words = frozenset(t.stems[0] for t in kept if len(t.stems) == 1)
-        return cls(kept, words, tuple(t for t in kept if len(t.stems) > 1))
+        phrases = tuple(t for t in kept if len(t.stems) > 1)
+        return cls(kept, words, phrases, frozenset(t.stems[0] for t in phrases))
 
     @classmethod
     def parse(cls, source: str) -> Group:
@@ -211,6 +213,8 @@ class Group:
     def found_in(self, sentence: Sentence) -> bool:
         if not self.words.isdisjoint(sentence.where.keys()):
             return True
+        if self.heads.isdisjoint(sentence.where.keys()):
+            return False  # a set check instead of looking for each phrase in turn
         return any(term.found_in(sentence) for term in self.phrases)
 
 
