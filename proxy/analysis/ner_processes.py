@@ -11,9 +11,10 @@ itself. (concurrent.futures' process pool relays both ways through helper thread
 request's thread ran the pattern recognizers, holding the GIL, the texts waited in the parent for
 one of those threads, and the NER started about 5 ms late.)
 
-A worker that dies or overruns the deadline fails the request it held (fail closed upstream) and is
-replaced at once; the next requests do not see it. A server that dies closes the pipes: its workers
-read the end of their pipe and exit.
+A worker that overruns the deadline fails the request it held (fail closed upstream) and is replaced
+at once. A worker found dead (killed, say by the kernel's out-of-memory killer, possibly just before it
+was handed the texts) is replaced too, and its texts go once to another worker: a second loss fails
+the request. A server that dies closes the pipes: its workers read the end of their pipe and exit.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ Collect = Callable[[], list[list[RawEntity]]]
 
 class NerWorkerError(Exception):
     """A worker failed, died or did not answer in time (it has been replaced)."""
+
+
+class _WorkerLost(NerWorkerError):
+    """The worker's pipe is closed: the process died."""
 
 
 @dataclass(eq=False)
@@ -85,8 +90,9 @@ class NerProcesses:
             batches = _balanced(texts, len(workers))
             busy = [(worker, batch) for worker, batch in zip(workers, batches, strict=True) if batch]
             for worker, batch in busy:
-                self._send(worker, batch)
-            yield lambda: [row for worker, _ in busy for row in self._receive(worker, deadline)]
+                with contextlib.suppress(_WorkerLost):  # its texts go to another worker on collect
+                    self._send(worker, batch)
+            yield lambda: [row for worker, batch in busy for row in self._received(worker, batch, deadline)]
         finally:
             for worker in workers:
                 self._release(worker, deadline)
@@ -152,11 +158,31 @@ class NerProcesses:
         self._replace(worker)
         return []
 
+    def _received(
+        self, worker: _Worker, batch: list[str], deadline: float, redone: int = 0
+    ) -> list[list[RawEntity]]:
+        """The entities of the worker's batch. If the worker was lost, it is replaced and the batch
+        goes to another one: up to `count` times, since a pool killed at once has `count` dying
+        workers and then only new ones (a text that kills workers fails after count + 1)."""
+        with contextlib.suppress(_WorkerLost):
+            if not worker.broken:  # else lost when sent the batch
+                return self._receive(worker, deadline)
+        if redone == self._count:
+            raise NerWorkerError("NER worker processes lost")
+        self._release(worker, deadline)  # replaced now: with one worker, the new one is the other
+        (other,) = self._acquire(deadline, wanted=1)
+        try:
+            with contextlib.suppress(_WorkerLost):
+                self._send(other, batch)
+            return self._received(other, batch, deadline, redone + 1)
+        finally:
+            self._release(other, deadline)
+
     def _send(self, worker: _Worker, texts: list[str]) -> None:
         try:
             worker.pipe.send(texts)
         except (OSError, ValueError) as error:
-            raise self._broken(worker, "lost") from error
+            raise self._lost(worker) from error
         worker.awaiting_reply = True
 
     def _receive(self, worker: _Worker, deadline: float) -> list[list[RawEntity]]:
@@ -165,7 +191,7 @@ class NerProcesses:
                 raise self._broken(worker, "too slow")
             status, value = worker.pipe.recv()
         except (OSError, EOFError, ValueError) as error:
-            raise self._broken(worker, "lost") from error
+            raise self._lost(worker) from error
         worker.awaiting_reply = False
         if status != "ok":
             raise NerWorkerError(f"NER failed in a worker process ({value})")
@@ -177,6 +203,10 @@ class NerProcesses:
         worker.broken = True
         worker.process.kill()
         return NerWorkerError(f"NER worker process {why}")
+
+    def _lost(self, worker: _Worker) -> _WorkerLost:
+        self._broken(worker, "lost")
+        return _WorkerLost("NER worker process lost")
 
     def _release(self, worker: _Worker, deadline: float) -> None:
         """Back to the idle workers, its pending reply read (and dropped) first; a worker that

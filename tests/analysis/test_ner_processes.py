@@ -71,3 +71,24 @@ def test_a_worker_that_overruns_the_deadline_fails_closed_and_is_replaced() -> N
         assert (27, 31, "LOC") in pool.entities(["Mme Claire Martin habite à Lyon."])[0]
     finally:
         pool.close()
+
+
+def test_a_killed_worker_is_replaced_and_its_texts_analysed_by_the_new_one() -> None:
+    """Killed just before the texts are sent (the process may still look alive): no request fails."""
+    import signal
+
+    from proxy.analysis.config import load_detection_config
+    from proxy.analysis.ner_processes import NerProcesses
+
+    pool = NerProcesses(load_detection_config(REPO / "models"), 1, timeout_s=60.0)
+    try:
+        pool.warm_up()
+        text = "Mme Claire Martin habite à Lyon."
+        expected = pool.entities([text])
+        for _ in range(2):
+            (killed,) = pool.pids
+            os.kill(killed, signal.SIGKILL)
+            assert pool.entities([text]) == expected
+            assert killed not in pool.pids and len(pool.pids) == 1
+    finally:
+        pool.close()
