@@ -40,6 +40,9 @@ _NAMED_BY_BODY = re.compile(
     r"(?:[ \u00a0]+[\w-]+)?[ \u00a0]+"
     r"(?:de[ \u00a0]+la[ \u00a0]+|de[ \u00a0]+l['’]|(?:des|du|de|aux)[ \u00a0]+)$"
 )
+# How far before a span `_NAMED_BY_BODY` looks: its words fit in far less. Searching from the text's
+# start instead made every entity cost a scan of all that precedes it (quadratic in long texts).
+_BODY_REACH = 200
 # Leading words of a person span that are not the name: "Bonjour", "M.", "le Directeur Général".
 _NOT_THE_NAME = (
     CIVILITY_WORDS | GREETING_WORDS | TITLE_WORDS | {"le", "la", "les", "l", "de", "du", "des", "d"}
@@ -82,7 +85,9 @@ class NerRules:
                 yield from _institution_parts(text, piece)
 
     def _common_word(self, text: str, span: NerSpan) -> bool:
-        if span.entity is not Entity.PERSON and _NAMED_BY_BODY.search(text, 0, span.start):
+        if span.entity is not Entity.PERSON and _NAMED_BY_BODY.search(
+            text, max(0, span.start - _BODY_REACH), span.start
+        ):
             return True  # "ministère de l'[Intérieur]", "Droits de l'[Homme]"
         if span.entity is Entity.PERSON and _named_after(text, span):
             return True  # "collège [Jean Moulin]", "[Salle Pierre Mendès France]"
@@ -113,8 +118,10 @@ class NerRules:
 
 
 def _opens_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \u00a0\t")
-    return not before or before[-1] in ".!?:;\n\r|•-–*>"
+    before = start  # walked back over blanks (not a copy of the text before: long texts)
+    while before > 0 and text[before - 1] in " \u00a0\t":
+        before -= 1
+    return before == 0 or text[before - 1] in ".!?:;\n\r|•-–*>"
 
 
 def _split_lines(text: str, span: NerSpan) -> Iterator[NerSpan]:
