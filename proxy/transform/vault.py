@@ -26,11 +26,13 @@ _PREFERRED = 64  # keyed numbers tried before taking the first free one
 
 @dataclass(frozen=True, slots=True)
 class Vault:
-    _placeholders: Mapping[tuple[Entity, str], Placeholder]
+    _placeholders: Mapping[tuple[Entity, str], Placeholder]  # by normalised value
     _values: Mapping[Placeholder, str]
+    _as_written: Mapping[tuple[Entity, str], Placeholder]  # the values met, as written
 
     def placeholder(self, entity: Entity, value: str) -> Placeholder:
-        return self._placeholders[(entity, normalise(entity, value))]
+        found = self._as_written.get((entity, value))  # a resent history repeats its values
+        return found if found is not None else self._placeholders[(entity, normalise(entity, value))]
 
     def value_of(self, placeholder: Placeholder) -> str | None:
         return self._values.get(placeholder)
@@ -62,15 +64,19 @@ def assign(
 ) -> Vault:
     placeholders: dict[tuple[Entity, str], Placeholder] = {}
     restorable: dict[Placeholder, str] = {}
+    as_written: dict[tuple[Entity, str], Placeholder] = {}
     taken = set(written)
     for entity, value in values:
-        normalised = normalise(entity, value)
-        if (entity, normalised) in placeholders:
+        if (entity, value) in as_written:
             continue
-        placeholder = _free(key, style.label(entity), entity, normalised, taken)
-        taken.add(placeholder)
-        placeholders[(entity, normalised)], restorable[placeholder] = placeholder, value
-    return Vault(placeholders, restorable)
+        normalised = normalise(entity, value)
+        placeholder = placeholders.get((entity, normalised))
+        if placeholder is None:
+            placeholder = _free(key, style.label(entity), entity, normalised, taken)
+            taken.add(placeholder)
+            placeholders[(entity, normalised)], restorable[placeholder] = placeholder, value
+        as_written[(entity, value)] = placeholder
+    return Vault(placeholders, restorable, as_written)
 
 
 def _free(key: bytes, label: str, entity: Entity, normalised: str, taken: set[Placeholder]) -> Placeholder:

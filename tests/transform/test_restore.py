@@ -73,7 +73,7 @@ def test_streamed_tool_arguments_are_valid_json_with_the_values(parts: list[tupl
 def test_unknown_placeholders_and_masks_stay_as_written() -> None:
     text = "Voir [PERSONNE_0], [NIR] et [Note 3]"
     assert restore(text, VAULT) == text
-    assert restore(text, Vault({}, {})) == text
+    assert restore(text, Vault({}, {}, {})) == text
 
 
 def test_text_flows_without_waiting_when_no_placeholder_is_open() -> None:
