@@ -6,6 +6,7 @@ identify (done by the caller) -> plan -> detect -> decide -> redact -> upstream 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import anyio
@@ -92,7 +93,8 @@ async def _decide(services: Services, exchange: Exchange, plan: Plan, slots: lis
     """Detect personal data in every slot; the policy decides what counts, where it may go, and
     whether the request asks for a forbidden use. The rules that fired are recorded either way."""
     texts = [slot.text for slot in slots]
-    detected = await services.detect(texts, scope=exchange.caller.user)
+    policy_matches = partial(engine.text_matches, plan, texts)  # worked out while the NER finishes
+    detected = await services.detect(texts, scope=exchange.caller.user, meanwhile=policy_matches)
     findings = [outside_placeholders(text, row) for text, row in zip(texts, detected, strict=True)]
     decision = engine.decide(plan, texts, findings)
     exchange.rule_ids[:] = decision.rules

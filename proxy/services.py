@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import anyio
@@ -89,25 +89,31 @@ class Services:
         if self.owns_detector:
             await to_thread.run_sync(self.detector.close)
 
-    async def detect(self, texts: Sequence[str], scope: str = "") -> list[list[Finding]]:
+    async def detect(
+        self, texts: Sequence[str], scope: str = "", meanwhile: Callable[[], object] | None = None
+    ) -> list[list[Finding]]:
         """Findings per text: from the analysis cache when `scope` (the caller) sent the text before,
-        else analysed now."""
+        else analysed now (and `meanwhile` run while the NER finishes, see `Detector.detect`)."""
         known = self.analysis_cache.lookup(texts, scope)
         missing = [text for text in dict.fromkeys(texts) if text not in known]
         if missing:
-            fresh = dict(zip(missing, await self._analyse(missing), strict=True))
+            fresh = dict(zip(missing, await self._analyse(missing, meanwhile), strict=True))
             self.analysis_cache.store(fresh, scope)
             known.update((text, tuple(found)) for text, found in fresh.items())
         return [list(known[text]) for text in texts]
 
-    async def _analyse(self, texts: list[str]) -> list[list[Finding]]:
+    async def _analyse(self, texts: list[str], meanwhile: Callable[[], object] | None) -> list[list[Finding]]:
         """Run detection off the event loop; any failure or timeout refuses the request (fail closed)."""
         try:
             with anyio.fail_after(self.settings.detection.timeout_s):
                 # abandon_on_cancel: the deadline interrupts the wait itself (the analysis thread
                 # finishes in the background and its result is dropped).
                 return await to_thread.run_sync(
-                    self.detector.detect, texts, limiter=self.detection_limiter, abandon_on_cancel=True
+                    self.detector.detect,
+                    texts,
+                    meanwhile,
+                    limiter=self.detection_limiter,
+                    abandon_on_cancel=True,
                 )
         except (DetectionError, TimeoutError) as exc:
             log.error("detection failed: %s", type(exc).__name__)

@@ -7,7 +7,8 @@ processes (`processes` > 0) while this process applies the pattern recognizers, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -93,12 +94,17 @@ class Detector:
     def fingerprint(self) -> str:
         return self._config.fingerprint
 
-    def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
-        """One sorted, non-overlapping list of findings per text."""
+    def detect(
+        self, texts: Sequence[str], meanwhile: Callable[[], object] | None = None
+    ) -> list[list[Finding]]:
+        """One sorted, non-overlapping list of findings per text. `meanwhile` is run while the NER
+        workers finish (work that needs the texts only, done now rather than after)."""
         try:
             texts = list(texts)
             with self._ner_started(texts) as collect_entities:
                 matches = [self._pattern_results(text) for text in texts]  # meanwhile, NER workers run
+                if meanwhile is not None:
+                    _run_aside(meanwhile)
                 entities = collect_entities()
             return [
                 self._findings(text, found, spans)
@@ -163,6 +169,12 @@ class Detector:
             language=LANGUAGE,
             scores=[self._config.ner_score] * len(entities),
         )
+
+
+def _run_aside(work: Callable[[], object]) -> None:
+    """Run work that is not detection's: if it fails, its owner runs it again, and fails, later."""
+    with contextlib.suppress(Exception):
+        work()
 
 
 def _finding(result: RecognizerResult) -> Finding:

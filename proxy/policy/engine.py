@@ -87,12 +87,10 @@ def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding
     rules = list(plan.rules)
     kept = tuple(_screen(plan, text, found, rules) for text, found in zip(texts, findings, strict=True))
     found = {finding.entity for row in kept for finding in row}
-    book = plan.rulebook
-    categories = _categories(
-        book, book.matches.keywords_in(texts) if book.categories else set(), found, rules
-    )
+    keywords, asked = text_matches(plan, texts)
+    categories = _categories(plan.rulebook, keywords, found, rules)
     model, verdict, route_refusal = _route(plan, categories, rules)
-    uses = _uses(plan, book.matches.uses_in(plan.facts.instructions) if book.uses else set(), rules)
+    uses = _uses(plan, asked, rules)
     refusal = plan.refusal or _blocked(plan, found, rules) or _use_refusal(plan, uses) or route_refusal
     warned = [m for m in uses if _use_action(plan, m) is UseAction.WARN]
     return Decision(
@@ -108,6 +106,16 @@ def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding
         rules=tuple(dict.fromkeys(rules)),
         refusal=refusal,
     )
+
+
+def text_matches(plan: Plan, texts: Sequence[str]) -> tuple[set[str], set[str]]:
+    """The categories whose keywords the texts hold, and the forbidden uses the instructions ask
+    for: they need the texts only (remembered per text, see `TextMatches`), so the pipeline has them
+    worked out while detection finishes."""
+    book = plan.rulebook
+    keywords = book.matches.keywords_in(texts) if book.categories else set()
+    asked = book.matches.uses_in(plan.facts.instructions) if book.uses else set()
+    return keywords, asked
 
 
 def _screen(plan: Plan, text: str, found: Sequence[Finding], rules: list[str]) -> tuple[Finding, ...]:

@@ -10,6 +10,7 @@ of groups of alternative terms) matches when each group has a term in the same s
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,9 +65,16 @@ _STOPWORDS = frozenset(
 ALTERNATIVE_SEPARATOR = "|"
 
 
-@lru_cache(maxsize=1)
+_PER_THREAD = threading.local()
+
+
 def _stemmer() -> object:
-    return snowballstemmer.stemmer("french")
+    """This thread's stemmer: a Snowball stemmer keeps its work in progress on itself, and the
+    policy's text matching also runs in detection threads (see `engine.text_matches`)."""
+    stemmer = getattr(_PER_THREAD, "stemmer", None)
+    if stemmer is None:
+        stemmer = _PER_THREAD.stemmer = snowballstemmer.stemmer("french")
+    return stemmer
 
 
 @lru_cache(maxsize=65536)
