@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,29 @@ def test_text_matches_are_remembered_per_text_without_the_text(rulebook: Ruleboo
     assert len(memo._entries) == 2  # bounded: the oldest text went
     assert all(isinstance(key, bytes) and len(key) == 32 for key in memo._entries)
     assert "MDPH" not in repr(memo._entries) and "maladie" not in repr(memo._entries)
+
+
+def test_stemming_from_several_threads_gives_the_same_stems() -> None:
+    """Policy matching also runs in detection threads: a shared Snowball stemmer mixes words up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from proxy.policy.lexicon import _stemmer
+
+    words = [
+        f"{w}{s}"
+        for w in ("sanction", "évaluer", "attribu", "allocat", "décid")
+        for s in ("er", "ions", "ait")
+    ]
+    expected = [_stemmer().stemWord(w) for w in words]  # type: ignore[attr-defined]
+
+    def stem_all(_: int) -> list[str]:
+        stems = [_stemmer().stemWord(w) for w in words * 200]  # type: ignore[attr-defined]
+        return stems[: len(words)] if stems == expected * 200 else stems
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch inside stemWord: a shared stemmer fails at once
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            assert all(result == expected for result in pool.map(stem_all, range(16)))
+    finally:
+        sys.setswitchinterval(interval)
