@@ -4,7 +4,8 @@
                                         [--policy FILE --service S]
 
 Corpus: JSONL in the format of ../shared/data/pii_fr_dev.jsonl (id, source, text, spans). Modern
-text (ECHR judgments + AP-HP clinical templates) is reported apart from the 1906 newspaper OCR.
+text (ECHR judgments + AP-HP clinical templates) is reported apart from the 1906 newspaper OCR;
+documents of any other corpus are reported per `source` (the part before any "@").
 Then a generated set of structured identifiers (Faker fr_FR, checksum-valid values and
 invalid lookalikes). Scoring rules: see bench/scoring.py. Nothing is asserted; figures are printed.
 The leak rate counts what stays visible once redacted: by default every finding is redacted; with
@@ -79,11 +80,14 @@ def load_corpus(path: Path, limit: int) -> list[Document]:
 
 
 def part_of(source: str) -> str:
+    """The dev corpus's parts; a document of another corpus is reported under its own source."""
     if "ECHR" in source:
         return "modern: ECHR"
     if "eds-pseudo" in source:
         return "modern: EDS"
-    return "newspaper 1906"
+    if "EuropeanaNewspapers" in source or "enp_FR" in source:
+        return "newspaper 1906"
+    return source.split("@", 1)[0]
 
 
 def run(detector: Detector, documents: Sequence[Document], timing: Timing) -> list[list[Finding]]:
@@ -242,7 +246,8 @@ def report(detector: Detector, args: argparse.Namespace) -> int:
             if nlp is not None:
                 time_floor(nlp, document.text, timings["floor: spaCy NER alone, all corpus"])
         parts = score_parts(documents, findings, redaction)
-        for title in ("modern (ECHR + EDS)", "modern: ECHR", "modern: EDS", "newspaper 1906"):
+        known = ("modern (ECHR + EDS)", "modern: ECHR", "modern: EDS", "newspaper 1906")
+        for title in (*known, *sorted(set(parts) - set(known))):
             if title in parts:
                 print_table(f"{args.corpus.name} — {title}", parts[title])
         timings["all corpus"] = _total(t for title, t in timings.items() if not title.startswith("floor"))
