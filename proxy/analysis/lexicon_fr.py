@@ -293,7 +293,21 @@ TITLE_WORDS = frozenset(
 
 # Greetings that spaCy sometimes takes into a person's name ("Bonjour Julien").
 GREETING_WORDS = frozenset(
-    {"bonjour", "bonsoir", "salut", "coucou", "hello", "cher", "chere", "chers", "cheres", "merci"}
+    {
+        "bonjour",
+        "bonsoir",
+        "salut",
+        "coucou",
+        "hello",
+        "cher",
+        "chere",
+        "chers",
+        "cheres",
+        "merci",
+        "dear",
+        "hi",
+        "hey",
+    }
 )
 
 # Months and week days: capitalised in headings and dates, never a place or an organisation alone.

@@ -24,6 +24,7 @@ class Pattern:
     failed validation on the match cut at its last separator (greedy grouped numbers). `group`
     names the regex group that is the finding (the rest of the match is context, e.g. "né le").
     `not_after` drops a match that the text just before it disqualifies ("collège Jean Moulin").
+    `split` cuts the finding into one finding per part between separators ("Yanis, Inès et Adam").
     """
 
     regex: str
@@ -34,6 +35,7 @@ class Pattern:
     flags: int = 0
     group: int = 0
     not_after: str | None = None  # a match right after this (regex ending in $) is dropped
+    split: str | None = None  # separators inside the finding that part several findings
 
     def compile(self) -> re.Pattern[str]:
         return re.compile(self.regex, self.flags)

@@ -64,16 +64,18 @@ _NAME_FIELD = (
 _PLURAL_CIVILITY = r"(?:MM\.|Mmes\.?|Mlles\.?|Drs\.?|(?i:messieurs|mesdames|docteurs|ma[iî]tres))"
 _SURNAME_UP = rf"{_NOT_TITLE}[{_UP}][{_UP}'’]+(?:-[{_UP}][{_UP}'’]+)*"
 _FIRST = rf"{_NOT_TITLE}[{_UP}][{_LOW}'’]+(?:-[{_UP}][{_LOW}'’]+)?"
-_GREETING = r"(?i:bonjour|bonsoir|salut|coucou|hello|cher|ch[eè]re|chers|ch[eè]res)"
+_GREETING = r"(?i:bonjour|bonsoir|salut|coucou|hello|cher|ch[eè]re|chers|ch[eè]res|dear|hi|hey)"
 _NOT_CIVILITY = (
     r"(?!(?i:monsieur|madame|mademoiselle|m\.|mme|docteur|ma[iî]tre|coll[eè]gues?|amie?s?|"
     r"tou(?:te)?s|[aà])\b)"
 )
 _CLOSING = (
-    r"(?i:cordialement|bien cordialement|tr[eè]s cordialement|bien [aà] vous|"
+    r"(?i:cordialement|bien cordialement|tr[eè]s cordialement|bien [aà] (?:vous|toi)|"
     r"(?:sinc[eè]res |meilleures )?salutations(?: distingu[ée]es)?|amicalement|bien amicalement|"
-    r"respectueusement|[aà] bient[oô]t|merci(?: d['’]avance| par avance| beaucoup)?|"
-    r"bonne (?:journ[ée]e|soir[ée]e))"
+    r"respectueusement|[aà] bient[oô]t|merci(?: d['’]avance| par avance| beaucoup| encore)?|"
+    r"(?:bonne|belle) (?:fin de )?(?:journ[ée]e|soir[ée]e)|bises|bisous|"
+    r"(?:best |kind |warm )?regards|best wishes|all the best|(?:many )?thanks|thank you|cheers|"
+    r"(?:yours )?sincerely)"
 )
 # Anonymised people written as one initial ("le témoignage de K", "[L.] a indiqué", "W., témoin"):
 # the initial follows a preposition or a comma and is followed by punctuation or a verb.
@@ -90,6 +92,38 @@ _INITIAL_ALONE = (
     rf"(?=[{_UP}])(?:{_BEFORE_INITIAL}|(?<=, )|(?<=qu['’]))(?<![{_UP}] à )(?<![{_UP}] et )(?<![{_UP}], )"
     rf"(?!M\.)[{_UP}]\.?{_AFTER_INITIAL}"  # "M." is the civility, never an initial
 )
+
+# People named by their tie to someone ("sa fille Manon", "ses deux enfants, Ibrahim et Salimata",
+# "my wife Helen") or by their age ("Yanis (12 ans)", "Fanta, 5 ans"): mostly first names alone,
+# which spaCy misses. The tie is a lower-case word: "la Petite Enfance" is a service, not a girl.
+_KIN = (
+    r"(?:fils|filles?|enfants?|petite?s?-(?:fille|fils|enfants?)s?|petits-enfants|petite?|"
+    r"fr[èe]res?|s[œo]eurs?|demi-(?:fr[èe]re|s[œo]eur)s?|m[èe]re|p[èe]re|maman|papa|mari|"
+    r"[ée]poux|[ée]pouse|femme|compagne|compagnon|conjointe?|concubine?|neveux?|ni[èe]ces?|"
+    r"cousine?s?|oncle|tante|grand-m[èe]re|grand-p[èe]re|grands-parents|parents|b[ée]b[ée]|"
+    r"gar[çc]ons?|belle-m[èe]re|beau-p[èe]re|belle-fille|beau-fils|belle-s[œo]eur|beau-fr[èe]re|"
+    r"pr[ée]nom|wife|husband|sons?|daughters?|nephew|niece|brothers?|sisters?|children|kids|"
+    r"mother|father|partner)"
+)
+_KIN_OWNER = (
+    r"(?i:son|sa|ses|mon|ma|mes|ton|ta|tes|leur|leurs|notre|nos|votre|vos|le|la|les|l['’]|du|des|"
+    r"his|her|my|our|their|your|the)"
+)
+_KIN_MODIFIER = (
+    r"(?:(?:deux|trois|quatre|cinq|six|\d+|petite?s?|jeunes?|a[îi]n[ée]e?s?|cadet(?:te)?s?|"
+    r"benjamine?s?|grande?s?|little|young|eldest|youngest|two|three)[ \t]+)*"
+)
+_ANY_UP = rf"{_NOT_TITLE}[{_UP}][^\W\d_]*(?:['’-][^\W\d_]+)*"  # "Bảo", "Ionuț", "N'Diaye"
+_PLAIN_NAME = rf"{_ANY_UP}(?:[ \t]+{_ANY_UP}){{0,2}}(?:[ \t]+[{_UP}]\.)?"
+# Without the title check: its first word must be a known first name.
+_BARE_NAME = rf"[{_UP}][^\W\d_]*(?:['’-][^\W\d_]+)*(?:[ \t]+[{_UP}][^\W\d_]*(?:['’-][^\W\d_]+)*){{0,2}}"
+_NAME_SEPARATOR = r"[ \t]*,[ \t]*(?:et[ \t]+)?|[ \t]+et[ \t]+|[ \t]*;[ \t]*"
+_AGE = r"(?:[ \t]*\([ \t]*|[ \t]*,[ \t]*)(?:[âa]g[ée]e?[ \t]+de[ \t]+)?\d{1,3}[ \t]*ans\b"
+_AGE_BARE = r"[ \t]+\d{1,3}[ \t]*ans\b"
+# Not at a sentence's start ("Enfin, 3 ans après"): after a word, a comma, a bracket or a bullet.
+# Each pattern below opens with a cheap look-ahead at its first letter: the look-behinds and
+# alternations then run at few positions (halves their cost).
+_INSIDE_SENTENCE = r"(?:(?<=[\w,;][ \t])|(?<=[(\[])|(?<=[(\[][ \t])|(?<=^[-–—•*][ \t]))"
 
 # Words that make an upper-case pair an institution or a heading rather than a person.
 _INSTITUTION_WORDS = frozenset(
@@ -193,12 +227,59 @@ GREETING = RecognizerSpec(
     (
         Pattern(rf"(?<!\w){_GREETING}{_GAP}{_NOT_CIVILITY}({_NAME})(?![\w'’-])", 0.86, group=1),
         Pattern(
-            rf"(?m)^[ \t]*{_CLOSING}[ \t]*[,.!]?[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*({_NAME})[ \t]*$",
+            rf"(?m)^[ \t]*{_CLOSING}[ \t]*[,.!]*[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*({_NAME})"
+            rf"[ \t]*(?:[,–—-][^\n]*)?$",
+            0.85,
+            group=1,
+        ),
+        # On the closing's line: "Merci !! Julie", "Cordialement, Jean Dupont".
+        Pattern(
+            rf"(?m)(?=[AaÀàBbCcKkMmRrSsTtWwYy])(?<![\w'’]){_CLOSING}[ \t]*[,.!]*[ \t]+({_NAME})[ \t]*$",
             0.85,
             group=1,
         ),
     ),
 )
+
+
+class _FirstNameFirst:
+    """The name starts with a known first name ("Aylin Yılmaz 10 ans", not "Depuis 3 ans")."""
+
+    def __init__(self, first_names: Set[str]) -> None:
+        self._first_names = first_names
+
+    def __call__(self, text: str) -> bool:
+        first = normalise(text.split()[0])
+        return first in self._first_names or all(p in self._first_names for p in first.split("-"))
+
+
+def _has_lower_case(name: str) -> bool:
+    """Not an acronym: "CDI, 3 ans" is a contract."""
+    return any(c.islower() for c in name.split()[0])
+
+
+def _family_spec(check: NameCheck) -> RecognizerSpec:
+    return RecognizerSpec(
+        "fr_person_family",
+        Entity.PERSON,
+        (
+            Pattern(
+                rf"(?=[DdHhLlMmNnOoSsTtVvYy])(?<![\w'’]){_KIN_OWNER}[ \t]+{_KIN_MODIFIER}{_KIN}"
+                rf"(?:[ \t]*[,:(][ \t]*|[ \t]+)"
+                rf"((?:{_PLAIN_NAME})(?:(?:{_NAME_SEPARATOR})(?:{_PLAIN_NAME}))*)(?![\w'’-])",
+                0.87,  # beats spaCy's place or organisation on the same words ("Fanta", "Helen")
+                group=1,
+                split=_NAME_SEPARATOR,
+            ),
+            Pattern(
+                rf"(?m)(?=[{_UP}]){_INSIDE_SENTENCE}({_PLAIN_NAME})(?={_AGE})",
+                0.87,
+                _has_lower_case,
+                group=1,
+            ),
+            Pattern(rf"(?=[{_UP}])(?<![\w'’-])({_BARE_NAME})(?={_AGE_BARE})", 0.87, check, group=1),
+        ),
+    )
 
 
 def _names_spec(check: NameCheck, leading: NameCheck) -> RecognizerSpec:
@@ -236,8 +317,9 @@ def _names_spec(check: NameCheck, leading: NameCheck) -> RecognizerSpec:
 
 def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
     """The name recognizers; the upper-case patterns check their words against `first_names`."""
-    names = _names_spec(NameCheck(first_names), NameCheck(first_names, leading_first_name=True))
-    return (CIVILITY, names, GREETING)
+    leading = NameCheck(first_names, leading_first_name=True)
+    names = _names_spec(NameCheck(first_names), leading)
+    return (CIVILITY, names, GREETING, _family_spec(_FirstNameFirst(first_names)))
 
 
-NAME_RECOGNIZERS = (CIVILITY.name, "fr_person_name", GREETING.name)
+NAME_RECOGNIZERS = (CIVILITY.name, "fr_person_name", GREETING.name, "fr_person_family")

@@ -28,6 +28,9 @@ class FrenchPatternRecognizer(LocalRecognizer):
             for pattern in spec.patterns
             if pattern.not_after is not None
         }
+        self._split = {
+            id(pattern): re.compile(pattern.split) for pattern in spec.patterns if pattern.split is not None
+        }
         self._context = context
         self._boost = boost
         super().__init__(supported_entities=[spec.entity.value], name=spec.name, supported_language=LANGUAGE)
@@ -44,10 +47,23 @@ class FrenchPatternRecognizer(LocalRecognizer):
                 start, end = match.span(pattern.group)
                 if start < 0 or start == end:
                     continue
-                result = self._result(text, start, end, pattern)
-                if result is not None:
-                    results.append(result)
+                for part_start, part_end in self._parts(text, start, end, pattern):
+                    result = self._result(text, part_start, part_end, pattern)
+                    if result is not None:
+                        results.append(result)
         return results
+
+    def _parts(self, text: str, start: int, end: int, pattern: Pattern) -> list[tuple[int, int]]:
+        """The finding, or its parts between the pattern's separators (one name each)."""
+        split = self._split.get(id(pattern))
+        if split is None:
+            return [(start, end)]
+        parts, part_start = [], start
+        for separator in split.finditer(text, start, end):
+            parts.append((part_start, separator.start()))
+            part_start = separator.end()
+        parts.append((part_start, end))
+        return [(s, e) for s, e in parts if s < e]
 
     def _result(self, text: str, start: int, end: int, pattern: Pattern) -> RecognizerResult | None:
         not_after = self._not_after.get(id(pattern))

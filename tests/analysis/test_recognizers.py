@@ -66,6 +66,15 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.PERSON, "FICHE\nNom : {}\nPrénom : Julie", "MARTIN"),
     (Entity.PERSON, "Nom de naissance : {}\n", "DURAND"),
     (Entity.LOCATION, "Lieu de naissance : {}\n", "Oran"),
+    (Entity.PERSON, "Elle vit avec sa fille {} chez sa mère.", "Manon"),
+    (Entity.PERSON, "Son fils, {}, s'occupe de la maison.", "Fabrice"),
+    (Entity.PERSON, "Les enfants : Yanis (12 ans) et {} (4 ans).", "Adam"),
+    (Entity.PERSON, "Ses deux petites sœurs ({}, 5 ans) dorment.", "Kadiatou"),
+    (Entity.PERSON, "- {} 10 ans, PAI asthme", "Aylin Yılmaz"),
+    (Entity.PERSON, "Bonne journée,\n{} – accueil PM", "Nadia"),
+    (Entity.PERSON, "Nouveau numéro. Merci !! {}", "Julie"),
+    (Entity.PERSON, "Dear {},\nThank you.", "Véronique"),
+    (Entity.PERSON, "My wife {} and I bought the farm.", "Helen"),
 ]
 
 NOT_FOUND: list[tuple[Entity, str]] = [
@@ -101,6 +110,8 @@ NOT_FOUND: list[tuple[Entity, str]] = [
     (Entity.LOCATION, "Le Président du Conseil Départemental a répondu."),
     (Entity.ORGANIZATION, "La Direction Régionale des Finances Publiques (DRFIP) a été saisie."),
     (Entity.ORGANIZATION, "Le ministère de l'Intérieur a répondu à la préfecture."),
+    (Entity.PERSON, "Enfin, 3 ans après, un CDI, 3 ans. Depuis 3 ans rien. Contrat (3 ans)."),
+    (Entity.PERSON, "Le service de la Petite Enfance rouvre lundi."),
 ]
 
 
@@ -122,6 +133,12 @@ def test_lookalike_is_not_reported(detector: Detector, entity: Entity, text: str
     assert all(f.entity is not entity for f in findings), [
         (f.entity, text[f.start : f.end]) for f in findings
     ]
+
+
+def test_each_name_of_a_list_is_its_own_finding(detector: Detector) -> None:
+    text = "Svp aidez moi, les enfants (Daniel, Esther et Samuel) sont à l'école."
+    people = [text[f.start : f.end] for f in detector.detect([text])[0] if f.entity is Entity.PERSON]
+    assert people == ["Daniel", "Esther", "Samuel"]
 
 
 def test_email_domain_is_not_a_separate_url(detector: Detector) -> None:
