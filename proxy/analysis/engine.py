@@ -19,6 +19,7 @@ from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH_STOP_WORDS
 
 from proxy.analysis.birth_dates import RECOGNIZER as BIRTH_DATE_RECOGNIZER
 from proxy.analysis.birth_dates import promote_birth_dates
+from proxy.analysis.common_words import load_common_words
 from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig, load_detection_config
 from proxy.analysis.context import ContextWords
 from proxy.analysis.findings import Finding
@@ -30,6 +31,7 @@ from proxy.analysis.overlaps import resolve
 from proxy.analysis.patterns_fr import CATALOGUE
 from proxy.analysis.patterns_names import name_specs
 from proxy.analysis.patterns_places import ADDRESS, PLACE
+from proxy.analysis.places import load_place_names
 from proxy.analysis.recognizers_fr import LANGUAGE, FrenchPatternRecognizer, SpacyNerRecognizer
 from proxy.entities import Entity
 
@@ -192,7 +194,8 @@ def _recognizers(config: DetectionConfig) -> list[Any]:
     first_names = load_first_names()
     if config.recognizer(NER_RECOGNIZER) is not None:
         entities = frozenset(config.labels.values())
-        rules = NerRules(frozenset(normalise(w) for w in FRENCH_STOP_WORDS), first_names)
+        stop_words = frozenset(normalise(w) for w in FRENCH_STOP_WORDS)
+        rules = NerRules(stop_words, first_names, load_place_names(), load_common_words(config.model))
         recognizers.append(SpacyNerRecognizer(NER_RECOGNIZER, entities, config.ner_score, rules))
     for spec in (*CATALOGUE, ADDRESS, PLACE, *name_specs(first_names)):
         settings = config.recognizer(spec.name)

@@ -8,8 +8,8 @@ dropped or retyped here before it becomes a finding.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Container, Iterator
+from dataclasses import dataclass, field
 
 from proxy.analysis.first_names import normalise
 from proxy.analysis.lexicon_fr import (
@@ -24,6 +24,7 @@ from proxy.analysis.lexicon_fr import (
 )
 from proxy.analysis.patterns_names import NAMED_AFTER_WORDS
 from proxy.analysis.patterns_places import STREET_TYPES
+from proxy.analysis.places import place_key
 from proxy.entities import Entity
 
 # All-capital single words this short are acronyms (TVA, ECG, DRFIP), not places or organisations;
@@ -71,10 +72,14 @@ class NerSpan:
 
 @dataclass(frozen=True)
 class NerRules:
-    """`stop_words`: French function words; `first_names`: normalised known first names."""
+    """`stop_words`: French function words; `first_names`: normalised known first names;
+    `places`: keys (`place_key`) of names that are places whatever precedes them; `common_words`:
+    the French dictionary (lower-cased forms)."""
 
     stop_words: frozenset[str]
     first_names: frozenset[str]
+    places: frozenset[str] = frozenset()
+    common_words: Container[str] = field(default_factory=frozenset)
 
     def refine(self, text: str, span: NerSpan) -> Iterator[NerSpan]:
         """The corrected spans for one spaCy entity (none, one, or one per line)."""
@@ -85,15 +90,32 @@ class NerRules:
                 yield from _institution_parts(text, piece)
 
     def _common_word(self, text: str, span: NerSpan) -> bool:
-        if span.entity is not Entity.PERSON and _NAMED_BY_BODY.search(
-            text, max(0, span.start - _BODY_REACH), span.start
+        place = span.entity is not Entity.PERSON and place_key(text[span.start : span.end]) in self.places
+        if (
+            span.entity is not Entity.PERSON
+            and not place
+            and _NAMED_BY_BODY.search(text, max(0, span.start - _BODY_REACH), span.start)
         ):
-            return True  # "ministère de l'[Intérieur]", "Droits de l'[Homme]"
+            return True  # "ministère de l'[Intérieur]", "Droits de l'[Homme]"; not "direction de Rouen"
         if span.entity is Entity.PERSON and _named_after(text, span):
             return True  # "collège [Jean Moulin]", "[Salle Pierre Mendès France]"
         if span.entity is not Entity.PERSON and _FIELD_LABEL.match(text, span.end):
             return True  # "Téléphone :", "Employeur :": the label of a form field
+        if not place and self._dictionary_word_opening(text, span):
+            return True  # "[Hier], ...", "[Besoin] exprimé :", "[Coordonnées] bancaires"
         return self._lone_word(text, span)
+
+    def _dictionary_word_opening(self, text: str, span: NerSpan) -> bool:
+        """A place or organisation that is one dictionary word, capitalised only because it
+        opens a sentence or a line."""
+        surface = text[span.start : span.end]
+        return (
+            span.entity is not Entity.PERSON
+            and _WORDS.fullmatch(surface) is not None
+            and not surface.isupper()
+            and _opens_sentence(text, span.start)
+            and surface.lower() in self.common_words
+        )
 
     def _lone_word(self, text: str, span: NerSpan) -> bool:
         """A lone capitalised word that is a function word, or opens a sentence as a person

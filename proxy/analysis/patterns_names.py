@@ -12,7 +12,7 @@ import re
 from collections.abc import Set
 
 from proxy.analysis.first_names import normalise
-from proxy.analysis.patterns import Pattern, RecognizerSpec
+from proxy.analysis.patterns import Pattern, RecognizerSpec, Validator
 from proxy.entities import Entity
 
 _UP = "A-ZÀ-ÖØ-Þ"
@@ -258,7 +258,7 @@ def _has_lower_case(name: str) -> bool:
     return any(c.islower() for c in name.split()[0])
 
 
-def _family_spec(check: NameCheck) -> RecognizerSpec:
+def _family_spec(check: Validator) -> RecognizerSpec:
     return RecognizerSpec(
         "fr_person_family",
         Entity.PERSON,

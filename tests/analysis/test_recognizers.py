@@ -75,6 +75,9 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.PERSON, "Nouveau numéro. Merci !! {}", "Julie"),
     (Entity.PERSON, "Dear {},\nThank you.", "Véronique"),
     (Entity.PERSON, "My wife {} and I bought the farm.", "Helen"),
+    (Entity.LOCATION, "Il roulait en direction de {} à vive allure.", "Rouen"),
+    (Entity.LOCATION, "Déclaration faite au commissariat de {}.", "Montpellier"),
+    (Entity.LOCATION, "{}, Tours et Sens sont des villes.", "Orange"),
 ]
 
 NOT_FOUND: list[tuple[Entity, str]] = [
@@ -112,6 +115,9 @@ NOT_FOUND: list[tuple[Entity, str]] = [
     (Entity.ORGANIZATION, "Le ministère de l'Intérieur a répondu à la préfecture."),
     (Entity.PERSON, "Enfin, 3 ans après, un CDI, 3 ans. Depuis 3 ans rien. Contrat (3 ans)."),
     (Entity.PERSON, "Le service de la Petite Enfance rouvre lundi."),
+    (Entity.LOCATION, "Hier, Kevin a appelé pour sa carte grise."),
+    (Entity.LOCATION, "Demande de logement.\nBesoin exprimé : T4 en rez-de-chaussée."),
+    (Entity.LOCATION, "Coordonnées bancaires pour le versement."),
 ]
 
 
