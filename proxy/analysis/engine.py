@@ -30,8 +30,8 @@ from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.overlaps import resolve
 from proxy.analysis.patterns_fr import CATALOGUE
 from proxy.analysis.patterns_names import name_specs
-from proxy.analysis.patterns_places import ADDRESS, PLACE
-from proxy.analysis.places import load_place_names
+from proxy.analysis.patterns_places import ADDRESS, place_spec
+from proxy.analysis.places import load_communes, load_place_names
 from proxy.analysis.recognizers_fr import LANGUAGE, FrenchPatternRecognizer, SpacyNerRecognizer
 from proxy.entities import Entity
 
@@ -197,7 +197,7 @@ def _recognizers(config: DetectionConfig) -> list[Any]:
         stop_words = frozenset(normalise(w) for w in FRENCH_STOP_WORDS)
         rules = NerRules(stop_words, first_names, load_place_names(), load_common_words(config.model))
         recognizers.append(SpacyNerRecognizer(NER_RECOGNIZER, entities, config.ner_score, rules))
-    for spec in (*CATALOGUE, ADDRESS, PLACE, *name_specs(first_names)):
+    for spec in (*CATALOGUE, ADDRESS, place_spec(load_communes()), *name_specs(first_names)):
         settings = config.recognizer(spec.name)
         if settings is not None:
             context = ContextWords.build(settings.context, config.context_window)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Set
 
 from proxy.analysis import checksums
 from proxy.analysis.patterns import Pattern, RecognizerSpec
+from proxy.analysis.places import place_key
 from proxy.entities import Entity
 
 STREET_TYPES = (
@@ -112,3 +115,26 @@ PLACE = RecognizerSpec(
         ),
     ),
 )
+
+
+class KnownCommune:
+    """A capitalised name that is a French commune: "de Rouen", "DE VILLENEUVE-D'ASCQ"."""
+
+    def __init__(self, communes: Set[str]) -> None:
+        self._communes = communes
+
+    def __call__(self, text: str) -> bool:
+        return text[:1].isupper() and place_key(text) in self._communes
+
+
+# After a preposition of place, in any case: headings in capitals ("POLICE MUNICIPALE DE LOMME"),
+# tables and lists, which the NER misses. The longest known commune wins ("Rouen en Normandie").
+_TO_OR_FROM = r"(?<![\w'’])(?i:à|a|au|de|d['’]|en|vers|depuis|sur|pour|entre|et)[ \u00a0]*(?<=[ \u00a0'’])"
+
+
+def place_spec(communes: Set[str]) -> RecognizerSpec:
+    """`PLACE`, and the communes of `communes` named after a preposition of place."""
+    after_preposition = Pattern(
+        rf"(?=[AaÀàDdEeVvSsPp]){_TO_OR_FROM}({_PLACE})", 0.75, KnownCommune(communes), shrink=True, group=1
+    )
+    return dataclasses.replace(PLACE, patterns=(*PLACE.patterns, after_preposition))

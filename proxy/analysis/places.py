@@ -9,6 +9,7 @@ and countries are Faker's fr_FR lists (already a dependency). How to regenerate 
 
 from __future__ import annotations
 
+import functools
 import re
 from importlib import resources
 
@@ -25,12 +26,18 @@ def place_key(name: str) -> str:
     return " ".join(normalise(word) for word in _WORDS.findall(name.replace("’", "'")))
 
 
-def load_place_names() -> frozenset[str]:
+@functools.cache
+def load_communes() -> frozenset[str]:
     text = resources.files("proxy.analysis").joinpath("data", _COMMUNES).read_text(encoding="utf-8")
-    communes = (line for line in text.splitlines() if line and not line.startswith("#"))
+    return frozenset(place_key(line) for line in text.splitlines() if line and not line.startswith("#"))
+
+
+@functools.cache
+def load_place_names() -> frozenset[str]:
+    """Communes, départements, régions and countries."""
     others = (
         *(name for _, name in FrenchAddresses.departments),
         *FrenchAddresses.regions,
         *FrenchAddresses.countries,
     )
-    return frozenset(place_key(name) for name in (*communes, *others))
+    return load_communes() | frozenset(place_key(name) for name in others)

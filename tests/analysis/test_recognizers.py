@@ -78,6 +78,8 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.LOCATION, "Il roulait en direction de {} à vive allure.", "Rouen"),
     (Entity.LOCATION, "Déclaration faite au commissariat de {}.", "Montpellier"),
     (Entity.LOCATION, "{}, Tours et Sens sont des villes.", "Orange"),
+    (Entity.LOCATION, "POLICE MUNICIPALE DE {}\nRapport d'intervention", "VILLENEUVE-D'ASCQ"),
+    (Entity.LOCATION, "ACCUEIL MAIRIE DE QUARTIER DE {}\nSemaine 17", "LOMME"),
 ]
 
 NOT_FOUND: list[tuple[Entity, str]] = [
