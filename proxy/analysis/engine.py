@@ -197,7 +197,8 @@ def _recognizers(config: DetectionConfig) -> list[Any]:
         stop_words = frozenset(normalise(w) for w in FRENCH_STOP_WORDS)
         rules = NerRules(stop_words, first_names, load_place_names(), load_common_words(config.model))
         recognizers.append(SpacyNerRecognizer(NER_RECOGNIZER, entities, config.ner_score, rules))
-    for spec in (*CATALOGUE, ADDRESS, place_spec(load_communes()), *name_specs(first_names)):
+    names = name_specs(first_names, load_common_words(config.model), load_place_names())
+    for spec in (*CATALOGUE, ADDRESS, place_spec(load_communes()), *names):
         settings = config.recognizer(spec.name)
         if settings is not None:
             context = ContextWords.build(settings.context, config.context_window)

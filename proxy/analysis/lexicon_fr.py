@@ -310,7 +310,8 @@ GREETING_WORDS = frozenset(
     }
 )
 
-# Months and week days: capitalised in headings and dates, never a place or an organisation alone.
+# Months and week days: capitalised in headings and dates, never a place, an organisation or a
+# first name alone.
 CALENDAR_WORDS = frozenset(
     {
         "janvier",
@@ -332,5 +333,25 @@ CALENDAR_WORDS = frozenset(
         "vendredi",
         "samedi",
         "dimanche",
+        # English: the month or day, never a first name ("13 June", "April 2024")
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
     }
 )

@@ -9,10 +9,12 @@ the finding: "Madame [PERSONNE_1]" keeps the agent's text polite and gendered.
 from __future__ import annotations
 
 import re
-from collections.abc import Set
+from collections.abc import Container, Set
 
 from proxy.analysis.first_names import normalise
+from proxy.analysis.lexicon_fr import CALENDAR_WORDS
 from proxy.analysis.patterns import Pattern, RecognizerSpec, Validator
+from proxy.analysis.places import place_key
 from proxy.entities import Entity
 
 _UP = "A-ZÀ-ÖØ-Þ"
@@ -315,10 +317,45 @@ def _names_spec(check: NameCheck, leading: NameCheck) -> RecognizerSpec:
     )
 
 
-def name_specs(first_names: Set[str]) -> tuple[RecognizerSpec, ...]:
+class LoneFirstName:
+    """A known first name that is no French word and no place: "Patrick", not "Pierre" or "Rose"."""
+
+    def __init__(self, first_names: Set[str], common_words: Container[str], places: Set[str]) -> None:
+        self._first_names = first_names
+        self._common_words = common_words
+        self._places = places
+
+    def __call__(self, text: str) -> bool:
+        key = normalise(text)
+        return (
+            key in self._first_names
+            and key not in CALENDAR_WORDS
+            and text.lower() not in self._common_words
+            and place_key(text) not in self._places
+        )
+
+
+# A first name alone, inside a sentence, away from other capitalised words and numbers: "écrire
+# à Patrick pour", not "Avis de", "collège Louise Michel", "Agence Immo Flandres", "13 June 2024".
+_LONE_FIRST_NAME = (
+    rf"(?=[{_UP}])(?<![\w'’-]){_NOT_TITLE}[{_UP}][{_LOW}]{{2,}}(?:-[{_UP}][{_LOW}]+)?"
+    rf"(?![\w'’-])(?![ \t\u00a0]*(?:[{_UP}\d]|&))"
+)
+_NOT_LONE = (
+    rf"{_NAMED_AFTER}|(?:[{_UP}][\w'’.-]*|\d[\w]*|&)[ \t\u00a0]+$|"
+    rf"(?:^|[.!?:;\n•|>–—-])[ \t\u00a0]*$"
+)
+
+
+def name_specs(
+    first_names: Set[str], common_words: Container[str] = frozenset(), places: Set[str] = frozenset()
+) -> tuple[RecognizerSpec, ...]:
     """The name recognizers; the upper-case patterns check their words against `first_names`."""
     leading = NameCheck(first_names, leading_first_name=True)
     names = _names_spec(NameCheck(first_names), leading)
+    alone = LoneFirstName(first_names, common_words, places)
+    lone = Pattern(_LONE_FIRST_NAME, 0.6, alone, not_after=_NOT_LONE)
+    names = RecognizerSpec(names.name, names.entity, (*names.patterns, lone))
     return (CIVILITY, names, GREETING, _family_spec(_FirstNameFirst(first_names)))
 
 

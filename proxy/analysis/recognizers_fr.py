@@ -66,11 +66,11 @@ class FrenchPatternRecognizer(LocalRecognizer):
         return [(s, e) for s, e in parts if s < e]
 
     def _result(self, text: str, start: int, end: int, pattern: Pattern) -> RecognizerResult | None:
+        valid_end = _validated_end(text, start, end, pattern)  # first: most matches fail it
+        if valid_end is None:
+            return None
         not_after = self._not_after.get(id(pattern))
         if not_after is not None and not_after.search(text, max(0, start - _BEFORE), start):
-            return None
-        valid_end = _validated_end(text, start, end, pattern)
-        if valid_end is None:
             return None
         has_context = self._context.found_before(text, start)
         if pattern.needs_context and not has_context:

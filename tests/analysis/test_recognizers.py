@@ -80,6 +80,8 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.LOCATION, "{}, Tours et Sens sont des villes.", "Orange"),
     (Entity.LOCATION, "POLICE MUNICIPALE DE {}\nRapport d'intervention", "VILLENEUVE-D'ASCQ"),
     (Entity.LOCATION, "ACCUEIL MAIRIE DE QUARTIER DE {}\nSemaine 17", "LOMME"),
+    (Entity.PERSON, "Tu peux écrire à {} pour lui dire que le dossier est complet ?", "Patrick"),
+    (Entity.PERSON, "Le week-end a été assuré par {} (échange validé oralement).", "Sébastien"),
 ]
 
 NOT_FOUND: list[tuple[Entity, str]] = [
@@ -120,6 +122,9 @@ NOT_FOUND: list[tuple[Entity, str]] = [
     (Entity.LOCATION, "Hier, Kevin a appelé pour sa carte grise."),
     (Entity.LOCATION, "Demande de logement.\nBesoin exprimé : T4 en rez-de-chaussée."),
     (Entity.LOCATION, "Coordonnées bancaires pour le versement."),
+    (Entity.PERSON, "The delegation will travel from 13 June to 17 June 2024."),
+    (Entity.PERSON, "Avis de la travailleuse sociale : favorable."),
+    (Entity.PERSON, "Les élèves du collège Louise Michel rentrent à pied."),
 ]
 
 
