@@ -105,6 +105,12 @@ def is_date(text: str) -> bool:
     return 1 <= int(day) <= 31 and 1 <= int(month) <= 12 and len(year) in (2, 4)
 
 
+def is_day_month(text: str) -> bool:
+    """Day/month without the year: '22/04', '5/1'."""
+    day, _, month = text.partition("/")
+    return day.isdigit() and month.isdigit() and 1 <= int(day) <= 31 and 1 <= int(month) <= 12
+
+
 def is_compact_date(text: str) -> bool:
     """DDMMYYYY written without separators."""
     return len(text) == 8 and text.isdigit() and is_date(f"{text[:2]}/{text[2:4]}/{text[4:]}")

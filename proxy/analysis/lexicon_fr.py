@@ -353,5 +353,17 @@ CALENDAR_WORDS = frozenset(
         "friday",
         "saturday",
         "sunday",
+        # abbreviated, in tables and mail headers ("Lun. 22/04", "Date: Thu, 7 Mar 2024")
+        "lun",
+        "ven",
+        "sam",
+        "dim",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
     }
 )

@@ -210,6 +210,29 @@ _NUMERIC_DATE = (
 _WRITTEN_DATE = rf"{_WEEKDAY}{_DAY},?[ \u00a0]*{_MONTHS}(?![a-zé])(?:,?[ \u00a0]*{_YEAR})?"
 _MONTH_YEAR = rf"{_MONTHS}[ \u00a0]*{_YEAR}"
 _ANY_DATE = rf"(?:{_WRITTEN_DATE}|{_NUMERIC_DATE}|{_MONTH_YEAR}|{_YEAR})"
+_FULL_MONTHS = (
+    r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)"
+)
+_WEEKDAYS = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
+_WEEKDAY_ABBREVIATIONS = r"(?:lun|mar|mer|jeu|ven|sam|dim)\.?"
+_DAY_MONTH = r"[0-3]?\d/[01]?\d"  # "22/04": a date when its context says so (not "10/10", a mark)
+_DAY_MONTH_CONTEXT = (
+    rf"(?:le|du|au|avant le|apr[eè]s le|depuis le|jusqu['’]au|{_WEEKDAYS}|{_WEEKDAY_ABBREVIATIONS})"
+)
+_ENGLISH_MONTHS = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+)
+_ENGLISH_DAY = r"(?:[0-3]?\d(?:st|nd|rd|th)?)"
+_ENGLISH_WEEKDAY = (
+    r"(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+    r",?[ \u00a0]+)?"
+)
+_ENGLISH_DATE = (
+    rf"{_ENGLISH_WEEKDAY}"
+    rf"(?:{_ENGLISH_DAY}[ \u00a0]+{_ENGLISH_MONTHS}|{_ENGLISH_MONTHS}[ \u00a0]+{_ENGLISH_DAY})"
+    rf"(?:,?[ \u00a0]+{_YEAR})?"
+)
 
 DATE = RecognizerSpec(
     "fr_date",
@@ -231,6 +254,41 @@ DATE = RecognizerSpec(
             group=1,
             flags=_I,
         ),
+        # "le 22/04", "Lun. 22/04", "16/01-19/01": day and month without the year
+        Pattern(
+            rf"(?<!\w){_DAY_MONTH_CONTEXT}[ \u00a0]+({_DAY_MONTH})(?![\w/]|[.\-]\d)",
+            0.7,
+            checksums.is_day_month,
+            group=1,
+            flags=_I,
+        ),
+        Pattern(
+            rf"(?<![\w/.\-])({_DAY_MONTH})(?=[ \u00a0]?[-–][ \u00a0]?{_DAY_MONTH}(?![\w/]))",
+            0.7,
+            checksums.is_day_month,
+            group=1,
+        ),
+        Pattern(rf"(?<=\d[-–])({_DAY_MONTH})(?![\w/]|[.\-]\d)", 0.7, checksums.is_day_month, group=1),
+        # "mardi 19 après-midi", "samedi 13 et dimanche 14 avril": the month comes later or is known
+        Pattern(rf"(?<!\w){_WEEKDAYS}[ \u00a0]+(?:1er|[0-3]?\d)(?![\w/:,.]|[ \u00a0]*h\b)", 0.7, flags=_I),
+        # "du 21 au 25 octobre": the first day of a range
+        Pattern(
+            rf"(?<!\w)(?:du|entre le|entre)[ \u00a0]+(1er|[0-3]?\d)"
+            rf"(?=[ \u00a0]+(?:au|et)[ \u00a0]+(?:1er|[0-3]?\d)[ \u00a0]+{_MONTHS}(?![a-zé]))",
+            0.7,
+            group=1,
+            flags=_I,
+        ),
+        # "en juin", "depuis décembre", "de mai à septembre": a month alone, after a preposition
+        Pattern(
+            rf"(?<!\w)(?:en|depuis|dès|d['’]ici|fin|début|mi-|courant|de|d['’])[ \u00a0]*(?<=[ \u00a0'’-])"
+            rf"({_FULL_MONTHS})(?![\w-])",
+            0.6,
+            group=1,
+            flags=_I,
+        ),
+        # English: "3 August 2024", "Tuesday 5 March", "Thu, 7 Mar 2024", "June 13, 2024"
+        Pattern(rf"(?<![\w/.\-]){_ENGLISH_DATE}(?![\w])", 0.85),
     ),
 )
 

@@ -82,6 +82,13 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.LOCATION, "ACCUEIL MAIRIE DE QUARTIER DE {}\nSemaine 17", "LOMME"),
     (Entity.PERSON, "Tu peux écrire à {} pour lui dire que le dossier est complet ?", "Patrick"),
     (Entity.PERSON, "Le week-end a été assuré par {} (échange validé oralement).", "Sébastien"),
+    (Entity.DATE, "Permanence : Lun. {} | DELCOURT Julien", "22/04"),
+    (Entity.DATE, "Salage {}-19/01, deux semaines.", "16/01"),
+    (Entity.DATE, "Je suis disponible {} après-midi.", "mardi 19"),
+    (Entity.DATE, "Il vient du {} au 25 octobre.", "21"),
+    (Entity.DATE, "Elle a chuté deux fois depuis {}, sans hospitalisation.", "décembre"),
+    (Entity.DATE, "My passport expires on {}.", "3 August 2024"),
+    (Entity.DATE, "Date: {} 14:06", "Thu, 7 Mar 2024"),
 ]
 
 NOT_FOUND: list[tuple[Entity, str]] = [
@@ -125,6 +132,8 @@ NOT_FOUND: list[tuple[Entity, str]] = [
     (Entity.PERSON, "The delegation will travel from 13 June to 17 June 2024."),
     (Entity.PERSON, "Avis de la travailleuse sociale : favorable."),
     (Entity.PERSON, "Les élèves du collège Louise Michel rentrent à pied."),
+    (Entity.DATE, "Note : 10/10, et 3/4 des élèves ont réussi."),
+    (Entity.DATE, "La réunion commence mardi 19 h, salle 12."),
 ]
 
 
