@@ -209,10 +209,18 @@ _NUMERIC_DATE = (
 )
 _WRITTEN_DATE = rf"{_WEEKDAY}{_DAY},?[ \u00a0]*{_MONTHS}(?![a-zé])(?:,?[ \u00a0]*{_YEAR})?"
 _MONTH_YEAR = rf"{_MONTHS}[ \u00a0]*{_YEAR}"
-_ANY_DATE = rf"(?:{_WRITTEN_DATE}|{_NUMERIC_DATE}|{_MONTH_YEAR}|{_YEAR})"
 _FULL_MONTHS = (
     r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)"
 )
+# Written in words, as deliberations and civil-status deeds do: "le vingt-huit mars deux mille
+# vingt-quatre", "né le quinze septembre mille neuf cent soixante-cinq".
+_NUMBER_WORD = (
+    r"(?:premier|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
+    r"quinze|seize|vingt|vingts|trente|quarante|cinquante|soixante|cent|cents|mille)"
+)
+_NUMBER_WORDS = rf"{_NUMBER_WORD}(?:(?:[ \u00a0-]+|[ \u00a0-]et[ \u00a0-])(?:{_NUMBER_WORD}))*"
+_DATE_IN_WORDS = rf"{_NUMBER_WORDS}[ \u00a0]+{_FULL_MONTHS}(?:[ \u00a0]+{_NUMBER_WORDS})?(?![\w-])"
+_ANY_DATE = rf"(?:{_WRITTEN_DATE}|{_NUMERIC_DATE}|{_MONTH_YEAR}|{_DATE_IN_WORDS}|{_YEAR})"
 _WEEKDAYS = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
 _WEEKDAY_ABBREVIATIONS = r"(?:lun|mar|mer|jeu|ven|sam|dim)\.?"
 _DAY_MONTH = r"[0-3]?\d/[01]?\d"  # "22/04": a date when its context says so (not "10/10", a mark)
@@ -287,6 +295,7 @@ DATE = RecognizerSpec(
             group=1,
             flags=_I,
         ),
+        Pattern(rf"(?<![\w-]){_DATE_IN_WORDS}", 0.8, flags=_I),
         # English: "3 August 2024", "Tuesday 5 March", "Thu, 7 Mar 2024", "June 13, 2024"
         Pattern(rf"(?<![\w/.\-]){_ENGLISH_DATE}(?![\w])", 0.85),
     ),
