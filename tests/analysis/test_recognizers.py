@@ -89,7 +89,11 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.DATE, "Elle a chuté deux fois depuis {}, sans hospitalisation.", "décembre"),
     (Entity.DATE, "My passport expires on {}.", "3 August 2024"),
     (Entity.DATE, "Date: {} 14:06", "Thu, 7 Mar 2024"),
-    (Entity.DATE, "Le {}, à vingt heures, le conseil s'est réuni.", "vingt-huit mars deux mille vingt-quatre"),
+    (
+        Entity.DATE,
+        "Le {}, à vingt heures, le conseil s'est réuni.",
+        "vingt-huit mars deux mille vingt-quatre",
+    ),
     (Entity.DATE_OF_BIRTH, "Il est né le {}.", "quinze septembre mille neuf cent soixante-cinq"),
 ]
 
