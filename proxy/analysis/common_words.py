@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import spacy
-import srsly  # spaCy's own serialisation: reads the tables without building spaCy's Lookups
 from spacy.strings import get_string_id
+from srsly.msgpack import Unpacker  # spaCy's own serialisation of the tables
 
 log = logging.getLogger("gardefou")
 
@@ -46,11 +47,27 @@ def load_common_words(model: str) -> CommonWords:
     if directory is None:
         log.warning("Le modèle %s n'a pas de tables de lemmes : mots courants non filtrés.", model)
         return CommonWords(np.empty(0, dtype=np.uint64))
-    tables: dict[str, Any] = srsly.read_msgpack(directory / "lookups.bin")
-    hashes: list[int] = list(tables.get("lemma_lookup", {}))  # keys: the forms' hashes
-    for words in tables.get("lemma_index", {}).values():  # per part of speech: the lemmas
-        hashes.extend(get_string_id(word) for word in words)
-    return CommonWords(np.array(hashes, dtype=np.uint64))
+    with (directory / "lookups.bin").open("rb") as tables:
+        unpacker = Unpacker(tables, raw=False, strict_map_key=False, read_size=1 << 16)
+        return CommonWords(np.fromiter(_word_hashes(unpacker), dtype=np.uint64))
+
+
+def _word_hashes(tables: Any) -> Iterator[int]:
+    """The forms (already hashed: the keys of `lemma_lookup`) and the lemmas (`lemma_index`), read
+    as a stream: building the tables whole would take 100 MB for a moment."""
+    for _ in range(tables.read_map_header()):
+        name = tables.unpack()
+        if name == "lemma_lookup":
+            for _ in range(tables.read_map_header()):
+                yield tables.unpack()
+                tables.skip()  # the lemma
+        elif name == "lemma_index":
+            for _ in range(tables.read_map_header()):
+                tables.skip()  # the part of speech
+                for _ in range(tables.read_array_header()):
+                    yield get_string_id(tables.unpack())
+        else:
+            tables.skip()
 
 
 def _lookups_directory(package: Path) -> Path | None:
