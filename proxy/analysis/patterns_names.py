@@ -29,7 +29,12 @@ TITLES = (
     "m|mr|mme|mlle|me|dr|pr|monsieur|madame|mademoiselle|messieurs|mesdames|patiente?|interne|"
     "externe|avocate?|bonjour|bonsoir|salut|coucou|hello|cher|ch[eè]re|chers|ch[eè]res|"
     "cordialement|merci|amicalement|respectueusement|salutations|objet|re|tr|fwd|"
-    "lord|lady|sir|justice|chief|general|g[ée]n[ée]ral"
+    "lord|lady|sir|justice|chief|general|g[ée]n[ée]ral|"
+    # ranks and offices written after "M. le": "M. LE COMMISSAIRE", "Mme la Proviseure"
+    "commissaire|brigadier|brigadi[eè]re|capitaine|lieutenante?|commandante?|colonel|adjudante?|"
+    "sergent|gardienne?|inspect(?:eur|rice)|proviseure?|recteur|rectrice|tr[ée]sori[eè]re?|"
+    "vice-pr[ée]sidente?|principale?|greffi[eè]re?|notaire|huissi[eè]re?|premi[eè]re?|"
+    "sous-pr[ée]f[eè]te?|officier|abb[ée]|p[eè]re|m[eè]re|s[œo]eur|fr[eè]re"
 )
 # Places and buildings named after people: "collège Jean Moulin", "salle Pierre Mendès France".
 NAMED_AFTER_WORDS = (
@@ -51,6 +56,13 @@ _NAME = (
     rf"(?:{_GAP}(?:{_PARTICLE}(?:{_GAP}|(?<=['’])))?{_TOKEN}){{0,3}}"
 )
 _NAMES = rf"{_NAME}(?:(?:,{_GAP}|{_GAP}et{_GAP}){_NAME})*"
+# After a civility, "Le" and "La" begin a surname ("M. LE MEUR", "Mme Le Goff"), not a title: the
+# title after them is refused by `_NOT_TITLE` ("M. le Maire").
+_SURNAME_PARTICLE = rf"(?:{_PARTICLE}|Le|La|LE|LA)"
+_NAME_AFTER_CIVILITY = (
+    rf"(?:{_INITIAL}[ \t\u00a0]*)*(?:{_SURNAME_PARTICLE}(?:{_GAP}|(?<=['’])))?{_TOKEN}"
+    rf"(?:{_GAP}(?:{_PARTICLE}(?:{_GAP}|(?<=['’])))?{_TOKEN}){{0,3}}"
+)
 _CIVILITY = (
     r"(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Me|Dr\.?|Pr\.?|Pt\.?|"
     r"(?i:monsieur|madame|mademoiselle|docteur|professeur|ma[iî]tre|patiente?|interne|externe|"
@@ -216,8 +228,8 @@ CIVILITY = RecognizerSpec(
     "fr_person_civility",
     Entity.PERSON,
     (
-        Pattern(rf"(?<![\w.]){_CIVILITY}(?:[ \t]*:)?{_GAP}({_NAME})(?![\w'’-])", 0.9, group=1),
-        Pattern(rf"(?<![\w.]){_CIVILITY}(?<=\.)({_NAME})(?![\w'’-])", 0.9, group=1),
+        Pattern(rf"(?<![\w.]){_CIVILITY}(?:[ \t]*:)?{_GAP}({_NAME_AFTER_CIVILITY})(?![\w'’-])", 0.9, group=1),
+        Pattern(rf"(?<![\w.]){_CIVILITY}(?<=\.)({_NAME_AFTER_CIVILITY})(?![\w'’-])", 0.9, group=1),
         Pattern(rf"(?<![\w.]){_PLURAL_CIVILITY}{_GAP}({_NAMES})(?![\w'’-])", 0.9, group=1),
         Pattern(rf"^[ \t]*{_NAME_FIELD}[ \t]*:[ \t]*({_NAME})(?![\w'’-])", 0.9, flags=re.M, group=1),
     ),
