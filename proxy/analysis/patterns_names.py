@@ -68,12 +68,20 @@ _CIVILITY = (
     r"(?i:monsieur|madame|mademoiselle|docteur|professeur|ma[iî]tre|patiente?|interne|externe|"
     r"juge|avocate?|infirmi[eè]re?|(?:lord|lady)[ \t]+justice|sir|lord|lady|dame|veuve|ép(?:ouse)?\.?))"
 )
+# A rank before the surname: "en présence de l'agent Dubois", "le brigadier LEMAIRE"; not "l'agent du
+# Gouvernement" (no "de", "du", "des" after a rank).
+_RANK = (
+    r"(?i:agente?|brigadi(?:er|[eè]re)|gardien(?:ne)?|polici(?:er|[eè]re)|capitaine|lieutenante?|"
+    r"commandante?|adjudante?|sergent|inspect(?:eur|rice))"
+)
 # Form fields whose value is a name: "Nom : MARTIN", "Prénom(s) : Julie", "Titulaire : ...".
 _NAME_FIELD = (
     r"(?i:nom(?:[ \t]+(?:de[ \t]+naissance|d['’]usage|marital|de[ \t]+jeune[ \t]+fille|"
     r"patronymique|de[ \t]+famille|et[ \t]+pr[ée]noms?))?|pr[ée]noms?(?:\(s\))?|nom,[ \t]*pr[ée]nom|"
     r"identit[ée]|signataire|demandeur|demandeuse|b[ée]n[ée]ficiaire|titulaire|"
-    r"repr[ée]sentante?[ \t]+l[ée]gale?|conjointe?|[ée]poux|[ée]pouse|enfant|agent|r[ée]dacteur)"
+    r"repr[ée]sentante?[ \t]+l[ée]gale?|conjointe?|[ée]poux|[ée]pouse|enfant|agent|r[ée]dact(?:eur|rice)|"
+    r"signature|sign[ée][ \t]+par|[ée]tabli[ \t]+par|r[ée]dig[ée][ \t]+par|suivi[ \t]+par|"
+    r"r[ée]f[ée]rente?|rapporteure?|interlocut(?:eur|rice))"
 )
 _PLURAL_CIVILITY = r"(?:MM\.|Mmes\.?|Mlles\.?|Drs\.?|(?i:messieurs|mesdames|docteurs|ma[iî]tres))"
 _SURNAME_UP = rf"{_NOT_TITLE}[{_UP}][{_UP}'’]+(?:-[{_UP}][{_UP}'’]+)*"
@@ -230,8 +238,19 @@ CIVILITY = RecognizerSpec(
     (
         Pattern(rf"(?<![\w.]){_CIVILITY}(?:[ \t]*:)?{_GAP}({_NAME_AFTER_CIVILITY})(?![\w'’-])", 0.9, group=1),
         Pattern(rf"(?<![\w.]){_CIVILITY}(?<=\.)({_NAME_AFTER_CIVILITY})(?![\w'’-])", 0.9, group=1),
+        Pattern(
+            rf"(?<![\w.]){_RANK}{_GAP}(?!(?:de|du|des|d['’])[ \t'’])({_NAME_AFTER_CIVILITY})(?![\w'’-])",
+            0.9,
+            group=1,
+        ),
         Pattern(rf"(?<![\w.]){_PLURAL_CIVILITY}{_GAP}({_NAMES})(?![\w'’-])", 0.9, group=1),
-        Pattern(rf"^[ \t]*{_NAME_FIELD}[ \t]*:[ \t]*({_NAME})(?![\w'’-])", 0.9, flags=re.M, group=1),
+        # at a line's start, or after a column gap: "Date : 14/10/2024     Signature : S. Garnier"
+        Pattern(
+            rf"(?:^[ \t]*|(?<=[ \t]{{2}})|(?<=\t)){_NAME_FIELD}[ \t]*:[ \t]*({_NAME})(?![\w'’-])",
+            0.9,
+            flags=re.M,
+            group=1,
+        ),
     ),
 )
 
