@@ -135,10 +135,11 @@ _KIN_MODIFIER = (
     r"(?:(?:deux|trois|quatre|cinq|six|\d+|petite?s?|jeunes?|a[îi]n[ée]e?s?|cadet(?:te)?s?|"
     r"benjamine?s?|grande?s?|little|young|eldest|youngest|two|three)[ \t]+)*"
 )
-_ANY_UP = rf"{_NOT_TITLE}[{_UP}][^\W\d_]*(?:['’-][^\W\d_]+)*"  # "Bảo", "Ionuț", "N'Diaye"
+_UP_WORD = rf"[{_UP}][^\W\d_]*(?:['’-][^\W\d_]+)*"  # any script: "Bảo", "Ionuț", "N'Diaye"
+_ANY_UP = rf"{_NOT_TITLE}{_UP_WORD}"
 _PLAIN_NAME = rf"{_ANY_UP}(?:[ \t]+{_ANY_UP}){{0,2}}(?:[ \t]+[{_UP}]\.)?"
 # Without the title check: its first word must be a known first name.
-_BARE_NAME = rf"[{_UP}][^\W\d_]*(?:['’-][^\W\d_]+)*(?:[ \t]+[{_UP}][^\W\d_]*(?:['’-][^\W\d_]+)*){{0,2}}"
+_BARE_NAME = rf"{_UP_WORD}(?:[ \t]+{_UP_WORD}){{0,2}}"
 _NAME_SEPARATOR = r"[ \t]*,[ \t]*(?:et[ \t]+)?|[ \t]+et[ \t]+|[ \t]*;[ \t]*"
 _AGE = r"(?:[ \t]*\([ \t]*|[ \t]*,[ \t]*)(?:[âa]g[ée]e?[ \t]+de[ \t]+)?\d{1,3}[ \t]*ans\b"
 _AGE_BARE = r"[ \t]+\d{1,3}[ \t]*ans\b"
