@@ -105,6 +105,12 @@ def is_date(text: str) -> bool:
     return 1 <= int(day) <= 31 and 1 <= int(month) <= 12 and len(year) in (2, 4)
 
 
+def is_foreign_passport(text: str) -> bool:
+    """Most countries' passport numbers begin with a letter ("EK4521873", "YA1234567"); one that
+    begins with digits is a French number mistyped ("12ABC3456"), which only the French shape finds."""
+    return text[:1].isalpha() and any(c.isdigit() for c in text)
+
+
 def is_day_month(text: str) -> bool:
     """Day/month without the year: '22/04', '5/1'."""
     day, _, month = text.partition("/")

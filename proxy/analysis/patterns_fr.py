@@ -71,6 +71,8 @@ PHONE = RecognizerSpec(
         # Phone lists: another number may follow after a space ("01 41 29 00 35 01 41 29 00 37").
         # Pairs all separated, or not at all: "06 2452 78 86" is a table of figures, not a phone.
         Pattern(r"(?<![\w+])(?<!\d[.\-])0[1-9](?:(?:[ \u00a0.\-]\d{2}){4}|\d{8})" + _END_PHONE, 0.75),
+        # Overseas numbers are written 4-2-2-2: "0692 45 78 13" (La Réunion), "0590 88 21 47".
+        Pattern(r"(?<![\w+])(?<!\d[.\-])0[1-9]\d{2}(?:[ \u00a0.\-]\d{2}){3}" + _END_PHONE, 0.75),
         Pattern(
             r"(?<![\w+])(?:(?:\+|00)[ \u00a0]?33|\(\+?33\))[ \u00a0]?(?:\(0\)[ \u00a0]?|0)?[1-9]"
             r"(?:[ \u00a0.\-]?\d{2}){4}" + _END,
@@ -193,7 +195,17 @@ ID_CARD = RecognizerSpec(
 PASSPORT = RecognizerSpec(
     "fr_passport",
     Entity.PASSPORT,
-    (Pattern(r"(?<!\w)\d{2}[A-Z]{2}\d{5}(?!\w)", 0.6),),
+    (
+        Pattern(r"(?<!\w)\d{2}[A-Z]{2}\d{5}(?!\w)", 0.6),
+        # Another country's passport, when the text says so: "passeport n° EK4521873"
+        Pattern(
+            r"(?<!\w)(?i:passeport|passport)[^\n\d]{0,30}?(?i:n°|no\.?|num[ée]ro|number|nr\.?)"
+            r"[ \u00a0]*:?[ \u00a0]*([A-Z0-9]{6,12})(?!\w)",
+            0.85,
+            checksums.is_foreign_passport,
+            group=1,
+        ),
+    ),
 )
 
 _MONTHS = (

@@ -63,6 +63,8 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.LOCATION, "Il habite dans le {} depuis peu.", "93200"),
     (Entity.PHONE, "Secrétariat 01 41 29 00 35 {}", "01 41 29 00 37"),
     (Entity.PHONE, "Bureau de Berlin : {}", "+49 30 5682001"),
+    (Entity.PHONE, "Mon numéro à La Réunion : {}, merci.", "0692 45 78 13"),
+    (Entity.PASSPORT, "Copie du passeport de votre fille (n° {}), majeure.", "EK4521873"),
     (Entity.PERSON, "FICHE\nNom : {}\nPrénom : Julie", "MARTIN"),
     (Entity.PERSON, "Nom de naissance : {}\n", "DURAND"),
     (Entity.LOCATION, "Lieu de naissance : {}\n", "Oran"),
