@@ -125,7 +125,10 @@ _KIN = (
     r"cousine?s?|oncle|tante|grand-m[èe]re|grand-p[èe]re|grands-parents|parents|b[ée]b[ée]|"
     r"gar[çc]ons?|belle-m[èe]re|beau-p[èe]re|belle-fille|beau-fils|belle-s[œo]eur|beau-fr[èe]re|"
     r"pr[ée]nom|wife|husband|sons?|daughters?|nephew|niece|brothers?|sisters?|children|kids|"
-    r"mother|father|partner)"
+    r"mother|father|partner|"
+    # ties at work and next door: "ma collègue Anaïs", "ma voisine Ginette", "notre stagiaire Paul"
+    r"coll[èe]gues?|voisine?s?|amie?s?|copine|copain|camarade|stagiaire|[ée]l[èe]ves?|patronne?|"
+    r"binôme|rempla[çc]ante?|tut(?:eur|rice)|r[ée]f[ée]rente?)"
 )
 _KIN_OWNER = (
     r"(?i:son|sa|ses|mon|ma|mes|ton|ta|tes|leur|leurs|notre|nos|votre|vos|le|la|les|l['’]|du|des|"
@@ -287,12 +290,27 @@ class _FirstNameFirst:
         return first in self._first_names or all(p in self._first_names for p in first.split("-"))
 
 
+class _ListedName:
+    """One name of a list after a field label ("Enfants : Naïma, Ansuf et Nassim"): a known first
+    name, or a word that is neither in the dictionary nor an acronym ("Commission", "PM")."""
+
+    def __init__(self, first_names: Set[str], common_words: Container[str]) -> None:
+        self._first_names = first_names
+        self._common_words = common_words
+
+    def __call__(self, text: str) -> bool:
+        first = text.split()[0]
+        if normalise(first) in self._first_names:
+            return True
+        return first.lower() not in self._common_words and not (first.isupper() and len(first) <= 3)
+
+
 def _has_lower_case(name: str) -> bool:
     """Not an acronym: "CDI, 3 ans" is a contract."""
     return any(c.islower() for c in name.split()[0])
 
 
-def _family_spec(check: Validator) -> RecognizerSpec:
+def _family_spec(check: Validator, listed: Validator) -> RecognizerSpec:
     return RecognizerSpec(
         "fr_person_family",
         Entity.PERSON,
@@ -302,6 +320,14 @@ def _family_spec(check: Validator) -> RecognizerSpec:
                 rf"(?:[ \t]*[,:(][ \t]*|[ \t]+)"
                 rf"((?:{_PLAIN_NAME})(?:(?:{_NAME_SEPARATOR})(?:{_PLAIN_NAME}))*)(?![\w'’-])",
                 0.87,  # beats spaCy's place or organisation on the same words ("Fanta", "Helen")
+                group=1,
+                split=_NAME_SEPARATOR,
+            ),
+            Pattern(
+                rf"(?m)^[ \t]*(?i:{_KIN}|agents?|membres?|pr[ée]sents?|absents?|excus[ée]e?s?)"
+                rf"[ \t]*:[ \t]*((?:{_PLAIN_NAME})(?:(?:{_NAME_SEPARATOR})(?:{_PLAIN_NAME}))*)(?![\w'’-])",
+                0.87,
+                listed,
                 group=1,
                 split=_NAME_SEPARATOR,
             ),
@@ -388,7 +414,8 @@ def name_specs(
     alone = LoneFirstName(first_names, common_words, places)
     lone = Pattern(_LONE_FIRST_NAME, 0.6, alone, not_after=_NOT_LONE)
     names = RecognizerSpec(names.name, names.entity, (*names.patterns, lone))
-    return (CIVILITY, names, GREETING, _family_spec(_FirstNameFirst(first_names)))
+    family = _family_spec(_FirstNameFirst(first_names), _ListedName(first_names, common_words))
+    return (CIVILITY, names, GREETING, family)
 
 
 NAME_RECOGNIZERS = (CIVILITY.name, "fr_person_name", GREETING.name, "fr_person_family")

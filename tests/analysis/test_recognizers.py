@@ -88,6 +88,8 @@ FOUND: list[tuple[Entity, str, str]] = [
     (Entity.PERSON, "Dossier suivi par Mme {}, assistante sociale.", "Le Goff"),
     (Entity.PERSON, "Fin de service à 17 h, en présence de l'agent {}.", "Dubois"),
     (Entity.PERSON, "Date : 14/10/2024     Signature : {}\n", "S. Garnier"),
+    (Entity.PERSON, "Ma voisine {} est dans le même cas.", "Ginette"),
+    (Entity.PERSON, "Enfants : Naïma, {} et Nassim\nAdresse :", "Zaïnaba"),
     (Entity.DATE, "Permanence : Lun. {} | DELCOURT Julien", "22/04"),
     (Entity.DATE, "Salage {}-19/01, deux semaines.", "16/01"),
     (Entity.DATE, "Je suis disponible {} après-midi.", "mardi 19"),
@@ -147,6 +149,7 @@ NOT_FOUND: list[tuple[Entity, str]] = [
     (Entity.DATE, "Note : 10/10, et 3/4 des élèves ont réussi."),
     (Entity.PERSON, "Référent : Service enfance\nSignature : illisible"),
     (Entity.PERSON, "La Cour a entendu l'agent du Gouvernement et l'agent de police."),
+    (Entity.PERSON, "Membres : Commission des finances, PM et CCAS\n"),
     (Entity.PERSON, "M. LE COMMISSAIRE est venu constater les faits avec Mme la Proviseure."),
     (Entity.DATE, "La réunion commence mardi 19 h, salle 12."),
 ]
