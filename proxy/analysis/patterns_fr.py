@@ -276,24 +276,28 @@ DATE = RecognizerSpec(
         ),
         # "le 22/04", "Lun. 22/04", "16/01-19/01": day and month without the year
         Pattern(
-            rf"(?<!\w){_DAY_MONTH_CONTEXT}[ \u00a0]+({_DAY_MONTH})(?![\w/]|[.\-]\d)",
+            rf"(?=[AaDdJjLlMmSsVv])(?<!\w){_DAY_MONTH_CONTEXT}[ \u00a0]+({_DAY_MONTH})(?![\w/]|[.\-]\d)",
             0.7,
             checksums.is_day_month,
             group=1,
             flags=_I,
         ),
         Pattern(
-            rf"(?<![\w/.\-])({_DAY_MONTH})(?=[ \u00a0]?[-–][ \u00a0]?{_DAY_MONTH}(?![\w/]))",
+            rf"(?=\d)(?<![\w/.\-])({_DAY_MONTH})(?=[ \u00a0]?[-–][ \u00a0]?{_DAY_MONTH}(?![\w/]))",
             0.7,
             checksums.is_day_month,
             group=1,
         ),
-        Pattern(rf"(?<=\d[-–])({_DAY_MONTH})(?![\w/]|[.\-]\d)", 0.7, checksums.is_day_month, group=1),
+        Pattern(rf"(?=\d)(?<=\d[-–])({_DAY_MONTH})(?![\w/]|[.\-]\d)", 0.7, checksums.is_day_month, group=1),
         # "mardi 19 après-midi", "samedi 13 et dimanche 14 avril": the month comes later or is known
-        Pattern(rf"(?<!\w){_WEEKDAYS}[ \u00a0]+(?:1er|[0-3]?\d)(?![\w/:,.]|[ \u00a0]*h\b)", 0.7, flags=_I),
+        Pattern(
+            rf"(?=[DdJjLlMmSsVv])(?<!\w){_WEEKDAYS}[ \u00a0]+(?:1er|[0-3]?\d)(?![\w/:,.]|[ \u00a0]*h\b)",
+            0.7,
+            flags=_I,
+        ),
         # "du 21 au 25 octobre": the first day of a range
         Pattern(
-            rf"(?<!\w)(?:du|entre le|entre)[ \u00a0]+(1er|[0-3]?\d)"
+            rf"(?=[DdEe])(?<!\w)(?:du|entre le|entre)[ \u00a0]+(1er|[0-3]?\d)"
             rf"(?=[ \u00a0]+(?:au|et)[ \u00a0]+(?:1er|[0-3]?\d)[ \u00a0]+{_MONTHS}(?![a-zé]))",
             0.7,
             group=1,
@@ -301,15 +305,16 @@ DATE = RecognizerSpec(
         ),
         # "en juin", "depuis décembre", "de mai à septembre": a month alone, after a preposition
         Pattern(
-            rf"(?<!\w)(?:en|depuis|dès|d['’]ici|fin|début|mi-|courant|de|d['’])[ \u00a0]*(?<=[ \u00a0'’-])"
+            rf"(?=[CcDdEeFfMm])(?<!\w)(?:en|depuis|dès|d['’]ici|fin|début|mi-|courant|de|d['’])[ \u00a0]*"
+            rf"(?<=[ \u00a0'’-])"
             rf"({_FULL_MONTHS})(?![\w-])",
             0.6,
             group=1,
             flags=_I,
         ),
-        Pattern(rf"(?<![\w-]){_DATE_IN_WORDS}", 0.8, flags=_I),
+        Pattern(rf"(?=[CcDdHhNnPpQqSsTtUuVv])(?<![\w-]){_DATE_IN_WORDS}", 0.8, flags=_I),
         # English: "3 August 2024", "Tuesday 5 March", "Thu, 7 Mar 2024", "June 13, 2024"
-        Pattern(rf"(?<![\w/.\-]){_ENGLISH_DATE}(?![\w])", 0.85),
+        Pattern(rf"(?=[A-Z\d])(?<![\w/.\-]){_ENGLISH_DATE}(?![\w])", 0.85),
     ),
 )
 
