@@ -191,13 +191,14 @@ def _finding(result: RecognizerResult) -> Finding:
 
 def _recognizers(config: DetectionConfig) -> list[Any]:
     recognizers: list[Any] = []
-    first_names = load_first_names()
+    first_names, places = load_first_names(), load_place_names()
+    common_words = load_common_words(config.model)
     if config.recognizer(NER_RECOGNIZER) is not None:
         entities = frozenset(config.labels.values())
         stop_words = frozenset(normalise(w) for w in FRENCH_STOP_WORDS)
-        rules = NerRules(stop_words, first_names, load_place_names(), load_common_words(config.model))
+        rules = NerRules(stop_words, first_names, places, common_words)
         recognizers.append(SpacyNerRecognizer(NER_RECOGNIZER, entities, config.ner_score, rules))
-    names = name_specs(first_names, load_common_words(config.model), load_place_names())
+    names = name_specs(first_names, common_words, places)
     for spec in (*CATALOGUE, ADDRESS, place_spec(load_communes()), *names):
         settings = config.recognizer(spec.name)
         if settings is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
 # French-speaking locales, then the languages most often met in French administrative files.
 FAKER_LOCALES = (
@@ -75,6 +75,8 @@ _NOT_NAMES = frozenset(
     ]
 )
 _LATIN_NAME = re.compile(r"[a-z][a-z' -]+")
+# A word with its inner apostrophes and hyphens: "d'Ascq", "Jean-Pierre", "Villeneuve-d’Ascq".
+WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _ATTRIBUTES = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
 _MIN_LENGTH = 3
 
@@ -85,6 +87,11 @@ def normalise(word: str) -> str:
         return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def is_first_name(first_names: Set[str], word: str) -> bool:
+    """A normalised word that is a known first name, or made of them ("jean-pierre")."""
+    return word in first_names or all(part in first_names for part in word.split("-"))
 
 
 def load_first_names(locales: Iterable[str] = FAKER_LOCALES) -> frozenset[str]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 
-from proxy.analysis.first_names import normalise
+from proxy.analysis.first_names import WORD, normalise
 from proxy.analysis.lexicon_fr import (
     CALENDAR_WORDS,
     CIVILITY_WORDS,
@@ -53,7 +53,6 @@ _NAMED_AFTER = re.compile(rf"(?i:{NAMED_AFTER_WORDS})[ \u00a0]+$")
 _FIELD_LABEL = re.compile(r"[ \t\u00a0]*:")
 _LINE_BREAKS = re.compile(r"[\n\r\t|]+")
 _TRIM = " \u00a0,;:()[]{}«»\"'’-–—/"
-_WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _STREET_TYPE = re.compile(rf"(?i:{STREET_TYPES})")
 _PLACE_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’]*"
 _PLACE_JOIN = r"(?:[ \u00a0]?-[ \u00a0]?|[ \u00a0]+(?:sur|sous|en|le|la|les)[ \u00a0]+|[ \u00a0])"
@@ -111,7 +110,7 @@ class NerRules:
         surface = text[span.start : span.end]
         return (
             span.entity is not Entity.PERSON
-            and _WORDS.fullmatch(surface) is not None
+            and WORD.fullmatch(surface) is not None
             and not surface.isupper()
             and _opens_sentence(text, span.start)
             and surface.lower() in self.common_words
@@ -121,12 +120,12 @@ class NerRules:
         """A lone capitalised word that is a function word, or opens a sentence as a person
         although it is no known first name ("Veuillez", "Arthrose")."""
         surface = text[span.start : span.end]
-        words = [normalise(w) for w in _WORDS.findall(surface)]
+        words = [normalise(w) for w in WORD.findall(surface)]
         if span.entity is Entity.PERSON and all(
             w in self.stop_words or w in TITLE_WORDS or w in CIVILITY_WORDS for w in words
         ):
             return True
-        if _WORDS.fullmatch(surface) is None:
+        if WORD.fullmatch(surface) is None:
             return False
         word = words[0]
         if word in self.stop_words:
@@ -175,7 +174,7 @@ def _dangling_dot(text: str, start: int, end: int) -> bool:
 
 
 def _named_after(text: str, span: NerSpan) -> bool:
-    first = _WORDS.match(text, span.start)
+    first = WORD.match(text, span.start)
     if first is not None and _NAMED_AFTER.match(first.group() + " "):
         return True
     return _NAMED_AFTER.search(text, max(0, span.start - 40), span.start) is not None
@@ -185,7 +184,7 @@ def _strip_civility(text: str, span: NerSpan) -> NerSpan:
     if span.entity is not Entity.PERSON:
         return span
     start = span.start
-    for word in _WORDS.finditer(text, span.start, span.end):
+    for word in WORD.finditer(text, span.start, span.end):
         if normalise(word.group()) not in _NOT_THE_NAME:
             break
         start = word.end()
@@ -197,14 +196,14 @@ def _strip_civility(text: str, span: NerSpan) -> NerSpan:
 def _is_meaningful(surface: str, entity: Entity) -> bool:
     if not surface:
         return False
-    words = [normalise(w) for w in _WORDS.findall(surface)]
+    words = [normalise(w) for w in WORD.findall(surface)]
     if not words or not any(c.isupper() for c in surface) or sum(map(len, words)) < 2:
         return False
     if words[0] in _NUMBER_LABELS:  # "N° FINESS", "numéro RPPS": the label of an identifier
         return False
     if sum(c.isdigit() for c in surface) >= _MAX_DIGITS:  # numbers are the patterns' business
         return False
-    raw = _WORDS.findall(surface)
+    raw = WORD.findall(surface)
     if entity is Entity.PERSON and all(len(w) < 3 or normalise(w) in CIVILITY_WORDS for w in raw):
         return False  # "B. De A": initials alone (the pattern recognizers handle "[L.]", "de K")
     if raw[0].isupper() and len(raw[0]) <= 4 and all(w.islower() for w in raw[1:]):
@@ -230,7 +229,7 @@ def _organisation_and_place(text: str, span: NerSpan, place: re.Match[str] | Non
         yield span
         return
     head_end = place.start(0)
-    if len(_WORDS.findall(text, span.start, head_end)) > 1:  # "Église": says nothing alone
+    if len(WORD.findall(text, span.start, head_end)) > 1:  # "Église": says nothing alone
         yield NerSpan(span.start, head_end, Entity.ORGANIZATION)
     yield NerSpan(place.start(1), place.end(1), Entity.LOCATION)
 
@@ -240,8 +239,8 @@ def _real_place(text: str, span: NerSpan, place: re.Match[str] | None) -> bool:
     Conseil départemental", "ministère des Finances")."""
     if place is None:
         return False
-    name = " ".join(normalise(w) for w in _WORDS.findall(place.group(1)))
-    head = _WORDS.match(text, span.start)
+    name = " ".join(normalise(w) for w in WORD.findall(place.group(1)))
+    head = WORD.match(text, span.start)
     return not (
         name in GENERIC_WORDS
         or name.endswith(COMMON_NOUN_SUFFIXES)
@@ -263,7 +262,7 @@ def _institution_parts(text: str, span: NerSpan) -> Iterator[NerSpan]:
     if span.entity is Entity.PERSON:
         yield span
         return
-    phrase = " ".join(normalise(w) for w in _WORDS.findall(text[span.start : span.end]))
+    phrase = " ".join(normalise(w) for w in WORD.findall(text[span.start : span.end]))
     if phrase.split(" ", 1)[0] in TITLE_WORDS:
         return  # "Président du Conseil départemental": a function, not an organisation
     public = _starts_with(phrase, _PUBLIC_BODY_HEADS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Set
 
-from proxy.analysis.first_names import normalise
+from proxy.analysis.first_names import is_first_name, normalise
 from proxy.analysis.lexicon_fr import CALENDAR_WORDS
 from proxy.analysis.patterns import Pattern, RecognizerSpec, Validator
 from proxy.analysis.places import place_key
@@ -144,11 +144,12 @@ _PLAIN_NAME = rf"{_ANY_UP}(?:[ \t]+{_ANY_UP}){{0,2}}(?:[ \t]+[{_UP}]\.)?"
 # Without the title check: its first word must be a known first name.
 _BARE_NAME = rf"{_UP_WORD}(?:[ \t]+{_UP_WORD}){{0,2}}"
 _NAME_SEPARATOR = r"[ \t]*,[ \t]*(?:et[ \t]+)?|[ \t]+et[ \t]+|[ \t]*;[ \t]*"
+_NAME_LIST = rf"(?:{_PLAIN_NAME})(?:(?:{_NAME_SEPARATOR})(?:{_PLAIN_NAME}))*"  # split into one name each
 _AGE = r"(?:[ \t]*\([ \t]*|[ \t]*,[ \t]*)(?:[âa]g[ée]e?[ \t]+de[ \t]+)?\d{1,3}[ \t]*ans\b"
 _AGE_BARE = r"[ \t]+\d{1,3}[ \t]*ans\b"
-# Not at a sentence's start ("Enfin, 3 ans après"): after a word, a comma, a bracket or a bullet.
 # Each pattern below opens with a cheap look-ahead at its first letter: the look-behinds and
 # alternations then run at few positions (halves their cost).
+# Not at a sentence's start ("Enfin, 3 ans après"): after a word, a comma, a bracket or a bullet.
 _INSIDE_SENTENCE = r"(?:(?<=[\w,;][ \t])|(?<=[(\[])|(?<=[(\[][ \t])|(?<=^[-–—•*][ \t]))"
 
 # Words that make an upper-case pair an institution or a heading rather than a person.
@@ -233,7 +234,7 @@ class NameCheck:
         return any(self._is_first_name(w) for w in words)
 
     def _is_first_name(self, word: str) -> bool:
-        return word in self._first_names or all(part in self._first_names for part in word.split("-"))
+        return is_first_name(self._first_names, word)
 
 
 CIVILITY = RecognizerSpec(
@@ -286,8 +287,7 @@ class _FirstNameFirst:
         self._first_names = first_names
 
     def __call__(self, text: str) -> bool:
-        first = normalise(text.split()[0])
-        return first in self._first_names or all(p in self._first_names for p in first.split("-"))
+        return is_first_name(self._first_names, normalise(text.split()[0]))
 
 
 class _ListedName:
@@ -300,7 +300,7 @@ class _ListedName:
 
     def __call__(self, text: str) -> bool:
         first = text.split()[0]
-        if normalise(first) in self._first_names:
+        if is_first_name(self._first_names, normalise(first)):
             return True
         return first.lower() not in self._common_words and not (first.isupper() and len(first) <= 3)
 
@@ -318,14 +318,14 @@ def _family_spec(check: Validator, listed: Validator) -> RecognizerSpec:
             Pattern(
                 rf"(?=[DdHhLlMmNnOoSsTtVvYy])(?<![\w'’]){_KIN_OWNER}[ \t]+{_KIN_MODIFIER}{_KIN}"
                 rf"(?:[ \t]*[,:(][ \t]*|[ \t]+)"
-                rf"((?:{_PLAIN_NAME})(?:(?:{_NAME_SEPARATOR})(?:{_PLAIN_NAME}))*)(?![\w'’-])",
+                rf"({_NAME_LIST})(?![\w'’-])",
                 0.87,  # beats spaCy's place or organisation on the same words ("Fanta", "Helen")
                 group=1,
                 split=_NAME_SEPARATOR,
             ),
             Pattern(
                 rf"(?m)^[ \t]*(?i:{_KIN}|agents?|membres?|pr[ée]sents?|absents?|excus[ée]e?s?)"
-                rf"[ \t]*:[ \t]*((?:{_PLAIN_NAME})(?:(?:{_NAME_SEPARATOR})(?:{_PLAIN_NAME}))*)(?![\w'’-])",
+                rf"[ \t]*:[ \t]*({_NAME_LIST})(?![\w'’-])",
                 0.87,
                 listed,
                 group=1,

@@ -10,20 +10,18 @@ and countries are Faker's fr_FR lists (already a dependency). How to regenerate 
 from __future__ import annotations
 
 import functools
-import re
 from importlib import resources
 
 from faker.providers.address.fr_FR import Provider as FrenchAddresses
 
-from proxy.analysis.first_names import normalise
+from proxy.analysis.first_names import WORD, normalise
 
-_WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _COMMUNES = "communes_fr.txt"
 
 
 def place_key(name: str) -> str:
     """'Villeneuve-d’Ascq' and 'VILLENEUVE-D'ASCQ' give the same key."""
-    return " ".join(normalise(word) for word in _WORDS.findall(name.replace("’", "'")))
+    return " ".join(normalise(word) for word in WORD.findall(name.replace("’", "'")))
 
 
 @functools.cache
