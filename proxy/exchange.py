@@ -36,6 +36,10 @@ class Exchange:
     decision: Decision = Decision.FAILED
     status: int = 500
     error_code: str | None = None
+    task: str | None = None  # background task of a chat front-end (title, tags...), None for the agent's use
+    attachments: Counter[str] = field(default_factory=Counter)  # "<kind>:<treatment>" -> count
+    notice: bool = False  # the AI-generated-text notice was added to the answer
+    observed_rule_ids: list[str] = field(default_factory=list)  # observe-mode rules that would have acted
 
     def succeeded(self) -> None:
         self.decision, self.status = Decision.FORWARDED, 200
@@ -75,6 +79,10 @@ class Exchange:
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
             error_code=self.error_code,
+            task=self.task,
+            attachments=dict(self.attachments),
+            notice=self.notice,
+            observed_rule_ids=tuple(self.observed_rule_ids),
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -61,6 +61,10 @@ class RegisterEntry:
     energy_wh: float | None = None
     gco2e: float | None = None
     error_code: str | None = None
+    task: str | None = None  # background task of a chat front-end (title, tags...); None: the agent's use
+    attachments: Mapping[str, int] = field(default_factory=dict)  # "<kind>:<treatment>" -> count
+    notice: bool = False  # the AI-generated-text notice was added to the answer
+    observed_rule_ids: tuple[str, ...] = ()  # observe-mode rules that would have acted
 
     def __post_init__(self) -> None:
         if not self.model or not _TOKEN.match(self.model):
@@ -70,6 +74,8 @@ class RegisterEntry:
         object.__setattr__(self, "decision", Decision(self.decision))
         object.__setattr__(self, "entity_counts", _frozen_counts(self.entity_counts, "entity_counts"))
         object.__setattr__(self, "rule_ids", tuple(self.rule_ids))
+        object.__setattr__(self, "observed_rule_ids", tuple(self.observed_rule_ids))
+        object.__setattr__(self, "attachments", _frozen_tokens_counts(self.attachments))
         for name in ("energy_wh", "gco2e"):
             _set_float(self, name)
         _check_tokens(self)
@@ -90,6 +96,15 @@ def _frozen_counts(counts: Mapping[str, int], name: str) -> Mapping[str, int]:
     return MappingProxyType(dict(sorted(counts.items())))
 
 
+def _frozen_tokens_counts(counts: Mapping[str, int]) -> Mapping[str, int]:
+    for key, value in counts.items():
+        if not _TOKEN.match(key) or not key:
+            raise ValueError(f"attachments: clé invalide {key!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"attachments: compte invalide pour {key}")
+    return MappingProxyType(dict(sorted(counts.items())))
+
+
 def _set_float(entry: RegisterEntry, name: str) -> None:
     value = getattr(entry, name)
     if value is not None:
@@ -102,12 +117,13 @@ def _set_float(entry: RegisterEntry, name: str) -> None:
 def _check_tokens(entry: RegisterEntry) -> None:
     optional = {"routed_model": entry.routed_model, "upstream": entry.upstream}
     optional["error_code"] = entry.error_code
+    optional["task"] = entry.task
     required = {"request_id": entry.request_id, "user": entry.user, "service": entry.service}
     required |= {"endpoint": entry.endpoint, "policy_sha256": entry.policy_sha256}
     for name, value in {**required, **optional}.items():
         if (value is not None or name in required) and not _TOKEN.match(str(value)):
             raise ValueError(f"{name}: identifiant invalide")
-    for rule in entry.rule_ids:
+    for rule in (*entry.rule_ids, *entry.observed_rule_ids):
         if not _TOKEN.match(rule):
             raise ValueError("rule_ids: identifiant invalide")
 
@@ -120,5 +136,6 @@ def _check_numbers(entry: RegisterEntry) -> None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name}: entier positif attendu")
-    if not isinstance(entry.stream, bool):
-        raise ValueError("stream: booléen attendu")
+    for name in ("stream", "notice"):
+        if not isinstance(getattr(entry, name), bool):
+            raise ValueError(f"{name}: booléen attendu")

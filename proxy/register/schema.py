@@ -93,6 +93,16 @@ TRIGGER_NAMES = (
 )
 
 
+# Optional columns added after the first format: NULL in older rows, so their hashes still hold (the
+# canonical form leaves null columns out). Registers created before them gain them at opening.
+OPTIONAL_COLUMNS: dict[str, str] = {
+    "task": "TEXT",  # background task of a chat front-end (title, tags...), NULL for the agent's own use
+    "attachments": "TEXT",  # canonical JSON {"<kind>:<treatment>": count}, NULL when none
+    "notice": "INTEGER",  # 1 when the AI-generated-text notice was added to the answer
+    "observed_rule_ids": "TEXT",  # canonical JSON list of observe-mode rules that would have acted
+}
+
+
 def schema_sql() -> str:
     """Every statement creating the schema; idempotent (IF NOT EXISTS)."""
     return _TABLES_SQL + _sealed_table_triggers()

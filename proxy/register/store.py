@@ -24,7 +24,7 @@ from proxy.register.chain import FORMAT_VERSION, GENESIS, canonical_json, row_ha
 from proxy.register.entry import RegisterEntry
 from proxy.register.journal import append_checkpoints
 from proxy.register.records import Checkpoint, Head, PurgeRecord, RowFilter, signed_message
-from proxy.register.schema import TRIGGER_NAMES, schema_sql
+from proxy.register.schema import OPTIONAL_COLUMNS, TRIGGER_NAMES, schema_sql
 from proxy.register.signing import Signer, load_or_create_signer, load_signer
 
 log = logging.getLogger(__name__)
@@ -351,8 +351,17 @@ def entry_row(entry: RegisterEntry, *, seq: int, ts: str, prev_hash: str) -> dic
         "energy_wh": entry.energy_wh,
         "gco2e": entry.gco2e,
         "error_code": entry.error_code,
+        "task": entry.task,
+        "attachments": _json_or_null(dict(entry.attachments)),
+        "notice": int(entry.notice) if entry.notice else None,
+        "observed_rule_ids": _json_or_null(list(entry.observed_rule_ids)),
         "prev_hash": prev_hash,
     }
+
+
+def _json_or_null(value: dict[str, int] | list[str]) -> str | None:
+    """An optional structured column: NULL when empty, so rows without it hash as before it existed."""
+    return canonical_json(value) if value else None
 
 
 def _connect(path: Path) -> sqlite_utils.Database:
@@ -379,6 +388,14 @@ def _connect_and_prepare(path: Path) -> sqlite_utils.Database:
     return db
 
 
+def _add_optional_columns(db: sqlite_utils.Database) -> None:
+    """Columns added since the register's first format, for registers created before them."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(entries)").fetchall()}
+    for name, sql_type in OPTIONAL_COLUMNS.items():
+        if name not in present:
+            db.execute(f"ALTER TABLE entries ADD COLUMN {name} {sql_type}")
+
+
 def _connect_readonly(path: Path) -> sqlite_utils.Database:
     uri = path.resolve().as_uri() + "?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
@@ -389,6 +406,7 @@ def _ensure_schema(db: sqlite_utils.Database) -> None:
     db.execute("BEGIN IMMEDIATE")
     try:
         db.executescript(schema_sql())
+        _add_optional_columns(db)
         db.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('register_id', ?), ('format', ?)",
             [str(uuid.uuid4()), str(FORMAT_VERSION)],

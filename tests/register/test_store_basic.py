@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from registerkit import EntryFactory
 
 from proxy.register.chain import GENESIS, row_hash
+from proxy.register.schema import OPTIONAL_COLUMNS
 from proxy.register.store import Register
 
 
@@ -63,3 +65,32 @@ def test_free_text_cannot_be_stored(entry_factory: EntryFactory) -> None:
             entry_factory(**{field: "Jean Dupont habite 3 rue des Lilas"})
     with pytest.raises(ValueError, match="entity_counts"):
         entry_factory(entity_counts={"jean.dupont@example.fr": 1})
+
+
+def test_a_register_of_the_first_format_gains_the_optional_columns(
+    tmp_path: Path, entry_factory: EntryFactory
+) -> None:
+    """Rows written before the optional columns existed keep their hashes; new rows fill them."""
+    path = tmp_path / "register.sqlite"
+    register = Register.open(path)
+    register.append(entry_factory(request_id="old"))
+    register.close()
+    with sqlite3.connect(path) as conn:  # as a first-format register: no optional column yet
+        conn.executescript("".join(f"ALTER TABLE entries DROP COLUMN {name};" for name in OPTIONAL_COLUMNS))
+    register = Register.open(path)
+    new = entry_factory(
+        request_id="new",
+        task="title",
+        attachments={"pdf:extracted": 1, "image:refused": 2},
+        notice=True,
+        observed_rule_ids=("rule-observe",),
+    )
+    register.append(new)
+    rows = list(register.rows())
+    register.close()
+    assert rows[0]["task"] is None and rows[0]["attachments"] is None
+    assert rows[1]["task"] == "title" and rows[1]["notice"] == 1
+    assert json.loads(rows[1]["attachments"]) == {"image:refused": 2, "pdf:extracted": 1}
+    assert json.loads(rows[1]["observed_rule_ids"]) == ["rule-observe"]
+    assert all(row_hash(row) == row["hash"] for row in rows)
+    assert rows[1]["prev_hash"] == rows[0]["hash"]
