@@ -9,18 +9,15 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-import anyio
-
-from proxy.errors import GardefouError, UpstreamError
 from proxy.exchange import Exchange
-from proxy.openai_api import sse
 from proxy.openai_api.schemas import parse_chat, parse_embeddings
 from proxy.openai_api.segments import TextSlot, chat_slots, embeddings_slots
 from proxy.policy import engine, wire
 from proxy.policy.records import Decision, Plan, RequestFacts
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
-from proxy.transform.answers import ChunkRestorer, restore_completion
+from proxy.stream_relay import open_stream
+from proxy.transform.answers import restore_completion
 from proxy.transform.placeholders import outside_placeholders
 from proxy.transform.redact import irreversible, redact
 from proxy.transform.vault import Vault, build_vault
@@ -41,7 +38,7 @@ async def chat_completion(services: Services, exchange: Exchange, body: Any) -> 
         wire.apply(body, decision)
         upstream = _route(services, exchange, decision)
         if request.stream:
-            relay = await _open_stream(services, exchange, upstream, body, vault)
+            relay = await open_stream(services, exchange, upstream, body, vault)
             return relay
         answer = await services.upstreams.complete(upstream, "/chat/completions", body)
         restore_completion(answer, vault)
@@ -134,83 +131,3 @@ def _route(services: Services, exchange: Exchange, decision: Decision) -> Upstre
     exchange.routed_model, exchange.upstream = decision.model, upstream.name
     exchange.headers.update(wire.route_header(decision))
     return upstream
-
-
-async def _open_stream(
-    services: Services,
-    exchange: Exchange,
-    upstream: UpstreamSettings,
-    body: dict[str, Any],
-    vault: Vault,
-) -> AsyncIterator[bytes]:
-    """Start the upstream stream and wait for its first event, so that a failure to start is a plain
-    HTTP error; then hand over a relay that forwards the rest as it arrives."""
-    events = _restored_events(services, exchange, upstream, body, vault)
-    try:
-        first = await anext(events)
-    except StopAsyncIteration:
-        raise UpstreamError(f"Le modèle amont « {upstream.name} » a renvoyé un flux vide.") from None
-    return _relay(services, exchange, first, events)
-
-
-async def _restored_events(
-    services: Services,
-    exchange: Exchange,
-    upstream: UpstreamSettings,
-    body: dict[str, Any],
-    vault: Vault,
-) -> AsyncIterator[bytes]:
-    restorer = ChunkRestorer(vault)
-    done = False
-    async with services.upstreams.stream_lines(upstream, "/chat/completions", body) as lines:
-        async for payload in sse.data_payloads(lines):
-            if payload == sse.DONE:
-                done = True
-                break
-            yield _restored_event(payload, restorer, exchange)
-    for event in sse.closing_events(restorer.leftover(), done=done):
-        yield event
-
-
-async def _relay(
-    services: Services, exchange: Exchange, first: bytes, events: AsyncIterator[bytes]
-) -> AsyncIterator[bytes]:
-    """Forward events as they come. The row is written before `[DONE]` reaches the agent (a crash
-    after a complete answer still leaves its row), and in `finally` for disconnects and errors."""
-    recorded = ended = False
-    try:
-        async for event in _prepend(first, events):
-            if event == _DONE_EVENT:
-                exchange.succeeded()
-                await services.record(exchange)
-                recorded = True
-            yield event
-        exchange.succeeded()
-        ended = True
-    except GardefouError as error:
-        exchange.failed(error)
-        ended = True
-        yield sse.error_event(error.to_openai())
-    finally:
-        if not ended and not recorded:
-            exchange.client_gone()
-        with anyio.CancelScope(shield=True):
-            await events.aclose()  # type: ignore[attr-defined]
-            if not recorded:
-                await services.record(exchange)
-
-
-_DONE_EVENT = sse.encode(sse.DONE)
-
-
-async def _prepend(first: bytes, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    yield first
-    async for event in events:
-        yield event
-
-
-def _restored_event(payload: str, restorer: ChunkRestorer, exchange: Exchange) -> bytes:
-    chunk = sse.parse_chunk(payload)
-    if chunk.get("usage"):
-        exchange.record_usage(chunk["usage"])
-    return sse.encode(restorer.restore(chunk))

@@ -1,0 +1,97 @@
+"""A streamed answer relayed to the agent: upstream events restored as they arrive, the register row
+written before `[DONE]` reaches the agent, and in `finally` for disconnects and errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+
+from proxy.errors import GardefouError, UpstreamError
+from proxy.exchange import Exchange
+from proxy.openai_api import sse
+from proxy.services import Services
+from proxy.settings import UpstreamSettings
+from proxy.transform.answers import ChunkRestorer
+from proxy.transform.vault import Vault
+
+
+async def open_stream(
+    services: Services,
+    exchange: Exchange,
+    upstream: UpstreamSettings,
+    body: dict[str, Any],
+    vault: Vault,
+) -> AsyncIterator[bytes]:
+    """Start the upstream stream and wait for its first event, so that a failure to start is a plain
+    HTTP error; then hand over a relay that forwards the rest as it arrives."""
+    events = _restored_events(services, exchange, upstream, body, vault)
+    try:
+        first = await anext(events)
+    except StopAsyncIteration:
+        raise UpstreamError(f"Le modèle amont « {upstream.name} » a renvoyé un flux vide.") from None
+    return _relay(services, exchange, first, events)
+
+
+async def _restored_events(
+    services: Services,
+    exchange: Exchange,
+    upstream: UpstreamSettings,
+    body: dict[str, Any],
+    vault: Vault,
+) -> AsyncIterator[bytes]:
+    restorer = ChunkRestorer(vault)
+    done = False
+    async with services.upstreams.stream_lines(upstream, "/chat/completions", body) as lines:
+        async for payload in sse.data_payloads(lines):
+            if payload == sse.DONE:
+                done = True
+                break
+            yield _restored_event(payload, restorer, exchange)
+    for event in sse.closing_events(restorer.leftover(), done=done):
+        yield event
+
+
+async def _relay(
+    services: Services, exchange: Exchange, first: bytes, events: AsyncIterator[bytes]
+) -> AsyncIterator[bytes]:
+    """Forward events as they come. The row is written before `[DONE]` reaches the agent (a crash
+    after a complete answer still leaves its row), and in `finally` for disconnects and errors."""
+    recorded = ended = False
+    try:
+        async for event in _prepend(first, events):
+            if event == _DONE_EVENT:
+                exchange.succeeded()
+                await services.record(exchange)
+                recorded = True
+            yield event
+        exchange.succeeded()
+        ended = True
+    except GardefouError as error:
+        exchange.failed(error)
+        ended = True
+        yield sse.error_event(error.to_openai())
+    finally:
+        if not ended and not recorded:
+            exchange.client_gone()
+        with anyio.CancelScope(shield=True):
+            await events.aclose()  # type: ignore[attr-defined]
+            if not recorded:
+                await services.record(exchange)
+
+
+_DONE_EVENT = sse.encode(sse.DONE)
+
+
+async def _prepend(first: bytes, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for event in events:
+        yield event
+
+
+def _restored_event(payload: str, restorer: ChunkRestorer, exchange: Exchange) -> bytes:
+    chunk = sse.parse_chunk(payload)
+    if chunk.get("usage"):
+        exchange.record_usage(chunk["usage"])
+    return sse.encode(restorer.restore(chunk))
