@@ -20,6 +20,7 @@ from proxy.keystore import KeyRecord, KeyRequestError
 from proxy.roles import Role, may_grant_over_http
 from proxy.services import Services
 from proxy.web import admin_policy, admin_register
+from proxy.web.admin_policy import service_choices
 from proxy.web.body import model_body
 from proxy.web.guards import RoleGuard, ServicesDep
 
@@ -36,8 +37,11 @@ Admin = Annotated[Caller, Depends(RoleGuard(Role.ADMIN))]
 
 
 @router.get("/whoami")
-def whoami(caller: AnyRole) -> dict[str, Any]:
+def whoami(services: ServicesDep, caller: AnyRole) -> dict[str, Any]:
+    """Who is connected, and the names shown in the pages' header."""
     return {
+        "collectivite": services.settings.collectivite,
+        "policy_name": services.policy.current().policy.name,
         "user": caller.user,
         "service": caller.service,
         "roles": sorted(caller.roles),
@@ -60,7 +64,10 @@ class KeyRequest(BaseModel):
 @router.get("/keys")
 def list_keys(services: ServicesDep, _caller: Admin) -> dict[str, Any]:
     now = datetime.now(UTC)
-    return {"keys": [_key_view(record, now) for record in services.keys.list()]}
+    return {
+        "keys": [_key_view(record, now) for record in services.keys.list()],
+        "services": service_choices(services.policy.current().policy),
+    }
 
 
 @router.post("/keys", status_code=201)

@@ -19,6 +19,7 @@ from proxy.config_file import ConfigFileError
 from proxy.errors import InvalidRequest
 from proxy.policy.checks import PolicyContext
 from proxy.policy.loader import load_policy
+from proxy.policy.schema import Policy
 from proxy.policy.simulate import Simulation, caller_for, simulate
 from proxy.roles import Role
 from proxy.services import Services
@@ -37,8 +38,22 @@ def show_policy(services: ServicesDep, _caller: RssiOrDpo) -> dict[str, Any]:
     return {
         "path": str(loaded.path),
         "sha256": loaded.sha256,
+        "name": loaded.policy.name,
+        "services": service_choices(loaded.policy),
         "yaml": Path(loaded.path).read_text(encoding="utf-8"),
     }
+
+
+def service_choices(policy: Policy) -> list[dict[str, Any]]:
+    """The policy's services and their models, to choose from in the pages."""
+    return [
+        {
+            "id": name,
+            "label": f"{name} — {service.description}" if service.description else name,
+            "models": list(service.models),
+        }
+        for name, service in policy.services.items()
+    ]
 
 
 @router.post("/policy/validate")

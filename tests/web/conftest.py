@@ -8,6 +8,7 @@ import pytest
 
 from proxy.analysis.engine import Detector
 from tests.web.appkit import Site, load, running_site
+from tests.web.consolekit import populate
 
 
 @pytest.fixture(scope="module")
@@ -16,5 +17,20 @@ def site(tmp_path_factory: pytest.TempPathFactory, upstream_url: str, detector: 
     # tests/auth and tests/e2e/test_security.py) must not decide these tests.
     limits = {"user_requests_per_minute": 100_000}
     settings = load(tmp_path_factory.mktemp("site"), upstream_url, limits=limits)
+    with running_site(settings, detector) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def console_site(
+    tmp_path_factory: pytest.TempPathFactory, upstream_url: str, detector: Detector
+) -> Iterator[Site]:
+    """A proxy whose register holds generated rows over several months and services, with a policy
+    file of its own (the DPO installs new versions over it) and a collectivité's name."""
+    tmp = tmp_path_factory.mktemp("console")
+    (tmp / "data").mkdir()
+    populate(tmp / "data" / "register.sqlite")
+    limits = {"user_requests_per_minute": 100_000}
+    settings = load(tmp, upstream_url, limits=limits, collectivite="Commune de Saint-Exemple")
     with running_site(settings, detector) as running:
         yield running

@@ -37,6 +37,8 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("DELETE", "/admin/api/keys/{key_id}"): frozenset({ADM}),
     ("GET", "/admin/api/config"): frozenset({ADM}),
     ("GET", "/admin/api/register/entries"): frozenset({R}),
+    ("GET", "/admin/api/register/entries/{seq}"): frozenset({R}),
+    ("GET", "/admin/api/register/choices"): frozenset({R}),
     ("GET", "/admin/api/register/verify"): frozenset({R}),
     ("GET", "/admin/api/register/export"): frozenset({R}),
     ("GET", "/admin/api/stats"): frozenset({R, D}),
@@ -102,6 +104,10 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
         ("DELETE", "/admin/api/keys/{key_id}"): revoke,
         ("GET", "/admin/api/config"): lambda: Call("GET", "/admin/api/config", {}),
         ("GET", "/admin/api/register/entries"): lambda: Call("GET", "/admin/api/register/entries", {}),
+        ("GET", "/admin/api/register/entries/{seq}"): lambda: Call(
+            "GET", "/admin/api/register/entries/1", {}
+        ),
+        ("GET", "/admin/api/register/choices"): lambda: Call("GET", "/admin/api/register/choices", {}),
         ("GET", "/admin/api/register/verify"): lambda: Call("GET", "/admin/api/register/verify", {}),
         ("GET", "/admin/api/register/export"): lambda: Call("GET", "/admin/api/register/export", {}),
         ("GET", "/admin/api/stats"): lambda: Call("GET", "/admin/api/stats", {}),

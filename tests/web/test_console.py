@@ -1,0 +1,127 @@
+"""The console's JSON API on a real server with a generated register: filters and pages, French
+labels and local dates, integrity status, exports of exactly the filtered rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from proxy.roles import Role
+from tests.web.appkit import Site, chat_body
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris_month(ts: str) -> str:
+    return (
+        datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).astimezone(PARIS).strftime("%Y-%m")
+    )
+
+
+def stored(site: Site) -> list[dict[str, object]]:
+    with closing(sqlite3.connect(site.settings.register_path)) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("SELECT * FROM entries ORDER BY seq")]
+
+
+def expected_seqs(site: Site, service: str, month: str) -> list[int]:
+    return [
+        int(r["seq"]) for r in stored(site) if r["service"] == service and paris_month(str(r["ts"])) == month
+    ]  # type: ignore[call-overload]
+
+
+def test_pages_filters_and_french_labels(console_site: Site) -> None:
+    site, query = console_site, {"service": "rh", "month": "2026-07", "per_page": 10}
+    expected = expected_seqs(site, "rh", "2026-07")
+    first = site.request("GET", "/admin/api/register/entries", Role.RSSI, params=query).json()
+    assert first["matched"] == len(expected) > 10 and first["pages"] == -(-len(expected) // 10)
+    seen = []
+    for page in range(1, first["pages"] + 1):
+        data = site.request(
+            "GET", "/admin/api/register/entries", Role.RSSI, params={**query, "page": page}
+        ).json()
+        seen += [e["seq"] for e in data["entries"]]
+    assert sorted(seen) == expected and seen == sorted(seen, reverse=True)  # newest first
+    entry = first["entries"][0]
+    assert entry["decision_label"] in {"transmise", "bloquée", "échouée"}
+    assert (
+        len(entry["date"]) == 19 and entry["date"][2] == "/" and "." not in entry["date"]
+    )  # 14/07/2026 10:05:01
+    assert entry["route"] in {"conversation", "vectorisation (embeddings)"}
+    assert all(
+        r["type"]
+        in {
+            "nom de personne",
+            "numéro de téléphone",
+            "adresse électronique",
+            "adresse postale",
+            "numéro de sécurité sociale",
+        }
+        for e in first["entries"]
+        for r in e["removed"]
+    )
+
+
+def test_a_month_is_a_paris_month(console_site: Site) -> None:
+    """The row at 23:00 UTC on the last day of June is in July in Paris."""
+    rows = [r for r in stored(console_site) if str(r["ts"]).startswith("2026-06-30T23:00")]
+    assert rows
+    data = console_site.request(
+        "GET", "/admin/api/register/entries", Role.RSSI, params={"month": "2026-07", "per_page": 200}
+    ).json()
+    july = [e["seq"] for e in data["entries"]]
+    assert rows[0]["seq"] in july or data["matched"] > 200
+
+
+def test_filters_by_route_task_rule_and_detail(console_site: Site) -> None:
+    site = console_site
+    rule = "use.detection-fraude.block"
+    observed = [r for r in stored(site) if rule in json.loads(str(r["observed_rule_ids"] or "[]"))]
+    data = site.request(
+        "GET", "/admin/api/register/entries", Role.RSSI, params={"rule": rule, "per_page": 200}
+    ).json()
+    assert data["matched"] == len(observed) > 0
+    tasks = site.request(
+        "GET", "/admin/api/register/entries", Role.RSSI, params={"task": "-", "per_page": 1}
+    ).json()
+    assert tasks["matched"] == sum(1 for r in stored(site) if r["task"] is None)
+    embeddings = site.request(
+        "GET", "/admin/api/register/entries", Role.RSSI, params={"endpoint": "embeddings", "per_page": 1}
+    ).json()
+    assert embeddings["matched"] == sum(1 for r in stored(site) if r["endpoint"] == "embeddings")
+    detail = site.request("GET", f"/admin/api/register/entries/{observed[0]['seq']}", Role.RSSI).json()
+    assert (
+        detail["observed_rules"] == [rule] and len(detail["policy_sha256"]) == 64 and detail["energy_wh"] > 0
+    )
+    choices = site.request("GET", "/admin/api/register/choices", Role.RSSI).json()
+    assert {"2026-06", "2026-09"} <= set(choices["months"]) and rule in choices["rules"]
+    assert site.request("GET", "/admin/api/register/entries", Role.DPO).status_code == 403
+
+
+def test_integrity_is_never_called_intact_while_rows_are_unsealed(console_site: Site) -> None:
+    site = console_site
+    for _ in range(2):
+        assert site.request("POST", "/v1/chat/completions", Role.AGENT, json=chat_body()).status_code == 200
+    report = site.request("GET", "/admin/api/register/verify", Role.RSSI).json()
+    assert report["ok"] is True and report["unsealed"] >= 1
+    assert "intègre" not in report["status"] and "pas encore scellée" in report["status"]
+    assert report["sealed"] == report["rows"] - report["unsealed"] and report["last_checkpoint_age_s"] >= 0
+
+
+def test_exports_hold_exactly_the_filtered_rows(console_site: Site) -> None:
+    site = console_site
+    expected = expected_seqs(site, "urbanisme", "2026-08")
+    params = {"service": "urbanisme", "month": "2026-08"}
+    export = site.request("GET", "/admin/api/register/export", Role.RSSI, params=params)
+    assert export.content.startswith("\ufeff".encode())
+    table = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert [int(r["numero"]) for r in table] == expected
+    assert {r["decision"] for r in table} <= {"transmise", "bloquée", "échouée"}
+    assert all("," in r["energie_wh"] for r in table if r["energie_wh"])  # decimal comma
+    jsonl = site.request("GET", "/admin/api/register/export", Role.RSSI, params={**params, "fmt": "jsonl"})
+    assert [json.loads(line)["numero"] for line in jsonl.text.splitlines()] == expected
