@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from proxy.analysis.engine import Detector
 from tests.web.appkit import Site, load, running_site
@@ -34,3 +36,16 @@ def console_site(
     settings = load(tmp, upstream_url, limits=limits, collectivite="Commune de Saint-Exemple")
     with running_site(settings, detector) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox"],
+        )
+        yield launched
+        launched.close()

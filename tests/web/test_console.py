@@ -125,3 +125,20 @@ def test_exports_hold_exactly_the_filtered_rows(console_site: Site) -> None:
     assert all("," in r["energie_wh"] for r in table if r["energie_wh"])  # decimal comma
     jsonl = site.request("GET", "/admin/api/register/export", Role.RSSI, params={**params, "fmt": "jsonl"})
     assert [json.loads(line)["numero"] for line in jsonl.text.splitlines()] == expected
+
+
+def test_statistics_per_service_and_month_in_french_without_agents(console_site: Site) -> None:
+    site = console_site
+    rows = stored(site)
+    for role in (Role.RSSI, Role.DPO):
+        stats = site.request("GET", "/admin/api/stats", role, params={"service": "rh"}).json()
+        by_month = {r["mois"]: r for r in stats["par_service_et_mois"]}
+        july = [r for r in rows if r["service"] == "rh" and paris_month(str(r["ts"])) == "2026-07"]
+        assert by_month["2026-07"]["usages"] == len(july)
+        blocked = sum(1 for r in july if r["decision"] == "blocked")
+        assert by_month["2026-07"]["refus_par_regle"].get("use.decision-sanction.block", 0) == blocked
+        total = stats["total"]
+        assert "nom de personne" in total["donnees_retirees"] and total["regles_observees"]
+        assert total["modeles"][0]["hebergement"] == "sur site (local)" and total["energie_wh"] > 0
+        assert "usage par l'agent" in stats["taches_libelles"].values()
+        assert "agent." not in json.dumps(stats)  # never a figure per agent

@@ -23,7 +23,10 @@ function show(roles) {
   for (const element of document.querySelectorAll("[data-role]")) {
     element.hidden = !element.dataset.role.split(" ").some((role) => roles.includes(role));
   }
-  $("navigation").hidden = roles.every((role) => role === "agent");
+  const staff = roles.some((role) => role !== "agent");
+  $("navigation").hidden = !staff;
+  $("connexion").hidden = staff;
+  $("deconnexion").hidden = !sessionStorage.getItem(KEY);
 }
 
 async function refresh() {

@@ -33,6 +33,7 @@ function removedText(removed) {
 async function loadPage() {
   const params = filters();
   params.set("page", page);
+  params.set("per_page", 25);
   const data = await getJson(`/register/entries?${params}`);
   const body = $("lignes").querySelector("tbody");
   body.replaceChildren();

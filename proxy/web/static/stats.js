@@ -10,6 +10,7 @@ function draw(id, config) {
   charts[id]?.destroy();
   const Chart = window.Chart;
   if (!Chart) return;
+  Chart.defaults.color = "#1e1e1e";
   config.options = { animation: false, responsive: true, maintainAspectRatio: false,
     plugins: { legend: { labels: { color: "#1e1e1e" } } }, ...config.options };
   charts[id] = new Chart($(id), config);
@@ -42,8 +43,10 @@ function drawAll(stats) {
   const perMonth = (key) => months.map((m) => rows.filter((r) => r.mois === m).reduce((s, r) => s + r[key], 0));
   draw("graph-energie", { type: "bar", data: { labels, datasets: [
     { label: "énergie (Wh)", data: perMonth("energie_wh"), backgroundColor: COLOURS[2] },
-    { label: "émissions (g CO2e)", data: perMonth("emissions_gco2e"), backgroundColor: COLOURS[3] },
-  ] }, options: { scales: { y: { beginAtZero: true } } } });
+    { label: "émissions (g CO2e)", data: perMonth("emissions_gco2e"), backgroundColor: COLOURS[3], yAxisID: "y1" },
+  ] }, options: { scales: { y: { beginAtZero: true, title: { display: true, text: "Wh" } },
+    y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false },
+      title: { display: true, text: "g CO2e" } } } } });
 }
 
 function tables(stats) {
