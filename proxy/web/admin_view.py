@@ -50,6 +50,28 @@ def local_time(ts: str) -> str:
     return moment.strftime("%d/%m/%Y %H:%M:%S")
 
 
+VERDICT_LABELS: dict[str, str] = {
+    "forward": "transmise",
+    "reroute": "transmise à un autre modèle (réacheminée)",
+    "refuse": "refusée",
+}
+
+ACTION_LABELS: dict[str, str] = {
+    "pseudonymise": "pseudonymisée (remplacée, puis restituée dans la réponse)",
+    "mask": "masquée (remplacée, jamais restituée)",
+    "block": "bloque la requête",
+    "allow": "laissée telle quelle",
+}
+
+
+def verdict_label(verdict: str) -> str:
+    return VERDICT_LABELS.get(verdict, verdict)
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
 def hosting_label(hosting: str) -> str:
     return HOSTING_LABELS.get(str(hosting), str(hosting))
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from proxy.analysis.engine import Detector
-from tests.web.appkit import Site, load, running_site
+from tests.web.appkit import REPO, Site, load, running_site
 from tests.web.consolekit import populate
 
 
@@ -31,6 +31,8 @@ def console_site(
     file of its own (the DPO installs new versions over it) and a collectivité's name."""
     tmp = tmp_path_factory.mktemp("console")
     (tmp / "data").mkdir()
+    (tmp / "cases").mkdir()  # the policy's test cases, beside it as in policies/
+    shutil.copyfile(REPO / "policies" / "cases" / "commune.yaml", tmp / "cases" / "commune.yaml")
     populate(tmp / "data" / "register.sqlite")
     limits = {"user_requests_per_minute": 100_000}
     settings = load(tmp, upstream_url, limits=limits, collectivite="Commune de Saint-Exemple")

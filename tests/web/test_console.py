@@ -142,3 +142,66 @@ def test_statistics_per_service_and_month_in_french_without_agents(console_site:
         assert total["modeles"][0]["hebergement"] == "sur site (local)" and total["energie_wh"] > 0
         assert "usage par l'agent" in stats["taches_libelles"].values()
         assert "agent." not in json.dumps(stats)  # never a figure per agent
+
+
+def test_policy_errors_are_french_with_line_and_key(console_site: Site) -> None:
+    site = console_site
+    current = site.request("GET", "/admin/api/policy", Role.DPO).json()["yaml"]
+    typo = current.replace("action: pseudonymise", "action: pseudonymize", 1).replace(
+        "threshold: 0.5", "threshold: 7", 1
+    )
+    problems = site.request("POST", "/admin/api/policy/validate", Role.DPO, content=typo).json()["problems"]
+    allowed = "'pseudonymise', 'mask', 'block', 'allow'"
+    assert problems == [
+        f"ligne 14, clé « defaults.action » : valeur attendue parmi : {allowed}",
+        "ligne 15, clé « defaults.threshold » : doit être inférieur ou égal à 1.0",
+    ]
+    broken = current.replace('name: "Commune', 'name: ["Commune', 1)
+    problems = site.request("POST", "/admin/api/policy/validate", Role.DPO, content=broken).json()["problems"]
+    assert len(problems) == 1 and problems[0].startswith(
+        "ligne 11, colonne 1 : YAML invalide (dans une liste"
+    )
+    assert "Input should" not in json.dumps(problems) and "/tmp" not in json.dumps(problems)
+
+
+def test_the_dpo_reviews_installs_and_rolls_back_a_policy(console_site: Site) -> None:
+    site = console_site
+    before = site.request("GET", "/admin/api/policy", Role.DPO).json()
+    candidate = before["yaml"].replace("    SIRET: allow\n", "    SIRET: allow\n    EMAIL: block\n", 1)
+    candidate = candidate.replace("assessed_areas: [employment]", "assessed_areas: []", 1)  # breaks a case
+    review = site.request("POST", "/admin/api/policy/review", Role.DPO, content=candidate).json()
+    assert review["valid"] and "+    EMAIL: block" in review["diff"]
+    changed = {(c["source"], c["name"], c["service"]) for c in review["changes"]}
+    assert ("exemple", "Adresse électronique", "urbanisme") in changed
+    case = next(c for c in review["changes"] if c["source"] == "cas")
+    assert case["service"] == "rh" and case["problems"] and case["after"].startswith("refusée")
+    email = chat_body("Écris à jean.martin@example.fr pour confirmer le rendez-vous.")
+    assert site.request("POST", "/v1/chat/completions", Role.AGENT, json=email).status_code == 200
+    installed = site.request("POST", "/admin/api/policy/install", Role.DPO, content=candidate)
+    assert installed.status_code == 200 and installed.json()["previous"] == before["sha256"]
+    refused = site.request("POST", "/v1/chat/completions", Role.AGENT, json=email)
+    assert refused.status_code == 403 and "adresse électronique" in refused.json()["error"]["message"]
+    history = site.request("GET", "/admin/api/policy/history", Role.RSSI).json()
+    assert history["current"] == installed.json()["sha256"] == history["installations"][0]["sha256"]
+    back = site.request("POST", "/admin/api/policy/rollback", Role.DPO, json={"sha256": before["sha256"]})
+    assert back.status_code == 200
+    assert site.request("GET", "/admin/api/policy", Role.DPO).json()["sha256"] == before["sha256"]
+    assert site.request("POST", "/v1/chat/completions", Role.AGENT, json=email).status_code == 200
+    invalid = site.request("POST", "/admin/api/policy/install", Role.DPO, content="services: {}\n")
+    assert invalid.status_code == 400 and "non installée" in invalid.json()["error"]["message"]
+
+
+def test_policy_test_shows_the_sent_text_and_an_action_per_type(console_site: Site) -> None:
+    body = {
+        "service": "rh",
+        "model": "demo",
+        "text": "Appeler Marie Dubois au 06 12 34 56 78, NIR 1 84 12 76 451 089 46.",
+    }
+    result = console_site.request("POST", "/admin/api/policy/test", Role.DPO, json=body).json()
+    assert result["verdict_label"] == "refusée" and result["sent_text"] is None
+    actions = {a["type"]: a["action_label"] for a in result["actions"]}
+    assert actions["numéro de sécurité sociale"] == "bloque la requête"
+    body["text"] = "Appeler Marie Dubois au 06 12 34 56 78."
+    result = console_site.request("POST", "/admin/api/policy/test", Role.DPO, json=body).json()
+    assert result["verdict_label"] == "transmise" and "Marie" not in result["sent_text"]
+    assert "[PERSONNE_" in result["sent_text"] and "[TELEPHONE_" in result["sent_text"]

@@ -121,3 +121,47 @@ def test_axe_on_the_pages_of_each_role(page: Page, console_site: Site) -> None:
         login(page, console_site, role)
         found[role] = axe_violations(page)
     assert found == {Role.DPO: [], Role.ADMIN: []}, json.dumps(found, ensure_ascii=False)
+
+
+def test_dpo_reviews_installs_a_policy_the_proxy_applies_then_rolls_back(
+    page: Page, console_site: Site
+) -> None:
+    site = console_site
+    email = chat_body("Écris à jean.martin@example.fr pour confirmer le rendez-vous.")
+    assert site.request("POST", "/v1/chat/completions", Role.AGENT, json=email).status_code == 200
+    login(page, site, Role.DPO)
+    expect(page.locator("#registre")).to_be_hidden()
+    before = page.locator("#empreinte").inner_text()
+    text = page.input_value("#yaml")
+    page.fill("#yaml", text.replace("threshold: 0.5", "threshold: 7", 1))
+    page.click("#valider")
+    expect(page.locator("#problemes")).to_contain_text(
+        "ligne 15, clé « defaults.threshold » : doit être inférieur"
+    )
+    page.fill("#yaml", text.replace("    SIRET: allow\n", "    SIRET: allow\n    EMAIL: block\n", 1))
+    page.click("#comparer")
+    changes = page.locator("#decisions-changees")
+    expect(changes).to_contain_text("Adresse électronique")
+    expect(changes).to_contain_text("adresse électronique : bloque la requête")
+    expect(page.locator("#changements .diff .ajout")).to_have_text("+    EMAIL: block\n")
+    page.select_option("#test-service", "urbanisme")
+    page.fill("#test-texte", "Rappeler Marie Dubois au 06 12 34 56 78.")
+    page.click("#form-test button[type=submit]")
+    expect(page.locator("#resultat-test")).to_contain_text("Verdict : requête transmise")
+    expect(page.locator("#resultat-test table")).to_contain_text("nom de personne")
+    expect(page.locator("#resultat-test pre")).to_contain_text("[PERSONNE_")
+    shoot(page, "dpo-politique-avant-installation")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#installer")
+    expect(page.locator("#problemes")).to_contain_text("Politique installée")
+    expect(page.locator("#empreinte")).not_to_have_text(before)
+    refused = site.request("POST", "/v1/chat/completions", Role.AGENT, json=email)  # the proxy applies it
+    assert refused.status_code == 403 and "adresse électronique" in refused.json()["error"]["message"]
+    row = page.locator("#versions tbody tr").first
+    expect(row).to_contain_text("en vigueur")
+    shoot(page, "dpo-politique-installee")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button").click()
+    expect(page.locator("#empreinte")).to_have_text(before)
+    assert site.request("POST", "/v1/chat/completions", Role.AGENT, json=email).status_code == 200
+    assert axe_violations(page) == []

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from proxy.app import create_app
 from proxy.keystore import KeyStore
+from proxy.policy.install import PolicyHistory
 from proxy.roles import Role
 from proxy.settings import Settings
 from proxy.web.guards import PUBLIC, RoleGuard
@@ -45,6 +46,10 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/admin/api/policy"): frozenset({R, D}),
     ("POST", "/admin/api/policy/validate"): frozenset({D}),
     ("POST", "/admin/api/policy/test"): frozenset({D}),
+    ("POST", "/admin/api/policy/review"): frozenset({D}),
+    ("POST", "/admin/api/policy/install"): frozenset({D}),
+    ("POST", "/admin/api/policy/rollback"): frozenset({D}),
+    ("GET", "/admin/api/policy/history"): frozenset({R, D}),
 }
 
 
@@ -86,6 +91,17 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
         key_id = KeyStore(settings.keys_path).create(user="jetable", service=SERVICE).record.key_id
         return Call("DELETE", f"/admin/api/keys/{key_id}", {})
 
+    def reinstall() -> Call:  # the policy in force, installed again (changes nothing)
+        return Call(
+            "POST", "/admin/api/policy/install", {"content": settings.policy.read_text(encoding="utf-8")}
+        )
+
+    def rollback() -> Call:
+        kept = PolicyHistory(settings.data_dir / "policy-history").keep(
+            settings.policy.read_text(encoding="utf-8")
+        )
+        return Call("POST", "/admin/api/policy/rollback", {"json": {"sha256": kept}})
+
     new_key = {"json": {"user": "agent.nouveau", "service": SERVICE}}
     validate = {"content": POLICY_YAML, "headers": {"Content-Type": "text/plain"}}
     test = {"json": {"service": SERVICE, "model": "demo", "text": "Appeler Marie Dubois au 06 12 34 56 78."}}
@@ -114,6 +130,10 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
         ("GET", "/admin/api/policy"): lambda: Call("GET", "/admin/api/policy", {}),
         ("POST", "/admin/api/policy/validate"): lambda: Call("POST", "/admin/api/policy/validate", validate),
         ("POST", "/admin/api/policy/test"): lambda: Call("POST", "/admin/api/policy/test", test),
+        ("POST", "/admin/api/policy/review"): lambda: Call("POST", "/admin/api/policy/review", validate),
+        ("POST", "/admin/api/policy/install"): reinstall,
+        ("POST", "/admin/api/policy/rollback"): rollback,
+        ("GET", "/admin/api/policy/history"): lambda: Call("GET", "/admin/api/policy/history", {}),
     }
 
 

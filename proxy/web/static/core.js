@@ -43,7 +43,7 @@ export function fill(tableId, rows, columns) {
   }
   if (!rows.length) {
     const row = document.createElement("tr");
-    cell(row, "Aucune ligne.").colSpan = columns.length;
+    cell(row, "Aucune ligne.").colSpan = $(tableId).querySelectorAll("thead th").length || columns.length;
     body.appendChild(row);
   }
   return body;
