@@ -51,7 +51,7 @@ def test_an_admin_creates_and_revokes_an_agent_key(page: Page, site: Site) -> No
     page.click("#form-nouvelle-cle button[type=submit]")
     created = page.locator("#nouvelle-cle")
     expect(created).to_contain_text("gf_")
-    key = created.inner_text().rsplit(" ", 1)[-1]
+    key = page.locator("#cle-secrete").inner_text()
     assert site.request("GET", "/v1/models", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     row = page.locator("#liste-cles tr", has_text="agent.navigateur")
     page.once("dialog", lambda dialog: dialog.accept())

@@ -205,3 +205,26 @@ def test_policy_test_shows_the_sent_text_and_an_action_per_type(console_site: Si
     result = console_site.request("POST", "/admin/api/policy/test", Role.DPO, json=body).json()
     assert result["verdict_label"] == "transmise" and "Marie" not in result["sent_text"]
     assert "[PERSONNE_" in result["sent_text"] and "[TELEPHONE_" in result["sent_text"]
+
+
+def test_keys_are_for_the_policy_s_services_and_privileged_keys_stay_on_the_server(
+    console_site: Site,
+) -> None:
+    site = console_site
+    listing = site.request("GET", "/admin/api/keys", Role.ADMIN).json()
+    assert {s["id"] for s in listing["services"]} >= {"urbanisme", "rh", "etat-civil"}
+    unknown = site.request(
+        "POST", "/admin/api/keys", Role.ADMIN, json={"user": "agent.x", "service": "piscine"}
+    )
+    assert (
+        unknown.status_code == 400 and "Service inconnu de la politique" in unknown.json()["error"]["message"]
+    )
+    rssi = next(k for k in listing["keys"] if k["role"] == "rssi")
+    assert rssi["revocable_here"] is False and rssi["created_on"].count("/") == 2
+    refused = site.request("DELETE", f"/admin/api/keys/{rssi['id']}", Role.ADMIN)
+    assert refused.status_code == 403 and "gardefou keys revoke" in refused.json()["error"]["message"]
+    assert site.request("GET", "/admin/api/whoami", Role.RSSI).status_code == 200  # still works
+    admin = next(
+        k for k in site.request("GET", "/admin/api/keys", Role.ADMIN).json()["keys"] if k["role"] == "admin"
+    )
+    assert admin["last_used_on"] is not None

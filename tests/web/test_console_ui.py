@@ -28,7 +28,9 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 @pytest.fixture
 def page(browser: Browser, console_site: Site) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="fr-FR"
+    )
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
@@ -43,6 +45,8 @@ def page(browser: Browser, console_site: Site) -> Iterator[Page]:
 
 def login(page: Page, site: Site, role: Role) -> None:
     page.goto(f"{site.url}/admin")
+    page.evaluate("sessionStorage.clear()")  # another role may be connected in this tab
+    page.reload()
     page.fill("#cle", site.keys[role])
     page.keyboard.press("Enter")  # the form is usable from the keyboard
     expect(page.locator("#identite")).to_contain_text(f"compte.{role}")
@@ -165,3 +169,33 @@ def test_dpo_reviews_installs_a_policy_the_proxy_applies_then_rolls_back(
     expect(page.locator("#empreinte")).to_have_text(before)
     assert site.request("POST", "/v1/chat/completions", Role.AGENT, json=email).status_code == 200
     assert axe_violations(page) == []
+
+
+def test_admin_creates_agent_keys_for_policy_services_and_cannot_revoke_an_rssi_key(
+    page: Page, console_site: Site
+) -> None:
+    site = console_site
+    login(page, site, Role.ADMIN)
+    expect(page.locator("#registre")).to_be_hidden()
+    rssi = page.locator("#liste-cles tbody tr", has_text="compte.rssi")
+    expect(rssi).to_contain_text("en ligne de commande")
+    assert rssi.get_by_role("button").count() == 0
+    options = page.locator("#nc-service option").all_inner_texts()
+    assert any(o.startswith("urbanisme") for o in options) and not any("piscine" in o for o in options)
+    page.fill("#nc-user", "agent.console")
+    page.select_option("#nc-service", "etat-civil")
+    page.click("#form-nouvelle-cle button[type=submit]")
+    expect(page.locator("#cle-secrete")).to_contain_text("gf_")
+    key = page.locator("#cle-secrete").inner_text()
+    assert site.request("GET", "/v1/models", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    row = page.locator("#liste-cles tbody tr", has_text="agent.console")
+    expect(row).to_contain_text("active")
+    shoot(page, "admin-cles")
+    page.fill("#nc-user", "Nom Avec Espaces")
+    page.click("#form-nouvelle-cle button[type=submit]")
+    expect(page.locator("#erreur")).to_contain_text("sans espace")
+    expect(page.locator("#cle-secrete")).to_have_count(0)  # the previous key is no longer shown
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Révoquer").click()
+    expect(row).to_contain_text("révoquée")
+    assert site.request("GET", "/admin/api/whoami", Role.RSSI).status_code == 200
