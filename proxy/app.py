@@ -56,8 +56,11 @@ def app_from_environment() -> FastAPI:
     return create_app(load_settings())
 
 
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+async def healthz(request: Request) -> dict[str, str]:
+    """Alive; `ner` says how the NER runs (`direct`, or a spaCy fallback after an upgrade: slower,
+    see models/README.md)."""
+    path = request.app.state.services.detector.ner_path
+    return {"status": "ok", "ner": "absent" if path is None else str(path)}
 
 
 def _install_error_handlers(app: FastAPI) -> None:
