@@ -13,8 +13,8 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from enum import StrEnum
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from typing import Any
 
 import spacy
