@@ -17,6 +17,7 @@ from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
+from proxy.limits_redis import RedisCounters
 from proxy.policy.checks import PolicyContext
 from proxy.policy.quotas import follow_quotas
 from proxy.policy.store import PolicyStore
@@ -78,12 +79,13 @@ class Services:
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),
             analysis_cache=AnalysisCache(detector.fingerprint, settings.detection.cache_entries),
             identity=Identifier(settings.auth, keys, sso_secret(settings.auth.sso)),
-            limiter=follow_quotas(policy, Limiter(settings.limits)),
+            limiter=follow_quotas(policy, Limiter(settings.limits, shared=shared_counters(settings))),
             owns_detector=owns_detector,
         )
 
     async def aclose(self) -> None:
         await self.upstreams.aclose()
+        await self.limiter.aclose()
         self.writer.close()
         self.register.close()
         if self.owns_detector:
@@ -124,3 +126,12 @@ class Services:
         with anyio.CancelScope(shield=True):
             entry = with_energy(exchange.to_entry(), self.settings)
             await self.writer.append(entry)
+
+
+def shared_counters(settings: Settings) -> RedisCounters | None:
+    """The Redis shared by every instance for rate limits, if `limits.backend` names one. A place
+    held by an instance killed mid-request lapses after the longest a request may last."""
+    limits = settings.limits
+    if limits.backend == "memory":
+        return None
+    return RedisCounters(limits.backend, limits.backend_timeout_s, limits.upstream_deadline_s + 60)
