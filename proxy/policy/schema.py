@@ -17,23 +17,12 @@ from proxy.entities import Entity
 from proxy.policy.lexicon import ALTERNATIVE_SEPARATOR, unusable_terms
 from proxy.roles import Role
 from proxy.settings import Hosting
+from proxy.transform.actions import Action as Action  # re-exported: the rules name it
 from proxy.transform.placeholders import PlaceholderStyle
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
 _ENTITY_PREFIX = re.compile(r"^([A-Z][A-Z0-9_]+):")
-
-
-class Action(StrEnum):
-    PSEUDONYMISE = "pseudonymise"  # reversible placeholder, restored in the answer
-    MASK = "mask"  # irreversible placeholder, never restored
-    BLOCK = "block"  # the request is refused
-    ALLOW = "allow"  # sent as is
-
-    @property
-    def removes(self) -> bool:
-        """Whether the data is kept from the model (and so counted in the register)."""
-        return self is not Action.ALLOW
 
 
 class UseAction(StrEnum):
