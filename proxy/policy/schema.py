@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from proxy.attachments.kinds import RawKind
 from proxy.entities import Entity
 from proxy.policy.lexicon import ALTERNATIVE_SEPARATOR, unusable_terms
 from proxy.roles import Role
@@ -87,6 +88,22 @@ class Limits(Strict):
         return base.model_copy(update={k: v for k, v in own.items() if v is not None})
 
 
+class AttachmentRules(Strict):
+    raw: dict[RawKind, tuple[Hosting, ...]] = Field(
+        default={},
+        description="Pièces jointes transmises telles quelles (sans texte à caviarder), par type, "
+        "et les hébergements qui peuvent les recevoir ; par défaut : aucune",
+    )
+    ocr: bool = Field(default=False, description="Lire le texte des images (OCR) et l'envoyer caviardé")
+    max_bytes: Annotated[int, Field(ge=1)] = Field(
+        default=10_000_000, description="Taille maximale d'une pièce jointe une fois décodée (octets)"
+    )
+    max_unpacked_bytes: Annotated[int, Field(ge=1)] = Field(
+        default=50_000_000,
+        description="Taille maximale du contenu décompressé d'un document (DOCX, ODT) ou de son texte",
+    )
+
+
 class Category(Strict):
     description: str = Field(min_length=1)
     entities: tuple[Entity, ...] = ()
@@ -133,6 +150,9 @@ class ServicePolicy(Strict):
     uses: dict[str, UseAction] = {}
     assessed_areas: tuple[Area, ...] = ()
     limits: Limits = Limits()
+    attachments: AttachmentRules | None = Field(
+        default=None, description="Règles des pièces jointes du service (remplacent celles de defaults)"
+    )
 
 
 class Defaults(Strict):
@@ -142,6 +162,7 @@ class Defaults(Strict):
     on_violation: OnViolation = OnViolation.REFUSE
     lists: Lists = Lists()
     limits: Limits = Limits()
+    attachments: AttachmentRules = AttachmentRules()
     placeholders: PlaceholderStyle = Field(
         default=PlaceholderStyle.TYPED,
         description="Forme des pseudonymes : typed ([PERSONNE_4821]) ou opaque ([DONNEE_4821], type caché)",
@@ -165,6 +186,11 @@ class Policy(Strict):
             if unknown:
                 raise ValueError(f"services.{name}.uses : règle d'usage inconnue « {unknown[0]} »")
         return self
+
+    def attachments_for(self, service: str) -> AttachmentRules:
+        """The attachment rules of a service: its own, or those of `defaults`."""
+        own = self.services[service].attachments if service in self.services else None
+        return own if own is not None else self.defaults.attachments
 
 
 def _check_terms(terms: Any) -> None:
