@@ -11,9 +11,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, field_validator, model_validator
+from pydantic import BaseModel, Field, HttpUrl, IPvAnyNetwork, field_validator, model_validator
 
-from proxy.config_file import ConfigFileError, load_model
+from proxy.config_file import STRICT, ConfigFileError, load_model
 from proxy.roles import Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ class Hosting(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = STRICT
 
 
 class UpstreamSettings(Strict):
