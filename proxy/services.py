@@ -15,6 +15,8 @@ from proxy.analysis.findings import Finding
 from proxy.auth import Identifier
 from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
+from proxy.governance.acks import AckStore, acks_path
+from proxy.governance.charter import CharterGate
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
 from proxy.policy.checks import PolicyContext
@@ -50,6 +52,7 @@ class Services:
     analysis_cache: AnalysisCache
     identity: Identifier
     limiter: Limiter
+    charter: CharterGate  # charter of use: acknowledged before any request (proxy/governance)
     owns_detector: bool = False  # built here, so stopped here (a shared one is closed by its owner)
 
     @classmethod
@@ -79,6 +82,7 @@ class Services:
             analysis_cache=AnalysisCache(detector.fingerprint, settings.detection.cache_entries),
             identity=Identifier(settings.auth, keys, sso_secret(settings.auth.sso)),
             limiter=follow_quotas(policy, Limiter(settings.limits)),
+            charter=CharterGate(policy, AckStore(acks_path(settings))),
             owns_detector=owns_detector,
         )
 
@@ -86,6 +90,7 @@ class Services:
         await self.upstreams.aclose()
         self.writer.close()
         self.register.close()
+        self.charter.acks.close()
         if self.owns_detector:
             await to_thread.run_sync(self.detector.close)
 
