@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 from anyio import to_thread
@@ -17,6 +17,7 @@ from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
 from proxy.governance.acks import AckStore, acks_path
 from proxy.governance.charter import CharterGate
+from proxy.governance.transparency import TransparencyCache
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
 from proxy.policy.checks import PolicyContext
@@ -54,6 +55,7 @@ class Services:
     limiter: Limiter
     charter: CharterGate  # charter of use: acknowledged before any request (proxy/governance)
     owns_detector: bool = False  # built here, so stopped here (a shared one is closed by its owner)
+    transparency: TransparencyCache = field(default_factory=TransparencyCache)  # /transparence
 
     @classmethod
     def build(cls, settings: Settings, detector: Detector | None = None) -> Services:

@@ -85,11 +85,12 @@ class CharterGate:
             f"(version {charter.version}) : {link}"
         )
 
-    def acknowledge(self, caller: Caller, version: str, sha256: str) -> Charter:
-        """Record that `caller` acknowledged the charter they read (it must still be the one in force)."""
+    def acknowledge(self, caller: Caller, version: str, sha256: str) -> Charter | None:
+        """Record that `caller` acknowledged the charter they read (it must still be the one in force);
+        None when the policy asks for no charter (nothing to record)."""
         charter = self.current()
         if charter is None:
-            raise InvalidRequest("Aucune charte n'est à accepter.")
+            return None
         if (version, sha256) != (charter.version, charter.sha256):
             raise InvalidRequest("La charte a changé depuis votre lecture : rechargez la page et relisez-la.")
         self.acks.add(caller.user, caller.service, charter.version, charter.sha256)

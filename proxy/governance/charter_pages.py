@@ -41,6 +41,8 @@ def acknowledge(
     request: Request, body: Acknowledgement, caller: Annotated[Caller, Depends(AGENT)]
 ) -> dict[str, Any]:
     charter = services_of(request).charter.acknowledge(caller, body.version, body.sha256)
+    if charter is None:
+        return {"message": "Aucune charte n'est demandée par la politique en vigueur.", "version": None}
     return {
         "message": f"Merci : votre acceptation de la charte (version {charter.version}) est enregistrée. "
         "Vous pouvez utiliser l'IA.",

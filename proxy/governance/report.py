@@ -9,16 +9,11 @@ from enum import StrEnum
 
 from proxy.governance.acks import AckCount, AckStore, acks_path
 from proxy.governance.report_data import Period, PilotFigures, pilot_figures
-from proxy.governance.templates import render
+from proxy.governance.templates import french_date, render
 from proxy.policy.loader import load_policy
 from proxy.policy.schema import Policy
 from proxy.register.store import Register
 from proxy.settings import Settings
-
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 
 
 class ReportFormat(StrEnum):
@@ -59,11 +54,6 @@ def render_report(figures: PilotFigures, fmt: ReportFormat, today: date | None =
     from proxy.governance.pdf import html_to_pdf  # WeasyPrint loads only when a PDF is asked for
 
     return html_to_pdf(html)
-
-
-def french_date(day: date) -> str:
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _charts(figures: PilotFigures) -> Charts:

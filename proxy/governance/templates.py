@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,21 @@ def french_number(value: float | int, digits: int = 0) -> str:
     """1234567.8 -> '1 234 567,8' (narrow no-break space between thousands, comma for decimals)."""
     text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
     return text
+
+
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def french_date(day: date) -> str:
+    """date(2026, 3, 1) -> '1er mars 2026'."""
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {MONTHS[day.month - 1]} {day.year}"
+
+
+def month_label(month: str) -> str:
+    """'2026-03' -> 'mars 2026'."""
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year}"
