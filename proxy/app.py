@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from proxy.analysis.engine import Detector
 from proxy.errors import GardefouError, InvalidRequest, MethodNotAllowed, NotFound
+from proxy.governance import routes as governance
 from proxy.register.retention import purge_daily
 from proxy.services import Services
 from proxy.settings import Settings, load_settings
@@ -43,6 +44,7 @@ def create_app(settings: Settings, *, detector: Detector | None = None) -> FastA
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(pages.router)
+    app.include_router(governance.router)  # /charte, /transparence, /admin/report
     app.add_api_route(
         "/healthz", healthz, methods=["GET"], include_in_schema=False, dependencies=[Depends(PUBLIC)]
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 from anyio import to_thread
@@ -15,6 +15,9 @@ from proxy.analysis.findings import Finding
 from proxy.auth import Identifier
 from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
+from proxy.governance.acks import AckStore, acks_path
+from proxy.governance.charter import CharterGate
+from proxy.governance.transparency import TransparencyCache
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
 from proxy.limits_redis import RedisCounters
@@ -51,7 +54,9 @@ class Services:
     analysis_cache: AnalysisCache
     identity: Identifier
     limiter: Limiter
+    charter: CharterGate  # charter of use: acknowledged before any request (proxy/governance)
     owns_detector: bool = False  # built here, so stopped here (a shared one is closed by its owner)
+    transparency: TransparencyCache = field(default_factory=TransparencyCache)  # /transparence
 
     @classmethod
     def build(cls, settings: Settings, detector: Detector | None = None) -> Services:
@@ -80,6 +85,7 @@ class Services:
             analysis_cache=AnalysisCache(detector.fingerprint, settings.detection.cache_entries),
             identity=Identifier(settings.auth, keys, sso_secret(settings.auth.sso)),
             limiter=follow_quotas(policy, Limiter(settings.limits, shared=shared_counters(settings))),
+            charter=CharterGate(policy, AckStore(acks_path(settings))),
             owns_detector=owns_detector,
         )
 
@@ -88,6 +94,7 @@ class Services:
         await self.limiter.aclose()
         self.writer.close()
         self.register.close()
+        self.charter.acks.close()
         if self.owns_detector:
             await to_thread.run_sync(self.detector.close)
 
