@@ -83,9 +83,8 @@ def tasked(
         policy["services"][service]["models"] = ["demo", "petit"]
     policy["tasks"] = {"autocomplete": {"action": "refuse"}, "title": {"action": "route", "model": "petit"}}
     (tmp / "policy.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
-    upstreams = [
-        {"name": "local-llm", "base_url": f"{upstream_url}/v1", "models": ["demo", "petit"], "hosting": "local"}
-    ]
+    upstream = {"name": "local-llm", "base_url": f"{upstream_url}/v1", "hosting": "local"}
+    upstreams = [upstream | {"models": ["demo", "petit"]}]
     frontend = {"jwt_secret_env": JWT_ENV, "groups": GROUPS}
     with pytest.MonkeyPatch.context() as env:
         env.setenv(JWT_ENV, JWT_SECRET)
@@ -96,9 +95,9 @@ def tasked(
 
 
 def rows(site: Site) -> list[dict[str, object]]:
-    entries: list[dict[str, object]] = site.request(
-        "GET", "/admin/api/register/entries", Role.RSSI
-    ).json()["entries"]
+    entries: list[dict[str, object]] = site.request("GET", "/admin/api/register/entries", Role.RSSI).json()[
+        "entries"
+    ]
     return entries
 
 
