@@ -81,8 +81,10 @@ class Frontends:
     ) -> tuple[str, str, frozenset[Role]] | None:
         """(user, service, roles) of the agent the front-end names, or None when it names nobody."""
         frontend = self._settings.get(record.user)
-        if frontend is None:
-            raise Unauthenticated(_UNKNOWN_FRONTEND, headers=_CHALLENGE)
+        if frontend is None:  # may list models in its own name, never name an agent
+            if self.names_someone(headers):
+                raise Unauthenticated(_UNKNOWN_FRONTEND, headers=_CHALLENGE)
+            return None
         if frontend.clients and not within(peer, frontend.clients):
             raise Unauthenticated(_WRONG_ADDRESS, headers=_CHALLENGE)
         identity = self._identity(record.user, frontend, headers)

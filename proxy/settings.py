@@ -163,6 +163,7 @@ FRONTEND_HEADERS = {
         user_email="X-LibreChat-User-Email",
         user_name="X-LibreChat-User-Name",
         user_role="X-LibreChat-User-Role",
+        chat_id="X-LibreChat-Conversation-Id",
         groups="X-LibreChat-User-Groups",
     ),
 }
@@ -192,14 +193,15 @@ class FrontendSettings(Strict):
         description="Accepter les en-têtes d'identité simples (non signés), depuis `clients` seulement.",
     )
     agent_key: AgentKey = Field(
-        default=AgentKey.EMAIL, description="Attribut qui nomme l'agent au registre : email ou id."
+        default=AgentKey.EMAIL, description="Attribut qui nomme l'agent dans le registre : email ou id."
     )
     groups: dict[str, str] = Field(
         default={},
         description="Groupe du frontal -> service de l'agent ; le premier groupe listé l'emporte.",
     )
     default_service: str | None = Field(
-        default=None, description="Service d'un agent sans groupe reconnu (absent : refus, 403)."
+        default=None,
+        description="Service d'un agent sans groupe reconnu (absent : la requête est refusée, 403).",
     )
     headers: FrontendHeaders | None = Field(
         default=None, description="Noms des en-têtes d'identité (défaut : ceux du logiciel, voir README)."

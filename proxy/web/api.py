@@ -16,7 +16,7 @@ from proxy.policy import engine
 from proxy.services import Services
 from proxy.tasks import declared
 from proxy.web.body import agent_body
-from proxy.web.guards import AgentDep, ServicesDep
+from proxy.web.guards import AgentDep, ListerDep, ServicesDep
 
 router = APIRouter(prefix="/v1")
 
@@ -61,7 +61,7 @@ async def embeddings(request: Request, services: ServicesDep, caller: AgentDep) 
 
 
 @router.get("/models")
-async def models(services: ServicesDep, caller: AgentDep) -> dict[str, Any]:
+async def models(services: ServicesDep, caller: ListerDep) -> dict[str, Any]:
     policy = services.policy.current().policy
     allowed = engine.allowed_models(policy, caller.service, caller.user, caller.roles)
     served = [m for m in allowed if services.settings.upstream_for(m) is not None]

@@ -85,9 +85,21 @@ PUBLIC = PublicRoute()
 AGENT = RoleGuard(Role.AGENT)
 
 
+LISTER = RoleGuard(Role.AGENT, Role.FRONTEND)  # the model list: a front-end may ask in its own name
+
+
 async def admitted(request: Request, caller: Annotated[Caller, Depends(AGENT)]) -> Caller:
     """An agent within the rate and concurrency limits (429 otherwise); the slot is held until the
     response (stream included) ends, by the RequestGuard middleware."""
+    return admit(request, caller)
+
+
+async def admitted_lister(request: Request, caller: Annotated[Caller, Depends(LISTER)]) -> Caller:
+    """An agent, or a chat front-end in its own name (its key's service), within the limits."""
+    return admit(request, caller)
+
+
+def admit(request: Request, caller: Caller) -> Caller:
     slot = services_of(request).limiter.admit(caller.user, caller.service)
     hold(request, slot)
     return caller
@@ -102,3 +114,4 @@ def hold(request: Request, slot: Slot) -> None:
 
 
 AgentDep = Annotated[Caller, Depends(admitted)]
+ListerDep = Annotated[Caller, Depends(admitted_lister)]
