@@ -20,7 +20,7 @@ from proxy.web.guards import PUBLIC, RoleGuard
 from tests.web.appkit import SERVICE, Site, chat_body
 
 ALL = frozenset(Role)
-A, R, D, ADM = Role.AGENT, Role.RSSI, Role.DPO, Role.ADMIN
+A, R, D, ADM, F = Role.AGENT, Role.RSSI, Role.DPO, Role.ADMIN, Role.FRONTEND
 POLICY_YAML = "version: 1\nservices:\n  urbanisme:\n    models: [demo]\n"
 
 # (method, path template) -> roles allowed; None: public on purpose.
@@ -30,7 +30,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/admin/static/{name}"): None,
     ("POST", "/v1/chat/completions"): frozenset({A}),
     ("POST", "/v1/embeddings"): frozenset({A}),
-    ("GET", "/v1/models"): frozenset({A}),
+    ("GET", "/v1/models"): frozenset({A, F}),
     ("GET", "/admin/api/whoami"): ALL,
     ("GET", "/admin/api/keys"): frozenset({ADM}),
     ("POST", "/admin/api/keys"): frozenset({ADM}),
