@@ -68,12 +68,11 @@ class SiemExport:
                 self._dropped()
 
     def close(self) -> None:
-        """Send what is queued (a few seconds at most), then stop."""
+        """Send what is queued (one try each, a few seconds at most), then stop."""
+        self._stopping.set()
         with contextlib.suppress(queue.Full):
             self._queue.put(None, timeout=_CLOSE_WAIT_S)
         self._thread.join(_CLOSE_WAIT_S)
-        self._stopping.set()
-        self._thread.join(_RETRY_S * 2)
         self._link.close()
 
     def _run(self) -> None:
@@ -86,7 +85,7 @@ class SiemExport:
 
     def _deliver(self, data: bytes) -> bool:
         """Send, reconnecting and retrying each second while the receiver is away (the queue fills
-        meanwhile, and drops); gives up only when stopping."""
+        meanwhile, and drops); once closing, one try only."""
         while True:
             try:
                 self._link.send(data)
