@@ -18,6 +18,7 @@ from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
+from proxy.limits_redis import RedisCounters
 from proxy.metrics import Metrics, RegisterState, parse_register_ts
 from proxy.policy.checks import PolicyContext
 from proxy.policy.quotas import follow_quotas
@@ -86,7 +87,7 @@ class Services:
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),
             analysis_cache=AnalysisCache(detector.fingerprint, settings.detection.cache_entries),
             identity=Identifier(settings.auth, keys, sso_secret(settings.auth.sso)),
-            limiter=follow_quotas(policy, Limiter(settings.limits)),
+            limiter=follow_quotas(policy, Limiter(settings.limits, shared=shared_counters(settings))),
             metrics=metrics,
             siem=_siem_export(settings, register, metrics),
             owns_detector=owns_detector,
@@ -94,6 +95,7 @@ class Services:
 
     async def aclose(self) -> None:
         await self.upstreams.aclose()
+        await self.limiter.aclose()
         self.writer.close()
         self.register.close()
         if self.siem is not None:
@@ -169,3 +171,12 @@ def _siem_export(settings: Settings, register: Register, metrics: Metrics) -> Si
     )
     register.on_commit = export.submit
     return export
+
+
+def shared_counters(settings: Settings) -> RedisCounters | None:
+    """The Redis shared by every instance for rate limits, if `limits.backend` names one. A place
+    held by an instance killed mid-request lapses after the longest a request may last."""
+    limits = settings.limits
+    if limits.backend == "memory":
+        return None
+    return RedisCounters(limits.backend, limits.backend_timeout_s, limits.upstream_deadline_s + 60)

@@ -11,9 +11,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, field_validator, model_validator
+from pydantic import BaseModel, Field, HttpUrl, IPvAnyNetwork, field_validator, model_validator
 
-from proxy.config_file import ConfigFileError, load_model
+from proxy.config_file import STRICT, ConfigFileError, load_model
 from proxy.roles import Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ class Hosting(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = STRICT
 
 
 class UpstreamSettings(Strict):
@@ -135,6 +135,9 @@ class AuthSettings(Strict):
     sso: SsoSettings = SsoSettings()
 
 
+SharedLimitsFallback = Literal["refuse", "local"]
+
+
 class LimitSettings(Strict):
     """Limites contre les abus ; les valeurs par défaut conviennent à une collectivité moyenne."""
 
@@ -168,6 +171,20 @@ class LimitSettings(Strict):
         gt=0,
         le=3600,
         description="Durée maximale d'un appel au modèle amont, flux compris (au-delà : 504).",
+    )
+    backend: str = Field(
+        default="memory",
+        pattern=r"^(memory|(redis|rediss|unix)://.+)$",
+        description="Où compter les limites de débit et de simultanéité : « memory » (dans chaque "
+        "processus) ou l'URL d'un Redis/Valkey partagé par toutes les instances (redis://hôte:6379/0).",
+    )
+    backend_unavailable: SharedLimitsFallback = Field(
+        default="refuse",
+        description="Si le Redis des limites ne répond pas : « refuse » (503, rien n'est transmis) ou "
+        "« local » (limites comptées dans chaque processus, signalé dans le journal).",
+    )
+    backend_timeout_s: float = Field(
+        default=0.5, gt=0, le=10, description="Délai maximal d'une opération sur le Redis des limites."
     )
 
 

@@ -11,8 +11,10 @@ import time
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from proxy.register.entry import RegisterEntry
+if TYPE_CHECKING:  # a type only: the upstream layer, below the register, notes timings here
+    from proxy.register.entry import RegisterEntry
 
 
 @dataclass(slots=True)

@@ -11,29 +11,20 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from proxy.attachments.kinds import RawKind
+from proxy.config_file import STRICT
 from proxy.entities import Entity
 from proxy.policy.lexicon import ALTERNATIVE_SEPARATOR, unusable_terms
 from proxy.roles import Role
 from proxy.settings import Hosting
+from proxy.transform.actions import Action as Action  # re-exported: the rules name it
 from proxy.transform.placeholders import PlaceholderStyle
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
 _ENTITY_PREFIX = re.compile(r"^([A-Z][A-Z0-9_]+):")
-
-
-class Action(StrEnum):
-    PSEUDONYMISE = "pseudonymise"  # reversible placeholder, restored in the answer
-    MASK = "mask"  # irreversible placeholder, never restored
-    BLOCK = "block"  # the request is refused
-    ALLOW = "allow"  # sent as is
-
-    @property
-    def removes(self) -> bool:
-        """Whether the data is kept from the model (and so counted in the register)."""
-        return self is not Action.ALLOW
 
 
 class UseAction(StrEnum):
@@ -60,7 +51,7 @@ class Area(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
 
 class EntityRule(Strict):
@@ -96,6 +87,22 @@ class Limits(Strict):
         """These limits, falling back to `base` field by field."""
         own = {name: getattr(self, name) for name in type(self).model_fields}
         return base.model_copy(update={k: v for k, v in own.items() if v is not None})
+
+
+class AttachmentRules(Strict):
+    raw: dict[RawKind, tuple[Hosting, ...]] = Field(
+        default={},
+        description="Pièces jointes transmises telles quelles (sans texte à caviarder), par type, "
+        "et les hébergements qui peuvent les recevoir ; par défaut : aucune",
+    )
+    ocr: bool = Field(default=False, description="Lire le texte des images (OCR) et l'envoyer caviardé")
+    max_bytes: Annotated[int, Field(ge=1)] = Field(
+        default=10_000_000, description="Taille maximale d'une pièce jointe une fois décodée (octets)"
+    )
+    max_unpacked_bytes: Annotated[int, Field(ge=1)] = Field(
+        default=50_000_000,
+        description="Taille maximale du contenu décompressé d'un document (DOCX, ODT) ou de son texte",
+    )
 
 
 class Category(Strict):
@@ -144,6 +151,9 @@ class ServicePolicy(Strict):
     uses: dict[str, UseAction] = {}
     assessed_areas: tuple[Area, ...] = ()
     limits: Limits = Limits()
+    attachments: AttachmentRules | None = Field(
+        default=None, description="Règles des pièces jointes du service (remplacent celles de defaults)"
+    )
 
 
 class Defaults(Strict):
@@ -153,6 +163,7 @@ class Defaults(Strict):
     on_violation: OnViolation = OnViolation.REFUSE
     lists: Lists = Lists()
     limits: Limits = Limits()
+    attachments: AttachmentRules = AttachmentRules()
     placeholders: PlaceholderStyle = Field(
         default=PlaceholderStyle.TYPED,
         description="Forme des pseudonymes : typed ([PERSONNE_4821]) ou opaque ([DONNEE_4821], type caché)",
@@ -176,6 +187,11 @@ class Policy(Strict):
             if unknown:
                 raise ValueError(f"services.{name}.uses : règle d'usage inconnue « {unknown[0]} »")
         return self
+
+    def attachments_for(self, service: str) -> AttachmentRules:
+        """The attachment rules of a service: its own, or those of `defaults`."""
+        own = self.services[service].attachments if service in self.services else None
+        return own if own is not None else self.defaults.attachments
 
 
 def _check_terms(terms: Any) -> None:

@@ -51,8 +51,11 @@ METRICS_READER = MetricsGuard(Role.RSSI, Role.ADMIN)
 
 
 @router.get("/healthz", dependencies=[Depends(PUBLIC)])
-async def healthz() -> dict[str, str]:
-    return {"status": "ok", "message": "Le processus Garde-fou répond."}
+async def healthz(request: Request) -> dict[str, str]:
+    """Alive; `ner` says how the NER runs (`direct`, or a spaCy fallback after an upgrade: slower,
+    see models/README.md)."""
+    path = services_of(request).detector.ner_path
+    return {"status": "ok", "ner": "absent" if path is None else str(path)}
 
 
 @router.get("/readyz", dependencies=[Depends(PUBLIC)])
