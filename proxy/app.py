@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from proxy.analysis.engine import Detector
 from proxy.errors import GardefouError, InvalidRequest, MethodNotAllowed, NotFound
+from proxy.governance import routes as governance
 from proxy.health import Health
 from proxy.logs import RequestLog
 from proxy.metrics import mark_process_dead
@@ -50,6 +51,7 @@ def create_app(settings: Settings, *, detector: Detector | None = None) -> FastA
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.include_router(supervision.router)
+    app.include_router(governance.router)  # /charte, /transparence, /admin/report
     app.add_middleware(RequestGuard, max_body_bytes=settings.limits.max_body_bytes)
     app.add_middleware(RequestLog, enabled=settings.logs.requests)  # outermost: sees every answer
     _install_error_handlers(app)

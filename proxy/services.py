@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 from anyio import to_thread
@@ -16,6 +16,9 @@ from proxy.analysis.findings import Finding
 from proxy.auth import Identifier
 from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
+from proxy.governance.acks import AckStore, acks_path
+from proxy.governance.charter import CharterGate
+from proxy.governance.transparency import TransparencyCache
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
 from proxy.limits_redis import RedisCounters
@@ -56,9 +59,11 @@ class Services:
     identity: Identifier
     limiter: Limiter
     metrics: Metrics
+    charter: CharterGate  # charter of use: acknowledged before any request (proxy/governance)
     siem: SiemExport | None = None  # a copy of every row and checkpoint for the SIEM (siem.*)
     owns_detector: bool = False  # built here, so stopped here (a shared one is closed by its owner)
     register_failing: bool = False  # the last append failed (readiness)
+    transparency: TransparencyCache = field(default_factory=TransparencyCache)  # /transparence
 
     @classmethod
     def build(cls, settings: Settings, detector: Detector | None = None) -> Services:
@@ -90,6 +95,7 @@ class Services:
             limiter=follow_quotas(policy, Limiter(settings.limits, shared=shared_counters(settings))),
             metrics=metrics,
             siem=_siem_export(settings, register, metrics),
+            charter=CharterGate(policy, AckStore(acks_path(settings))),
             owns_detector=owns_detector,
         )
 
@@ -100,6 +106,7 @@ class Services:
         self.register.close()
         if self.siem is not None:
             await to_thread.run_sync(self.siem.close)
+        self.charter.acks.close()
         if self.owns_detector:
             await to_thread.run_sync(self.detector.close)
 

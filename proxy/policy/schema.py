@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from proxy.attachments.kinds import RawKind
 from proxy.config_file import STRICT
 from proxy.entities import Entity
+from proxy.governance.config import Governance
 from proxy.policy.lexicon import ALTERNATIVE_SEPARATOR, unusable_terms
 from proxy.roles import Role
 from proxy.settings import Hosting
@@ -30,6 +31,7 @@ _ENTITY_PREFIX = re.compile(r"^([A-Z][A-Z0-9_]+):")
 class UseAction(StrEnum):
     BLOCK = "block"  # 403, naming the rule
     WARN = "warn"  # forwarded, with a reminder appended to the system prompt
+    NOTICE = "notice"  # forwarded; the answer carries the AI-generated notice (proxy/governance)
 
 
 class OnViolation(StrEnum):
@@ -179,6 +181,7 @@ class Policy(Strict):
     roles: dict[Role, Grant] = {}
     users: dict[str, Grant] = {}
     services: dict[Identifier, ServicePolicy] = Field(min_length=1)
+    governance: Governance = Field(default=Governance(), description="Charte, mention IA, transparence")
 
     @model_validator(mode="after")
     def _known_rules(self) -> Policy:
@@ -186,6 +189,9 @@ class Policy(Strict):
             unknown = sorted(set(service.uses) - set(self.uses))
             if unknown:
                 raise ValueError(f"services.{name}.uses : règle d'usage inconnue « {unknown[0]} »")
+        unknown = sorted(set(self.governance.notice.services) - set(self.services))
+        if unknown:
+            raise ValueError(f"governance.notice.services : service inconnu « {unknown[0]} »")
         return self
 
     def attachments_for(self, service: str) -> AttachmentRules:

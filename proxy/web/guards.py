@@ -88,6 +88,7 @@ AGENT = RoleGuard(Role.AGENT)
 async def admitted(request: Request, caller: Annotated[Caller, Depends(AGENT)]) -> Caller:
     """An agent within the rate and concurrency limits (429 otherwise); the slot is held until the
     response (stream included) ends, by the RequestGuard middleware."""
+    services_of(request).charter.require(caller, str(request.base_url))  # charter acknowledged
     slot = await services_of(request).limiter.acquire(caller.user, caller.service)
     hold(request, slot)
     return caller
