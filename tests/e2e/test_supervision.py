@@ -126,7 +126,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             running.stop()
 
 
-def wait_ready(server: Server, timeout: float = 120.0) -> None:
+def wait_ready(server: Server, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert server.process.poll() is None, server.log_path.read_text()
