@@ -100,8 +100,12 @@ class RequestLog:
 
 def request_fields(scope: Scope, status: int, trace: Trace) -> dict[str, Any]:
     route = scope.get("route")
+    state = scope.get("state") or {}
     fields: dict[str, Any] = {
-        "request_id": trace.request_id,
+        # The register row's id, else the one the request guard gave the answer (X-Request-Id).
+        "request_id": trace.request_id
+        if trace.entry is not None
+        else state.get("request_id", trace.request_id),
         "method": scope.get("method"),
         "route": getattr(route, "path", None) or "(inconnue)",  # the template, never the raw path
         "status": status,

@@ -91,7 +91,9 @@ def write_config(tmp: Path, upstream_url: str, siem_port: int) -> Path:
         "models_dir": str(models),
         "register_checkpoint_every": 3,
         "upstreams": [
-            {"name": "local-llm", "base_url": f"{upstream_url}/v1", "models": ["demo"], "hosting": "local"}
+            {"name": "local-llm", "base_url": f"{upstream_url}/v1", "models": ["demo"], "hosting": "local"},
+            {"name": "amont-eteint", "base_url": f"http://127.0.0.1:{free_port()}/v1", "models": ["eteint"],
+             "hosting": "sovereign"},
         ],
         "detection": {"processes": 1},
         "metrics": {"allow_networks": ["127.0.0.1/32"]},
@@ -194,6 +196,8 @@ def test_metrics_count_what_the_register_holds(server: Server) -> None:
     assert sum(v for _, v in samples["gardefou_upstream_first_byte_seconds_count"]) == 3
     assert samples["gardefou_ner_workers"] and samples["gardefou_register_checkpoint_age_seconds"]
     assert samples["gardefou_siem_sent_total"]
+    up = {labels["upstream"]: value for labels, value in samples["gardefou_upstream_up"]}
+    assert up == {"local-llm": 1.0, "amont-eteint": 0.0}
 
 
 def test_no_metric_label_holds_personal_data_a_key_or_an_agent(server: Server) -> None:
@@ -269,6 +273,10 @@ def test_readyz_fails_within_2s_when_the_ner_workers_stop_and_recovers(server: S
             os.kill(pid, signal.SIGCONT)
     elapsed, body = readyz_status_within(server, 200, timeout=3.0)
     assert body["statut"] == "prêt" and body["problemes"] == []
+    # An upstream down is named, but the service stays ready while another one answers.
+    assert body["verifications"]["amonts"] == {
+        "ok": True, "detail": "Modèle(s) amont injoignable(s) : amont-eteint."
+    }
     assert ner_worker_pids(server.process.pid) == pids  # the same worker, not a replacement
 
 
