@@ -26,6 +26,8 @@ POLICY_YAML = "version: 1\nservices:\n  urbanisme:\n    models: [demo]\n"
 # (method, path template) -> roles allowed; None: public on purpose.
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/healthz"): None,
+    ("GET", "/readyz"): None,
+    ("GET", "/metrics"): frozenset({R, ADM}),
     ("GET", "/admin"): None,  # static shell, no data: everything comes from /admin/api
     ("GET", "/admin/static/{name}"): None,
     ("POST", "/v1/chat/completions"): frozenset({A}),
@@ -98,6 +100,8 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
     test = {"json": {"service": SERVICE, "model": "demo", "text": "Appeler Marie Dubois au 06 12 34 56 78."}}
     return {
         ("GET", "/healthz"): lambda: Call("GET", "/healthz", {}),
+        ("GET", "/readyz"): lambda: Call("GET", "/readyz", {}),
+        ("GET", "/metrics"): lambda: Call("GET", "/metrics", {}),
         ("GET", "/admin"): lambda: Call("GET", "/admin", {}),
         ("GET", "/admin/static/{name}"): lambda: Call("GET", "/admin/static/admin.js", {}),
         ("POST", "/v1/chat/completions"): lambda: Call("POST", "/v1/chat/completions", {"json": chat_body()}),
