@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,6 +58,8 @@ class Register:
         self._lock = threading.Lock()
         self._known_checkpoint: Checkpoint | None = None
         self.register_id = self._meta("register_id")
+        # Called after each commit with the rows and checkpoints it made durable (SIEM export).
+        self.on_commit: Callable[[list[dict[str, Any]], list[Checkpoint]], None] | None = None
 
     @classmethod
     def open(
@@ -100,16 +102,18 @@ class Register:
     def append_many(self, entries: Iterable[RegisterEntry]) -> None:
         """Append several rows in one transaction (imports, benchmarks)."""
         sealed: list[Checkpoint] = []
+        rows: list[dict[str, Any]] = []
         with self._write():
             head = self._head()
             for entry in entries:
-                head = self._insert(entry, head)
+                head = self._insert(entry, head, rows)
                 if head.seq % self._options.checkpoint_every == 0 and self.signer is not None:
                     sealed.append(self._insert_checkpoint(head, self.signer))
             if self.signer is not None and self._seal_due(head, sealed):
                 sealed.append(self._insert_checkpoint(head, self.signer))
         self._journal(sealed)
         self._remember(sealed)
+        self._committed(rows, sealed)
 
     def _seal_due(self, head: Head, sealed: list[Checkpoint]) -> bool:
         """Whether the head is unsealed and the last checkpoint older than the interval."""
@@ -146,6 +150,7 @@ class Register:
             checkpoint = self._insert_checkpoint(head, signer)
         self._journal([checkpoint])
         self._remember([checkpoint])
+        self._committed([], [checkpoint])
         return checkpoint
 
     def purge(self, cutoff: str, retention_months: int) -> PurgeRecord | None:
@@ -210,7 +215,8 @@ class Register:
         return row[0], row[1]
 
     def last_checkpoint(self) -> Checkpoint | None:
-        return self._last_checkpoint()
+        with self._lock:  # the connection is shared with the writer thread
+            return self._last_checkpoint()
 
     def checkpoints(self) -> list[Checkpoint]:
         rows = self._db.query("SELECT * FROM checkpoints ORDER BY id")
@@ -265,9 +271,10 @@ class Register:
             ).fetchone()
         return Head(0, GENESIS) if row is None else Head(int(row[0]), str(row[1]))
 
-    def _insert(self, entry: RegisterEntry, head: Head) -> Head:
+    def _insert(self, entry: RegisterEntry, head: Head, inserted: list[dict[str, Any]]) -> Head:
         row = entry_row(entry, seq=head.seq + 1, ts=utc_now(), prev_hash=head.hash)
         row["hash"] = row_hash(row)
+        inserted.append(row)
         columns = ", ".join(f'"{name}"' for name in row)
         marks = ", ".join("?" for _ in row)
         self._db.execute(f"INSERT INTO entries ({columns}) VALUES ({marks})", list(row.values()))  # noqa: S608
@@ -318,6 +325,10 @@ class Register:
         if self.signer is None:
             raise RegisterError("Aucune clé de signature configurée : impossible de sceller le registre.")
         return self.signer
+
+    def _committed(self, rows: list[dict[str, Any]], checkpoints: list[Checkpoint]) -> None:
+        if self.on_commit is not None and (rows or checkpoints):
+            self.on_commit(rows, checkpoints)
 
     def _journal(self, checkpoints: list[Checkpoint]) -> None:
         journal = self._options.checkpoint_journal
