@@ -426,6 +426,11 @@ class Settings(Strict):
         le=100_000,
         description="Un point de contrôle signé toutes les N lignes du registre (et à l'arrêt).",
     )
+    collectivite: str = Field(
+        default="",
+        max_length=120,
+        description="Nom de la collectivité, affiché en tête des pages d'administration.",
+    )
     pseudonym_secret_file: Path | None = Field(
         default=None,
         description="Secret des pseudonymes (créé au premier démarrage, droits 0600 ; défaut : "
