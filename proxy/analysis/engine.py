@@ -24,8 +24,8 @@ from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig, load_detectio
 from proxy.analysis.context import ContextWords
 from proxy.analysis.findings import Finding
 from proxy.analysis.first_names import load_first_names, normalise
-from proxy.analysis.ner import FrenchNer, NerLoadError, RawEntity
-from proxy.analysis.ner_processes import Collect, NerProcesses
+from proxy.analysis.ner import FrenchNer, NerLoadError, NerPath, RawEntity
+from proxy.analysis.ner_processes import Collect, NerHealth, NerProcesses
 from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.normalise import normalise as normalised_view
 from proxy.analysis.normalise import original_findings
@@ -95,6 +95,11 @@ class Detector:
         return frozenset(entities)
 
     @property
+    def ner_path(self) -> NerPath | None:
+        """How the NER runs (None: no NER recognizer active, or workers not warmed up yet)."""
+        return None if self._ner is None else self._ner.path
+
+    @property
     def fingerprint(self) -> str:
         return self._config.fingerprint
 
@@ -131,6 +136,10 @@ class Detector:
                 message = f"Les processus d'analyse (detection.processes) n'ont pas démarré : {failure}"
                 raise DetectionError(message) from error
         self.detect([_WARM_UP_TEXT])
+
+    def ner_health(self, stale_s: float) -> NerHealth | None:
+        """The NER worker processes' health (None when the NER runs in this process, or not at all)."""
+        return self._ner.health(stale_s) if isinstance(self._ner, NerProcesses) else None
 
     def close(self) -> None:
         """Stop the NER worker processes, if any."""
