@@ -10,8 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proxy.analysis.engine import Detector
+from proxy.analysis.lists import apply_lists
 from proxy.analysis.normalise import HOMOGLYPHS, HYPHENS, NormalisedText, normalise
 from proxy.entities import Entity
+from proxy.policy.lexicon import sentences
 
 INVISIBLE = (
     "\u200b",
@@ -143,3 +145,14 @@ def test_disguised_values_are_found_and_covered_whole(detector: Detector, data: 
         assert covering, f"{entity} not covered in {text!r}"
     assert all(a.end <= b.start for a, b in itertools.pairwise(findings))
     assert all(0 <= f.start < f.end <= len(text) for f in findings)
+
+
+def test_deny_list_terms_are_found_through_invisible_characters() -> None:
+    text = "Le Projet Hiron\u200bdelle\u00a0avance."
+    found = apply_lists(text, [], (), ("Projet Hirondelle",))
+    assert [text[f.start : f.end] for f in found] == ["Projet Hiron\u200bdelle"]
+
+
+def test_policy_keywords_are_read_through_invisible_characters() -> None:
+    assert sentences("Un arrêt mala\u200bdie\u00ad.") == sentences("Un arrêt maladie.")
+    assert sentences("Un ＲＳＡ") == sentences("Un RSA")
