@@ -231,3 +231,10 @@ def test_file_names_lose_paths_and_control_characters() -> None:
 def test_plain_base64_without_data_url_is_accepted_for_files() -> None:
     part = _file(base64.b64encode(LETTER.encode()).decode())
     assert _extracted(part).text == LETTER
+
+
+def test_a_text_mentioning_the_pdf_header_stays_a_text() -> None:
+    content = f"Le fichier commence par %PDF-1.4 ; {LETTER}"
+    assert _extracted(samples.file_part(content.encode(), "note.txt")).text == content
+    after_junk = b"\x93\xff\xfe junk " + samples.pdf_with_text()
+    assert _extracted(samples.file_part(after_junk, "x")).kind == "pdf"
