@@ -28,8 +28,7 @@ def text_kind(text: str, declared: str | None) -> str:
 
 
 def extracted_text(text: str, kind: str) -> str:
-    if kind == "html":
-        return html_text(text)
+    """The text of a plain-text file (HTML: see html_text, run in the extraction worker)."""
     if kind == "json":  # escapes resolved ("\\u0030\\u0036..." is "06..."): detection reads the values
         return json.dumps(json.loads(text), ensure_ascii=False, indent=1)
     return text

@@ -13,6 +13,7 @@ from multiprocessing.connection import Connection
 
 from proxy.attachments.documents import DocumentError, docx_text, odt_text, pdf_text
 from proxy.attachments.ocr import OcrError, image_text
+from proxy.attachments.text_files import html_text
 
 MEMORY_BYTES = 1536 * 1024 * 1024
 
@@ -42,6 +43,8 @@ def _extract(kind: str, data: bytes, max_unpacked: int, timeout_s: float) -> str
         return odt_text(data, max_unpacked)
     if kind == "image-ocr":
         return image_text(data, timeout_s)
+    if kind == "html":
+        return html_text(data.decode("utf-8"))
     raise DocumentError("unsupported")
 
 

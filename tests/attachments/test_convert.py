@@ -238,3 +238,9 @@ def test_a_text_mentioning_the_pdf_header_stays_a_text() -> None:
     assert _extracted(samples.file_part(content.encode(), "note.txt")).text == content
     after_junk = b"\x93\xff\xfe junk " + samples.pdf_with_text()
     assert _extracted(samples.file_part(after_junk, "x")).kind == "pdf"
+
+
+def test_hostile_html_is_bounded_in_time() -> None:
+    """html.parser takes quadratic time on unclosed tags: the worker's deadline refuses it."""
+    part = samples.file_part(b"<html>" + b"<a " * 100_000, "page.html", "text/html")
+    assert "dépassé" in _refused(part, timeout_s=2)
