@@ -30,7 +30,7 @@ from proxy.register.configured import open_register
 from proxy.register.energy import check_zones, with_energy
 from proxy.register.store import Register
 from proxy.register.writer import RegisterWriter
-from proxy.settings import Settings, sso_secret
+from proxy.settings import Settings, frontend_secrets, sso_secret
 from proxy.siem import SiemExport
 from proxy.timings import current, note_detection, note_entry
 from proxy.transform.secret import PseudonymSecret
@@ -91,7 +91,9 @@ class Services:
             pseudonyms=PseudonymSecret.load_or_create(settings.pseudonym_secret_path),
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),
             analysis_cache=AnalysisCache(detector.fingerprint, settings.detection.cache_entries),
-            identity=Identifier(settings.auth, keys, sso_secret(settings.auth.sso)),
+            identity=Identifier(
+                settings.auth, keys, sso_secret(settings.auth.sso), frontend_secrets(settings.auth)
+            ),
             limiter=follow_quotas(policy, Limiter(settings.limits, shared=shared_counters(settings))),
             metrics=metrics,
             siem=_siem_export(settings, register, metrics),

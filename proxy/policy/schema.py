@@ -20,6 +20,7 @@ from proxy.governance.config import Governance
 from proxy.policy.lexicon import ALTERNATIVE_SEPARATOR, unusable_terms
 from proxy.roles import Role
 from proxy.settings import Hosting
+from proxy.tasks import TaskKind
 from proxy.transform.actions import Action as Action  # re-exported: the rules name it
 from proxy.transform.placeholders import PlaceholderStyle
 
@@ -172,6 +173,25 @@ class Defaults(Strict):
     )
 
 
+class TaskAction(StrEnum):
+    ALLOW = "allow"  # forwarded like any request
+    ROUTE = "route"  # sent to `model` instead of the model asked for
+    REFUSE = "refuse"  # 403: the front-end's background task is switched off
+
+
+class TaskRule(Strict):
+    action: TaskAction = Field(description="allow, route (vers model) ou refuse")
+    model: str | None = Field(
+        default=None, description="Modèle (servi et autorisé au service) qui reçoit la tâche si route"
+    )
+
+    @model_validator(mode="after")
+    def _route_names_a_model(self) -> TaskRule:
+        if (self.action is TaskAction.ROUTE) != (self.model is not None):
+            raise ValueError("model est exigé avec action: route, et seulement avec elle")
+        return self
+
+
 class Policy(Strict):
     version: Literal[1] = 1
     name: str = ""
@@ -182,6 +202,11 @@ class Policy(Strict):
     users: dict[str, Grant] = {}
     services: dict[Identifier, ServicePolicy] = Field(min_length=1)
     governance: Governance = Field(default=Governance(), description="Charte, mention IA, transparence")
+    tasks: dict[TaskKind, TaskRule] = Field(
+        default={},
+        description="Tâches de fond des frontaux (titre, tags, suggestions, autocomplétion...) : "
+        "autoriser, réacheminer vers un autre modèle ou refuser",
+    )
 
     @model_validator(mode="after")
     def _known_rules(self) -> Policy:

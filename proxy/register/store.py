@@ -181,6 +181,39 @@ class Register:
         clause, params = (where or RowFilter()).sql()
         return self._db.query(f"SELECT * FROM entries {clause} ORDER BY seq", params)  # noqa: S608
 
+    def page(self, where: RowFilter, *, offset: int, limit: int) -> list[dict[str, Any]]:
+        """One page of the rows matching `where`, newest first (the admin's register browser)."""
+        clause, params = where.sql()
+        sql = f"SELECT * FROM entries {clause} ORDER BY seq DESC LIMIT ? OFFSET ?"  # noqa: S608
+        return list(self._db.query(sql, [*params, limit, offset]))
+
+    def count_where(self, where: RowFilter) -> int:
+        clause, params = where.sql()
+        return int(self._db.execute(f"SELECT COUNT(*) FROM entries {clause}", params).fetchone()[0])  # noqa: S608
+
+    def row(self, seq: int) -> dict[str, Any] | None:
+        rows = list(self._db.query("SELECT * FROM entries WHERE seq = ?", [seq]))
+        return rows[0] if rows else None
+
+    def distinct(self, column: str) -> list[str]:
+        """The values met in one of the browsable columns (choices for the filters)."""
+        if column not in _BROWSABLE:
+            raise ValueError(f"colonne non parcourable : {column}")
+        sql = f"SELECT DISTINCT {column} FROM entries WHERE {column} IS NOT NULL ORDER BY 1"  # noqa: S608
+        return [str(row[0]) for row in self._db.execute(sql).fetchall()]
+
+    def distinct_rules(self) -> list[str]:
+        """Every rule id met, applied or observed (choices for the rule filter)."""
+        sql = (
+            "SELECT value FROM entries, json_each(entries.rule_ids) UNION "
+            "SELECT value FROM entries, json_each(COALESCE(entries.observed_rule_ids, '[]')) ORDER BY 1"
+        )
+        return [str(row[0]) for row in self._db.execute(sql).fetchall()]
+
+    def first_and_last_ts(self) -> tuple[str | None, str | None]:
+        row = self._db.execute("SELECT MIN(ts), MAX(ts) FROM entries").fetchone()
+        return row[0], row[1]
+
     def last_checkpoint(self) -> Checkpoint | None:
         with self._lock:  # the connection is shared with the writer thread
             return self._last_checkpoint()
@@ -305,6 +338,9 @@ class Register:
             append_checkpoints(journal, self.register_id, checkpoints)
         except OSError as exc:
             log.warning("register: checkpoint journal not written (%s)", type(exc).__name__)
+
+
+_BROWSABLE = frozenset({"service", "model", "routed_model", "endpoint", "decision", "task", "upstream"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,8 +92,12 @@ def write_config(tmp: Path, upstream_url: str, siem_port: int) -> Path:
         "register_checkpoint_every": 3,
         "upstreams": [
             {"name": "local-llm", "base_url": f"{upstream_url}/v1", "models": ["demo"], "hosting": "local"},
-            {"name": "amont-eteint", "base_url": f"http://127.0.0.1:{free_port()}/v1", "models": ["eteint"],
-             "hosting": "sovereign"},
+            {
+                "name": "amont-eteint",
+                "base_url": f"http://127.0.0.1:{free_port()}/v1",
+                "models": ["eteint"],
+                "hosting": "sovereign",
+            },
         ],
         "detection": {"processes": 1},
         "metrics": {"allow_networks": ["127.0.0.1/32"]},
@@ -275,7 +279,8 @@ def test_readyz_fails_within_2s_when_the_ner_workers_stop_and_recovers(server: S
     assert body["statut"] == "prêt" and body["problemes"] == []
     # An upstream down is named, but the service stays ready while another one answers.
     assert body["verifications"]["amonts"] == {
-        "ok": True, "detail": "Modèle(s) amont injoignable(s) : amont-eteint."
+        "ok": True,
+        "detail": "Modèle(s) amont injoignable(s) : amont-eteint.",
     }
     assert ner_worker_pids(server.process.pid) == pids  # the same worker, not a replacement
 
