@@ -23,6 +23,7 @@ from proxy.services import Services
 log = logging.getLogger("gardefou")
 
 _TICK_S = 0.5
+_FIRST_VERIFY_S = 60.0  # not while the server starts: a full verification holds the GIL a while
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,7 @@ class Health:
     async def watch(self) -> None:
         """Probe upstreams, verify the register and refresh the gauges, until cancelled."""
         settings = self.services.settings
-        next_probe = next_verify = 0.0
+        next_probe, next_verify = 0.0, time.monotonic() + _FIRST_VERIFY_S
         while True:
             now = time.monotonic()
             if now >= next_probe:
