@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
@@ -235,8 +234,3 @@ class _RegisterCollector(Collector):
         if last is not None:
             age.add_metric([], max(0.0, time.time() - last))
         yield age
-
-
-def parse_register_ts(ts: str) -> float:
-    """A register timestamp (UTC, '%Y-%m-%dT%H:%M:%S.%fZ') as seconds since the epoch."""
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
