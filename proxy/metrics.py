@@ -54,6 +54,7 @@ class Metrics:
         self._uses(self.registry)
         self._timings(self.registry)
         self._service(self.registry)
+        self._register(self.registry)
         self._register_state = register_state
         self.registry.register(_RegisterCollector(register_state))
         # Labelled children by label values: `labels()` validates and locks on every call (~40% of
@@ -141,6 +142,8 @@ class Metrics:
         self.cache_hits = Counter(
             "gardefou_analysis_cache_hits", "Textes trouvés dans le cache d'analyse.", registry=r
         )
+
+    def _register(self, r: CollectorRegistry) -> None:
         self.verify_ok = Gauge(
             "gardefou_register_verify_ok",
             "Dernière vérification complète du registre : 1 intègre, 0 anomalie.",
