@@ -24,6 +24,7 @@ from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig, load_detectio
 from proxy.analysis.context import ContextWords
 from proxy.analysis.findings import Finding
 from proxy.analysis.first_names import load_first_names, normalise
+from proxy.analysis.markup import clip
 from proxy.analysis.ner import FrenchNer, NerLoadError, RawEntity
 from proxy.analysis.ner_processes import Collect, NerProcesses
 from proxy.analysis.ner_rules import NerRules
@@ -154,8 +155,9 @@ class Detector:
         if self._ner_recognizer is not None:
             found = found + self._ner_recognizer.analyze(text, _ALL_ENTITIES, self._artifacts(spans))
         results = EntityRecognizer.remove_duplicates(found)
-        findings = map(_finding, results)
-        kept = resolve((f for f in findings if f.score >= self._thresholds[f.recognizer]), text)
+        clipped = (clip(text, _finding(result)) for result in results)  # never over markup
+        findings = (f for f in clipped if f is not None and f.score >= self._thresholds[f.recognizer])
+        kept = resolve(findings, text)
         return promote_birth_dates(text, kept) if self._birth_dates else kept
 
     def _artifacts(self, spans: list[RawEntity]) -> NlpArtifacts:
