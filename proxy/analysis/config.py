@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from proxy.analysis.patterns_fr import CATALOGUE
+from proxy.analysis.patterns_fr import CATALOGUE_NAMES
 from proxy.analysis.patterns_names import NAME_RECOGNIZERS
 from proxy.analysis.patterns_places import ADDRESS, PLACE
 from proxy.entities import Entity
@@ -92,7 +92,7 @@ class DetectionConfig:
 
 def known_recognizers() -> frozenset[str]:
     names = {NER_RECOGNIZER, ADDRESS.name, PLACE.name, *NAME_RECOGNIZERS}
-    return frozenset(names | {spec.name for spec in CATALOGUE})
+    return frozenset(names | CATALOGUE_NAMES)
 
 
 def load_detection_config(models_dir: Path) -> DetectionConfig:

@@ -29,7 +29,7 @@ from proxy.analysis.ner import FrenchNer, NerLoadError, RawEntity
 from proxy.analysis.ner_processes import Collect, NerProcesses
 from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.overlaps import resolve
-from proxy.analysis.patterns_fr import CATALOGUE
+from proxy.analysis.patterns_fr import catalogue
 from proxy.analysis.patterns_names import name_specs
 from proxy.analysis.patterns_places import ADDRESS, place_spec
 from proxy.analysis.places import load_communes, load_place_names
@@ -201,7 +201,7 @@ def _recognizers(config: DetectionConfig) -> list[Any]:
         rules = NerRules(stop_words, first_names, places, common_words)
         recognizers.append(SpacyNerRecognizer(NER_RECOGNIZER, entities, config.ner_score, rules))
     names = name_specs(first_names, common_words, places)
-    for spec in (*CATALOGUE, ADDRESS, place_spec(load_communes()), *names):
+    for spec in (*catalogue(), ADDRESS, place_spec(load_communes()), *names):
         settings = config.recognizer(spec.name)
         if settings is not None:
             context = ContextWords.build(settings.context, config.context_window)

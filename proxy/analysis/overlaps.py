@@ -21,6 +21,7 @@ _SPECIFICITY: tuple[Entity, ...] = (
     Entity.IP_ADDRESS,
     Entity.PHONE,
     Entity.PASSPORT,
+    Entity.DRIVING_LICENSE,
     Entity.ID_CARD,
     Entity.CAF_NUMBER,
     Entity.LICENSE_PLATE,
