@@ -137,3 +137,9 @@ def is_postcode(text: str) -> bool:
 def has_ten_digits(text: str) -> bool:
     """A French phone number however its digits are grouped."""
     return sum(c.isdigit() for c in text) == 10
+
+
+def is_luhn(text: str) -> bool:
+    """The digits of the text pass Luhn's key (a DPO's own numbers: `validator: luhn`)."""
+    digits = "".join(c for c in text if c.isdigit())
+    return bool(digits) and luhn.is_valid(digits)

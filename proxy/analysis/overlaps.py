@@ -25,6 +25,7 @@ _SPECIFICITY: tuple[Entity, ...] = (
     Entity.ID_CARD,
     Entity.CAF_NUMBER,
     Entity.LICENSE_PLATE,
+    Entity.CUSTOM,
     Entity.DATE_OF_BIRTH,
     Entity.DATE,
     Entity.ADDRESS,
