@@ -26,6 +26,9 @@ class Totals:
     completion_tokens: int
     energy_wh: float
     gco2e: float
+    observed: Mapping[str, int] = field(
+        default_factory=dict
+    )  # observe-mode rule -> requests it would have hit
 
     @property
     def redactions_total(self) -> int:
@@ -50,9 +53,11 @@ class _Tally:
     completion_tokens: int = 0
     energy_wh: float = 0.0
     gco2e: float = 0.0
+    observed: Counter[str] = field(default_factory=Counter)
 
     def add(self, row: Mapping[str, Any], counts: Mapping[str, int]) -> None:
         self.uses += 1
+        self.observed.update(json.loads(row.get("observed_rule_ids") or "[]"))
         self.decisions[row["decision"]] += 1
         self.redactions.update(counts)
         self.prompt_tokens += row["prompt_tokens"] or 0
@@ -71,6 +76,7 @@ class _Tally:
             completion_tokens=self.completion_tokens,
             energy_wh=self.energy_wh,
             gco2e=self.gco2e,
+            observed=dict(self.observed.most_common()),
         )
 
 
@@ -123,6 +129,7 @@ def _totals_json(totals: Totals) -> dict[str, Any]:
         "jetons_sortie": totals.completion_tokens,
         "energie_wh": round(totals.energy_wh, 6),
         "emissions_gco2e": round(totals.gco2e, 6),
+        "regles_observees": dict(totals.observed),
     }
 
 
@@ -144,7 +151,19 @@ def render_text(stats: Stats) -> str:
     lines += [f"  {label:<24}{count:>10}" for label, count in stats.total.redactions.items()]
     if not stats.total.redactions:
         lines.append("  (aucune)")
+    lines += _observed(stats)
     return "\n".join(lines)
+
+
+def _observed(stats: Stats) -> list[str]:
+    """What rules in observe mode would have done (requests per rule and per service)."""
+    if not stats.total.observed:
+        return []
+    lines = ["", "Règles en observation (mode observe) — requêtes qu'elles auraient bloquées ou signalées :"]
+    lines += [f"  {rule:<40}{count:>10}" for rule, count in stats.total.observed.items()]
+    for name, totals in stats.by_service.items():
+        lines += [f"    {name} : {rule} {count}" for rule, count in totals.observed.items()]
+    return lines
 
 
 def _table(first: str, second: str, rows: list[tuple[str, str, Totals]]) -> list[str]:
