@@ -55,6 +55,18 @@ class Week:
 
 
 @dataclass(frozen=True, slots=True)
+class Month:
+    month: str  # "2026-03"
+    forwarded: int
+    blocked: int
+    failed: int
+
+    @property
+    def uses(self) -> int:
+        return self.forwarded + self.blocked + self.failed
+
+
+@dataclass(frozen=True, slots=True)
 class ModelUse:
     model: str
     hosting: str
@@ -82,6 +94,7 @@ class PilotFigures:
     energy_wh: float
     gco2e: float
     weeks: tuple[Week, ...]
+    months: tuple[Month, ...]
     models: tuple[ModelUse, ...]
     redactions: tuple[Count, ...]
     refusals: tuple[Count, ...]
@@ -102,6 +115,7 @@ class PilotFigures:
 @dataclass(slots=True)
 class _Tally:
     weeks: dict[date, Counter[str]] = field(default_factory=dict)
+    months: dict[str, Counter[str]] = field(default_factory=dict)
     decisions: Counter[str] = field(default_factory=Counter)
     models: Counter[str] = field(default_factory=Counter)
     entities: Counter[str] = field(default_factory=Counter)
@@ -118,6 +132,7 @@ class _Tally:
         day = date.fromisoformat(row["ts"][:10])
         monday = day - timedelta(days=day.weekday())
         self.weeks.setdefault(monday, Counter())[row["decision"]] += 1
+        self.months.setdefault(row["ts"][:7], Counter())[row["decision"]] += 1
         self.decisions[row["decision"]] += 1
         self.models[row["routed_model"] or row["model"]] += 1
         self.entities.update(json.loads(row["entity_counts"] or "{}"))
@@ -156,6 +171,10 @@ def pilot_figures(
         energy_wh=counted.energy_wh,
         gco2e=counted.gco2e,
         weeks=_weeks(period, counted.weeks),
+        months=tuple(
+            Month(month, c["forwarded"], c["blocked"], c["failed"])
+            for month, c in sorted(counted.months.items())
+        ),
         models=_models(counted.models, settings),
         redactions=_ranked((entity_name(k), v) for k, v in counted.entities.items()),
         refusals=_ranked((REFUSAL_LABELS.get(k, k), v) for k, v in counted.refusals.items()),

@@ -17,6 +17,7 @@ import yaml
 from proxy.analysis.engine import Detector
 from proxy.app import create_app
 from proxy.keystore import KeyStore
+from proxy.roles import Role
 from proxy.settings import Settings, load_settings
 from tests.e2e.servers import serve
 
@@ -98,6 +99,7 @@ def governed(
     site.write_policy("2026-01", CHARTER_V1)
     store = KeyStore(site.settings.keys_path)
     site.keys = {s: store.create(user=f"agent.canari.{s}", service=s).secret_key for s in SERVICES}
+    site.keys["rssi"] = store.create(user="agent.canari.rssi", service="urbanisme", role=Role.RSSI).secret_key
     with serve(create_app(site.settings, detector=detector)) as url:
         site.url = url
         yield site
