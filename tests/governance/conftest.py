@@ -90,6 +90,14 @@ def governed(
     config = {
         "data_dir": str(tmp / "data"),
         "policy": str(policy_path),
+        # Single sign-on from a reverse proxy on loopback: the agent of the `agents-rh` group is in rh.
+        "auth": {
+            "sso": {
+                "enabled": True,
+                "trusted_proxies": ["127.0.0.1/32"],
+                "groups": {"agents-rh": {"service": "rh", "roles": ["agent"]}},
+            }
+        },
         "upstreams": [
             {"name": "local", "base_url": f"{upstream_url}/v1", "models": ["demo"], "hosting": "local"}
         ],

@@ -69,6 +69,22 @@ def test_acknowledging_in_the_browser_lets_the_next_request_pass(
     assert ask(governed, "urbanisme") == "Rien à signaler."  # no notice for this service
 
 
+def test_an_agent_signed_in_by_sso_acknowledges_without_a_key(governed: Governed, browser: Browser) -> None:
+    sso = {"X-Forwarded-User": "agent.canari.sso", "X-Forwarded-Groups": "agents-rh"}
+    chat = {"model": "demo", "messages": ASK}
+    refused = httpx.post(f"{governed.url}/v1/chat/completions", json=chat, headers=sso, timeout=60)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "charter_not_acknowledged"
+    context = browser.new_context(extra_http_headers=sso)  # what the reverse proxy adds
+    page = context.new_page()
+    page.goto(f"{governed.url}/charte")
+    page.check("#read")
+    page.click("#ack-button")
+    expect(page.locator("#ack-status")).to_contain_text("est enregistrée")
+    context.close()
+    passed = httpx.post(f"{governed.url}/v1/chat/completions", json=chat, headers=sso, timeout=60)
+    assert passed.status_code == 200, passed.text
+
+
 def test_a_wrong_key_cannot_acknowledge(governed: Governed) -> None:
     response = httpx.post(
         f"{governed.url}/charte/acceptation",
