@@ -3,17 +3,22 @@ check of its file, the appendix of answers and streams, the everyday equivalents
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+
 from proxy.auth import Caller
+from proxy.cli import main
 from proxy.exchange import Exchange
-from proxy.governance.acks import AckStore
+from proxy.governance.acks import AckStore, acks_path
 from proxy.governance.answers import append_to_completion, appendix_events
 from proxy.governance.charter import Charter
 from proxy.governance.checks import charter_problems
 from proxy.governance.equivalents import equivalents, factors
 from proxy.openai_api import sse
 from proxy.policy.schema import Policy
+from proxy.settings import load_settings
 
 
 def test_acknowledgements_are_per_version_and_counted_per_service(tmp_path: Path) -> None:
@@ -79,3 +84,21 @@ def test_equivalents_come_from_the_cited_factors() -> None:
     assert all(f.source for f in factors())
     car = next(e for e in equivalents(energy_wh=100.0, gco2e=2180.0) if e.unit == "km")
     assert round(car.value, 6) == 10.0
+
+
+def test_charter_stats_prints_counts_per_service_never_agents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "gardefou.yaml"
+    config.write_text(f"data_dir: {tmp_path}\n", encoding="utf-8")
+    store = AckStore(acks_path(load_settings(config)))
+    for user in ("agent.un", "agent.deux", "agent.trois"):
+        store.add(user, "rh", "2026-01", "a" * 64)
+    store.close()
+    assert main(["charter", "stats", "--config", str(config), "--format", "json"]) == 0
+    printed = capsys.readouterr().out
+    assert json.loads(printed) == [
+        {"service": "rh", "version": "2026-01", "empreinte": "a" * 64, "agents": 3}
+    ]
+    assert main(["charter", "stats", "--config", str(config)]) == 0
+    assert "agent." not in printed + capsys.readouterr().out
