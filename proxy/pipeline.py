@@ -15,6 +15,7 @@ from proxy.openai_api.schemas import parse_chat, parse_embeddings
 from proxy.openai_api.segments import TextSlot, chat_slots, embeddings_slots
 from proxy.policy import engine, wire
 from proxy.policy.records import Decision, Plan, RequestFacts
+from proxy.policy.tasks import settle_task
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
 from proxy.stream_relay import open_stream
@@ -30,6 +31,7 @@ async def chat_completion(services: Services, exchange: Exchange, body: Any) -> 
     """Answer one chat completion; the exchange is recorded however it ends (streams: by the relay)."""
     relay: AsyncIterator[bytes] | None = None
     try:
+        exchange.task = settle_task(services.policy.current().policy, exchange.task, body)  # title, tags...
         request = parse_chat(body)
         exchange.model, exchange.stream = request.model, request.stream
         slots = chat_slots(body)
@@ -98,6 +100,7 @@ async def _decide(services: Services, exchange: Exchange, plan: Plan, slots: lis
     findings = [outside_placeholders(text, row) for text, row in zip(texts, detected, strict=True)]
     decision = engine.decide(plan, texts, findings)
     exchange.rule_ids[:] = decision.rules
+    exchange.observed_rule_ids[:] = decision.observed  # observe-mode rules: recorded, never acted upon
     for found in decision.findings:
         exchange.entity_counts.update(f.entity for f in found if decision.actions[f.entity].removes)
     if decision.refusal is not None:
