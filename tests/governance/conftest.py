@@ -25,7 +25,7 @@ SERVICES = ("urbanisme", "communication", "rh")
 CHARTER_V1 = "# Charte d'utilisation de l'IA\n\n1. **Aucune donnée nominative** hors de Garde-fou.\n"
 
 
-def policy(version: str) -> dict[str, Any]:
+def policy(version: str, *, published: bool = True) -> dict[str, Any]:
     return {
         "version": 1,
         "uses": {
@@ -48,7 +48,7 @@ def policy(version: str) -> dict[str, Any]:
         "governance": {
             "charter": {"file": "charte.md", "version": version},
             "notice": {"services": ["communication"]},
-            "transparency": {"enabled": True, "organisation": "Commune d'Essai"},
+            "transparency": {"enabled": published, "organisation": "Commune d'Essai"},
         },
     }
 
@@ -71,9 +71,10 @@ class Governed:
         body = {"version": version, "sha256": sha}
         return httpx.post(f"{self.url}/charte/acceptation", json=body, headers=headers, timeout=30)
 
-    def write_policy(self, version: str, charter: str) -> None:
+    def write_policy(self, version: str, charter: str, *, published: bool = True) -> None:
         (self.policy_path.parent / "charte.md").write_text(charter, encoding="utf-8")
-        self.policy_path.write_text(yaml.safe_dump(policy(version), allow_unicode=True), encoding="utf-8")
+        text = yaml.safe_dump(policy(version, published=published), allow_unicode=True)
+        self.policy_path.write_text(text, encoding="utf-8")
 
     def last_row(self) -> dict[str, Any]:
         with sqlite3.connect(self.settings.register_path) as db:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from proxy.governance.transparency import shown
-from tests.governance.conftest import Governed
+from tests.governance.conftest import CHARTER_V1, Governed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("GARDEFOU_SCREENSHOTS", "/tmp/gardefou-captures"))
@@ -87,3 +88,10 @@ def test_the_admin_report_is_for_the_rssi_and_names_no_agent(used: Governed, bro
 
 def _bearer(governed: Governed, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {governed.keys[name]}"}
+
+
+def test_the_transparency_page_is_not_published_unless_the_policy_says_so(used: Governed) -> None:
+    used.write_policy("2026-01", CHARTER_V1, published=False)
+    time.sleep(1.1)  # the policy file is looked at once a second
+    response = httpx.get(f"{used.url}/transparence", timeout=60)
+    assert response.status_code == 404 and "pas publiée" in response.json()["error"]["message"]
