@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import openai
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from tests.governance.conftest import CHARTER_V1, Governed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("GARDEFOU_SCREENSHOTS", "/tmp/gardefou-captures"))
 NOTICE = "Texte rédigé avec l'aide d'une IA (modèle demo) — à relire et à valider avant diffusion."
 ASK = [{"role": "user", "content": "Résume la réunion de quartier de mardi."}]
 
@@ -63,7 +65,8 @@ def test_acknowledging_in_the_browser_lets_the_next_request_pass(
     page.check("#read")
     page.click("#ack-button")
     expect(page.locator("#ack-status")).to_contain_text("acceptation de la charte (version 2026-01)")
-    page.screenshot(path=str(governed.policy_path.parent / "charte.png"), full_page=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "charte.png"), full_page=True)
     page.close()
     assert [e for e in errors if not e.startswith("Failed to load resource")] == []
     assert ask(governed, "urbanisme") == "Rien à signaler."  # no notice for this service
