@@ -16,9 +16,12 @@ from proxy.governance.answers import append_to_completion, appendix_events
 from proxy.governance.charter import Charter
 from proxy.governance.checks import charter_problems
 from proxy.governance.equivalents import equivalents, factors
+from proxy.governance.transparency import build
 from proxy.openai_api import sse
 from proxy.policy.schema import Policy
-from proxy.settings import load_settings
+from proxy.register.store import Register
+from proxy.settings import Settings, load_settings
+from tests.governance.registerfill import START, USER_PREFIX, fill_register
 
 
 def test_acknowledgements_are_per_version_and_counted_per_service(tmp_path: Path) -> None:
@@ -102,3 +105,15 @@ def test_charter_stats_prints_counts_per_service_never_agents(
     ]
     assert main(["charter", "stats", "--config", str(config)]) == 0
     assert "agent." not in printed + capsys.readouterr().out
+
+
+def test_the_transparency_content_is_monthly_suppressed_and_per_agent_free(tmp_path: Path) -> None:
+    fill_register(tmp_path / "r.sqlite", 300, START, days=40)
+    register = Register.open(tmp_path / "r.sqlite", readonly=True)
+    policy = Policy.model_validate({"services": {"rh": {"models": ["demo"]}}})
+    content = build(policy, Settings(data_dir=tmp_path), register.rows())
+    register.close()
+    assert [m.month for m in content.months] == ["avril 2026", "mars 2026"]
+    assert all(m.refused == "< 5" or m.refused == "0" or int(m.refused) >= 5 for m in content.months)
+    assert any(e.sentence == "km en voiture thermique" for e in content.equivalents)
+    assert USER_PREFIX not in repr(content)
