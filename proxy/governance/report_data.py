@@ -90,6 +90,7 @@ class PilotFigures:
     description: str
     decisions: Mapping[str, int]  # forwarded | blocked | failed
     notices: int
+    tasks: int  # background tasks of a chat front-end (titles, tags...), counted in the uses
     tokens: tuple[int, int]  # prompt, completion
     energy_wh: float
     gco2e: float
@@ -123,6 +124,7 @@ class _Tally:
     rules: Counter[str] = field(default_factory=Counter)
     observed: Counter[str] = field(default_factory=Counter)
     notices: int = 0
+    tasks: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     energy_wh: float = 0.0
@@ -141,6 +143,7 @@ class _Tally:
         self.rules.update(r for r in json.loads(row["rule_ids"] or "[]") if r.startswith("use."))
         self.observed.update(json.loads(row["observed_rule_ids"] or "[]"))
         self.notices += 1 if row["notice"] else 0
+        self.tasks += 1 if row.get("task") else 0
         self.prompt_tokens += row["prompt_tokens"] or 0
         self.completion_tokens += row["completion_tokens"] or 0
         self.energy_wh += row["energy_wh"] or 0.0
@@ -167,6 +170,7 @@ def pilot_figures(
         description=_description(policy, period.service),
         decisions={k: counted.decisions[k] for k in ("forwarded", "blocked", "failed")},
         notices=counted.notices,
+        tasks=counted.tasks,
         tokens=(counted.prompt_tokens, counted.completion_tokens),
         energy_wh=counted.energy_wh,
         gco2e=counted.gco2e,
