@@ -68,7 +68,6 @@ class _Tally:
 
     def add(self, row: Mapping[str, Any], counts: Mapping[str, int]) -> None:
         self.uses += 1
-        self.observed.update(json.loads(row.get("observed_rule_ids") or "[]"))
         self.decisions[row["decision"]] += 1
         self.redactions.update(counts)
         if row["decision"] == "blocked":
