@@ -26,13 +26,17 @@ ENDPOINT_LABELS: dict[str, str] = {
     "models": "liste des modèles",
 }
 
-TASK_LABELS: dict[str, str] = {
+TASK_LABELS: dict[str, str] = {  # proxy/tasks.py TaskKind -> French
     "title": "titre de conversation",
     "tags": "étiquettes",
-    "follow_up": "suggestions de relance",
-    "autocomplete": "autocomplétion",
+    "follow_ups": "suggestions de relance",
     "query": "requête de recherche",
+    "autocomplete": "autocomplétion",
     "emoji": "émoji",
+    "image_prompt": "description d'image",
+    "function_calling": "appel d'outils",
+    "moa": "mélange de modèles",
+    "other": "autre tâche de fond",
 }
 NO_TASK_LABEL = "usage par l'agent"
 

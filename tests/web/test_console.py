@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from proxy.roles import Role
+from proxy.tasks import TaskKind
+from proxy.web.admin_view import TASK_LABELS
 from tests.web.appkit import Site, chat_body
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -228,3 +230,7 @@ def test_keys_are_for_the_policy_s_services_and_privileged_keys_stay_on_the_serv
         k for k in site.request("GET", "/admin/api/keys", Role.ADMIN).json()["keys"] if k["role"] == "admin"
     )
     assert admin["last_used_on"] is not None
+
+
+def test_every_task_kind_has_a_french_label() -> None:
+    assert set(TASK_LABELS) == {str(kind) for kind in TaskKind}
