@@ -141,6 +141,14 @@ def test_dpo_reviews_installs_a_policy_the_proxy_applies_then_rolls_back(
     expect(page.locator("#registre")).to_be_hidden()
     before = page.locator("#empreinte").inner_text()
     text = page.input_value("#yaml")
+    broken = text.replace('name: "Commune', 'name: ["Commune', 1)  # a YAML syntax error, from a file
+    page.set_input_files(
+        "#fichier-politique", files=[{"name": "p.yaml", "mimeType": "text/yaml", "buffer": broken.encode()}]
+    )
+    expect(page.locator("#yaml")).to_have_value(broken)
+    page.click("#valider")
+    expect(page.locator("#problemes li")).to_have_count(1)  # shown once, not cut into fragments
+    expect(page.locator("#problemes")).to_contain_text("ligne 11, colonne 1 : YAML invalide")
     page.fill("#yaml", text.replace("threshold: 0.5", "threshold: 7", 1))
     page.click("#valider")
     expect(page.locator("#problemes")).to_contain_text(
