@@ -200,6 +200,10 @@ def test_admin_creates_agent_keys_for_policy_services_and_cannot_revoke_an_rssi_
     expect(page.locator("#cle-secrete")).to_contain_text("gf_")
     key = page.locator("#cle-secrete").inner_text()
     assert site.request("GET", "/v1/models", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url)
+    page.get_by_role("button", name="Copier la clé").click()
+    expect(page.locator("#nouvelle-cle")).to_contain_text("Copiée.")
+    assert page.evaluate("navigator.clipboard.readText()") == key
     row = page.locator("#liste-cles tbody tr", has_text="agent.console")
     expect(row).to_contain_text("active")
     shoot(page, "admin-cles")
