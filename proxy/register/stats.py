@@ -68,6 +68,7 @@ class _Tally:
 
     def add(self, row: Mapping[str, Any], counts: Mapping[str, int]) -> None:
         self.uses += 1
+        self.observed.update(json.loads(row.get("observed_rule_ids") or "[]"))
         self.decisions[row["decision"]] += 1
         self.redactions.update(counts)
         if row["decision"] == "blocked":
@@ -183,7 +184,19 @@ def render_text(stats: Stats) -> str:
     lines += [f"  {label:<24}{count:>10}" for label, count in stats.total.redactions.items()]
     if not stats.total.redactions:
         lines.append("  (aucune)")
+    lines += _observed(stats)
     return "\n".join(lines)
+
+
+def _observed(stats: Stats) -> list[str]:
+    """What rules in observe mode would have done (requests per rule and per service)."""
+    if not stats.total.observed_rules:
+        return []
+    lines = ["", "Règles en observation (mode observe) — requêtes qu'elles auraient bloquées ou signalées :"]
+    lines += [f"  {rule:<40}{count:>10}" for rule, count in stats.total.observed_rules.items()]
+    for name, totals in stats.by_service.items():
+        lines += [f"    {name} : {rule} {count}" for rule, count in totals.observed_rules.items()]
+    return lines
 
 
 def _table(first: str, second: str, rows: list[tuple[str, str, Totals]]) -> list[str]:
