@@ -140,7 +140,9 @@ def test_statistics_per_service_and_month_in_french_without_agents(console_site:
         blocked = sum(1 for r in july if r["decision"] == "blocked")
         assert by_month["2026-07"]["refus_par_regle"].get("use.decision-sanction.block", 0) == blocked
         total = stats["total"]
-        assert "nom de personne" in total["donnees_retirees"] and total["regles_observees"]
+        observed = [r for r in rows if r["service"] == "rh" and r["observed_rule_ids"]]
+        assert total["regles_observees"] == {"use.detection-fraude.block": len(observed)}  # counted once
+        assert "nom de personne" in total["donnees_retirees"]
         assert total["modeles"][0]["hebergement"] == "sur site (local)" and total["energie_wh"] > 0
         assert "usage par l'agent" in stats["taches_libelles"].values()
         assert "agent." not in json.dumps(stats)  # never a figure per agent
