@@ -53,10 +53,14 @@ def login(page: Page, site: Site, role: Role) -> None:
     expect(page.locator("body[data-ready]")).to_have_count(1)
 
 
-def shoot(page: Page, name: str) -> Path:
+def shoot(page: Page, name: str, section: str | None = None) -> Path:
+    """The whole page, or one section of it, in build/console-screenshots/."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    if section:
+        page.locator(section).screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=True)
     return path
 
 
@@ -115,11 +119,11 @@ def test_rssi_filters_exports_and_sees_charts(page: Page, console_site: Site) ->
     expect(page.locator("#verification")).to_contain_text("pas encore scellée")
     expect(page.locator("#verification")).not_to_contain_text("intègre")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # fits 1280 px
-    shoot(page, "rssi-registre")
+    shoot(page, "rssi-registre", "#registre")
     page.locator("#statistiques").scroll_into_view_if_needed()
     assert chart_total(page, "graph-usages") >= 240 and chart_total(page, "graph-donnees") > 0
     assert chart_total(page, "graph-refus") > 0
-    shoot(page, "rssi-statistiques")
+    shoot(page, "rssi-statistiques", "#statistiques")
     assert axe_violations(page) == []
 
 
@@ -166,7 +170,7 @@ def test_dpo_reviews_installs_a_policy_the_proxy_applies_then_rolls_back(
     expect(page.locator("#resultat-test")).to_contain_text("Verdict : requête transmise")
     expect(page.locator("#resultat-test table")).to_contain_text("nom de personne")
     expect(page.locator("#resultat-test pre")).to_contain_text("[PERSONNE_")
-    shoot(page, "dpo-politique-avant-installation")
+    shoot(page, "dpo-politique-avant-installation", "#politique")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#installer")
     expect(page.locator("#problemes")).to_contain_text("Politique installée")
@@ -175,7 +179,7 @@ def test_dpo_reviews_installs_a_policy_the_proxy_applies_then_rolls_back(
     assert refused.status_code == 403 and "adresse électronique" in refused.json()["error"]["message"]
     row = page.locator("#versions tbody tr").first
     expect(row).to_contain_text("en vigueur")
-    shoot(page, "dpo-politique-installee")
+    shoot(page, "dpo-politique-installee", "#politique")
     page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button").click()
     expect(page.locator("#empreinte")).to_have_text(before)
