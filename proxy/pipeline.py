@@ -100,6 +100,7 @@ async def _decide(services: Services, exchange: Exchange, plan: Plan, slots: lis
     findings = [outside_placeholders(text, row) for text, row in zip(texts, detected, strict=True)]
     decision = engine.decide(plan, texts, findings)
     exchange.rule_ids[:] = decision.rules
+    exchange.observed_rule_ids[:] = decision.observed  # observe-mode rules: recorded, never acted upon
     for found in decision.findings:
         exchange.entity_counts.update(f.entity for f in found if decision.actions[f.entity].removes)
     if decision.refusal is not None:
