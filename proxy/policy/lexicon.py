@@ -21,8 +21,7 @@ import snowballstemmer  # type: ignore[import-untyped]
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?;\n\r]+(?:\s|$)|\n")
 _STOPWORDS = frozenset(
-    (
-        "a",
+    (  # not "a": "le maire a décidé" (a decision taken) is not "décider"
         "au",
         "aux",
         "ce",
@@ -77,10 +76,18 @@ def _stemmer() -> object:
     return stemmer
 
 
+# Verb endings Snowball leaves on words it does not take for verbs ("fraudent", "embauchons"): cut
+# when the word is long enough to keep a stem of four letters or more.
+_VERB_ENDINGS = ("ent", "ons")
+_MIN_CUT = 7
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The accent-free Snowball stem of one lower-case word."""
     stemmed: str = _stemmer().stemWord(word)  # type: ignore[attr-defined]
+    if stemmed == word and len(word) >= _MIN_CUT and word.endswith(_VERB_ENDINGS):
+        stemmed = word[:-3]
     return strip_accents(stemmed)
 
 

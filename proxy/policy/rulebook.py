@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -31,12 +32,22 @@ class UseMatcher:
         return cls(rule_id, rule, patterns, Group.of(Term.parse(term) for term in rule.unless))
 
     def found_in(self, text_sentences: Sentences) -> bool:
-        """Whether a sentence matches a pattern and holds none of the `unless` phrases."""
-        return any(
-            any(pattern.found_in(sentence) for pattern in self.patterns)
-            and not self.unless.found_in(sentence)
-            for sentence in text_sentences
+        """Whether a sentence, or a sentence and the one before it in the same text ("Voici le
+        dossier de M. Perrot. Décide s'il doit être recruté."), matches a pattern and holds none of
+        the `unless` phrases."""
+        return any(self._matches(window) for window in windows(text_sentences))
+
+    def _matches(self, sentence: Sentence) -> bool:
+        return any(pattern.found_in(sentence) for pattern in self.patterns) and not self.unless.found_in(
+            sentence
         )
+
+
+def windows(text_sentences: Sentences) -> Iterator[Sentence]:
+    """Each sentence, then each pair of consecutive sentences read as one."""
+    yield from text_sentences
+    for previous, sentence in itertools.pairwise(text_sentences):
+        yield Sentence.of(previous.words + sentence.words)
 
 
 @dataclass(frozen=True, slots=True)
