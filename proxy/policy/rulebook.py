@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -33,21 +33,30 @@ class UseMatcher:
 
     def found_in(self, text_sentences: Sentences) -> bool:
         """Whether a sentence, or a sentence and the one before it in the same text ("Voici le
-        dossier de M. Perrot. Décide s'il doit être recruté."), matches a pattern and holds none of
-        the `unless` phrases."""
-        return any(self._matches(window) for window in windows(text_sentences))
-
-    def _matches(self, sentence: Sentence) -> bool:
-        return any(pattern.found_in(sentence) for pattern in self.patterns) and not self.unless.found_in(
-            sentence
+        dossier de M. Perrot. Décide s'il doit être recruté."), holds every group of a pattern and
+        none of the `unless` phrases. Each sentence is read once: a pair matches when the groups
+        each sentence holds cover a pattern between them."""
+        found = [self._groups_in(sentence) for sentence in text_sentences]
+        excluded = [self.unless.found_in(sentence) for sentence in text_sentences]
+        full = [(1 << len(pattern.groups)) - 1 for pattern in self.patterns]
+        if any(not out and _covers(held, full) for held, out in zip(found, excluded, strict=True)):
+            return True
+        pairs = zip(itertools.pairwise(found), itertools.pairwise(excluded), strict=True)
+        return any(
+            not (out_a or out_b) and _covers([a | b for a, b in zip(held_a, held_b, strict=True)], full)
+            for (held_a, held_b), (out_a, out_b) in pairs
         )
 
+    def _groups_in(self, sentence: Sentence) -> list[int]:
+        """Per pattern, a bit per group the sentence holds."""
+        return [
+            sum(1 << i for i, group in enumerate(pattern.groups) if group.found_in(sentence))
+            for pattern in self.patterns
+        ]
 
-def windows(text_sentences: Sentences) -> Iterator[Sentence]:
-    """Each sentence, then each pair of consecutive sentences read as one."""
-    yield from text_sentences
-    for previous, sentence in itertools.pairwise(text_sentences):
-        yield Sentence.of(previous.words + sentence.words)
+
+def _covers(held: Sequence[int], full: Sequence[int]) -> bool:
+    return any(mask == whole for mask, whole in zip(held, full, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
