@@ -28,8 +28,8 @@ from proxy.analysis.findings import Finding
 from proxy.analysis.first_names import load_first_names, normalise
 from proxy.analysis.language import EnglishLines
 from proxy.analysis.markup import clip
-from proxy.analysis.ner import FrenchNer, NerLoadError, RawEntity
-from proxy.analysis.ner_processes import Collect, NerProcesses
+from proxy.analysis.ner import FrenchNer, NerLoadError, NerPath, RawEntity
+from proxy.analysis.ner_processes import Collect, NerHealth, NerProcesses
 from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.overlaps import resolve
 from proxy.analysis.patterns_fr import catalogue
@@ -102,6 +102,11 @@ class Detector:
         return frozenset(entities | self._custom.entities)
 
     @property
+    def ner_path(self) -> NerPath | None:
+        """How the NER runs (None: no NER recognizer active, or workers not warmed up yet)."""
+        return None if self._ner is None else self._ner.path
+
+    @property
     def fingerprint(self) -> str:
         return self._config.fingerprint
 
@@ -136,6 +141,10 @@ class Detector:
                 message = f"Les processus d'analyse (detection.processes) n'ont pas démarré : {failure}"
                 raise DetectionError(message) from error
         self.detect([_WARM_UP_TEXT])
+
+    def ner_health(self, stale_s: float) -> NerHealth | None:
+        """The NER worker processes' health (None when the NER runs in this process, or not at all)."""
+        return self._ner.health(stale_s) if isinstance(self._ner, NerProcesses) else None
 
     def close(self) -> None:
         """Stop the NER worker processes, if any."""

@@ -14,14 +14,20 @@ from proxy.errors import GardefouError
 from proxy.exchange import Exchange
 from proxy.policy import engine
 from proxy.services import Services
+from proxy.tasks import declared
 from proxy.web.body import agent_body
-from proxy.web.guards import AgentDep, ServicesDep
+from proxy.web.guards import AgentDep, ListerDep, ServicesDep
 
 router = APIRouter(prefix="/v1")
 
 
-def new_exchange(services: Services, caller: Caller, endpoint: str) -> Exchange:
-    return Exchange(caller=caller, endpoint=endpoint, policy_sha256=services.policy.current().sha256)
+def new_exchange(
+    services: Services, caller: Caller, endpoint: str, request: Request | None = None
+) -> Exchange:
+    exchange = Exchange(caller=caller, endpoint=endpoint, policy_sha256=services.policy.current().sha256)
+    if request is not None:  # a background task a declared front-end names (X-Gardefou-Task)
+        exchange.task = declared(request.headers, trusted=caller.via == "frontend")
+    return exchange
 
 
 async def recorded_body(request: Request, services: Services, caller: Caller, exchange: Exchange) -> Any:
@@ -36,7 +42,7 @@ async def recorded_body(request: Request, services: Services, caller: Caller, ex
 
 @router.post("/chat/completions")
 async def chat_completions(request: Request, services: ServicesDep, caller: AgentDep) -> Response:
-    exchange = new_exchange(services, caller, "chat.completions")
+    exchange = new_exchange(services, caller, "chat.completions", request)
     headers = {"X-Request-Id": exchange.request_id}
     body = await recorded_body(request, services, caller, exchange)
     result = await pipeline.chat_completion(services, exchange, body)
@@ -55,7 +61,7 @@ async def embeddings(request: Request, services: ServicesDep, caller: AgentDep) 
 
 
 @router.get("/models")
-async def models(services: ServicesDep, caller: AgentDep) -> dict[str, Any]:
+async def models(services: ServicesDep, caller: ListerDep) -> dict[str, Any]:
     policy = services.policy.current().policy
     allowed = engine.allowed_models(policy, caller.service, caller.user, caller.roles)
     served = [m for m in allowed if services.settings.upstream_for(m) is not None]
