@@ -1,4 +1,5 @@
-"""English lines in French requests: the French NER is not believed there without corroboration.
+"""English lines of a front-end's task prompt: the French NER is not believed there without
+corroboration.
 
 Open WebUI's task prompts (title, tags, follow-ups) and pasted English documents are English; the
 French model takes their capitalised words for people and places ("Suggested", "Stock Market
@@ -28,6 +29,11 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _ENGLISH_ONLY = frozenset(ENGLISH_STOP_WORDS - FRENCH_STOP_WORDS)
 _FRENCH_ONLY = frozenset(FRENCH_STOP_WORDS - ENGLISH_STOP_WORDS)
 _MIN_ENGLISH = 2  # English function words a line needs to be called English
+# Only a front-end's task prompt ("### Task:" opens Open WebUI's), outside the conversation or
+# documents it quotes: English names and addresses elsewhere (a pasted English letter) must stay
+# found, and the French NER finds them better than nothing.
+_TASK = re.compile(r"^#{1,4}[ \t]*Task:", re.M)
+_QUOTED = re.compile(r"<(chat_history|source|context|document)\b.*?</\1>", re.S)
 _NAME_PAIRS = "fr_person_name"  # its weakest pattern (two capitalised words) is doubted too
 _SURE = 0.8
 
@@ -41,9 +47,10 @@ class EnglishLines:
         self._places = places
 
     def filter(self, text: str, findings: Sequence[Finding]) -> list[Finding]:
-        if not any(f.recognizer in (self._ner, _NAME_PAIRS) for f in findings):
+        if not _TASK.search(text) or not any(f.recognizer in (self._ner, _NAME_PAIRS) for f in findings):
             return list(findings)
-        spans = english_spans(text)
+        quoted = [block.span() for block in _QUOTED.finditer(text)]
+        spans = [(s, e) for s, e in english_spans(text) if not any(qs < e and s < qe for qs, qe in quoted)]
         if not spans:
             return list(findings)
         return [f for f in findings if not self._doubtful(text, f, spans)]
