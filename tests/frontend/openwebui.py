@@ -2,7 +2,7 @@
 
 `.ci/openwebui` installs it once under .cache/openwebui/; `running_openwebui` starts it on a free
 loopback port with identity forwarding (signed token), the task and group headers, no Ollama, no
-model download, no call to the internet, and stops it at the end.
+model download, and the network cut off beyond loopback (attempts logged), and stops it at the end.
 """
 
 from __future__ import annotations
@@ -77,21 +77,29 @@ def environment(data: Path, gardefou_url: str, key: str, jwt_secret: str) -> dic
     }
 
 
+GUARD = Path(__file__).with_name("offline_openwebui.py")
+
+
 @dataclass
 class OpenWebUI:
     url: str
     log: Path
     started_in_s: float
+    outside: Path  # every connection or lookup it tried beyond loopback (refused)
+
+    def tried_outside(self) -> list[str]:
+        return self.outside.read_text().splitlines() if self.outside.exists() else []
 
 
 @contextmanager
 def running_openwebui(command: Path, env: dict[str, str], tmp: Path) -> Iterator[OpenWebUI]:
     port = free_port()
-    log = tmp / "openwebui.log"
+    log, outside = tmp / "openwebui.log", tmp / "openwebui-outside.log"
+    python = command.parent / "python"
     start = time.monotonic()
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(command), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(python), str(GUARD), str(outside), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -101,7 +109,7 @@ def running_openwebui(command: Path, env: dict[str, str], tmp: Path) -> Iterator
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, process, log)
-        yield OpenWebUI(url, log, time.monotonic() - start)
+        yield OpenWebUI(url, log, time.monotonic() - start, outside)
     finally:
         _stop(process)
 

@@ -122,6 +122,30 @@ def test_plain_headers_from_elsewhere_are_refused(elsewhere: Running) -> None:
         assert chat(site, key, plain("jean.dupont@ville.fr") | spoof) == 401
 
 
+def test_the_body_user_field_as_a_last_resort_when_configured(body_site: Running, signed: Running) -> None:
+    site, key = body_site
+    bearer = {"Authorization": f"Bearer {key}"}
+
+    def status(body: dict[str, object], headers: dict[str, str] = bearer, on: Site = site) -> int:
+        return on.request("POST", "/v1/chat/completions", headers=headers, json=body).status_code
+
+    assert status(chat_body() | {"user": "claire.morin@ville.fr"}) == 200
+    row = last_row(site)
+    assert row["user"] == "claire.morin@ville.fr" and row["service"] == "urbanisme"
+    assert status(chat_body()) == 403  # names nobody: the front-end itself calls no model
+    assert status(chat_body() | {"user": "pas un identifiant"}) == 401
+    agent = {"Authorization": f"Bearer {site.keys[Role.AGENT]}"}
+    assert status(chat_body() | {"user": "claire.morin@ville.fr"}, agent) == 200
+    assert last_row(site)["user"] != "claire.morin@ville.fr"  # an agent key names only itself
+    other, other_key = signed  # not configured there: the field names nobody
+    assert (
+        status(
+            chat_body() | {"user": "claire.morin@ville.fr"}, {"Authorization": f"Bearer {other_key}"}, other
+        )
+        == 403
+    )
+
+
 def _unsigned(email: str) -> str:
     def part(data: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()

@@ -192,3 +192,4 @@ def test_open_webui_agents_are_identified_protected_and_served(
         assert sum(row["task"] is None for row in own) == len(answers[agent.email])
         assert {row["task"] for row in own} & {"title", "tags", "follow_ups"}, own
     assert all(row["decision"] == "forwarded" or row["task"] for row in chats), chats
+    assert stack.openwebui.tried_outside() == []  # no model download, no update check, no telemetry
