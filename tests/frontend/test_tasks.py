@@ -10,7 +10,10 @@ import pytest
 import yaml
 
 from proxy.analysis.engine import Detector
+from proxy.policy.checks import PolicyContext, problems
+from proxy.policy.schema import Policy
 from proxy.roles import Role
+from proxy.settings import Hosting
 from proxy.tasks import TASK_HEADER, TaskKind, declared, recognised
 from tests.e2e.recording_upstream import Recorder
 from tests.frontend.kit import GROUPS, JWT_ENV, JWT_SECRET, frontend_site, mint
@@ -133,3 +136,18 @@ def test_an_agent_key_cannot_label_its_requests(tasked: tuple[Site, str]) -> Non
     headers = {TASK_HEADER: "title_generation"}
     response = site.request("POST", "/v1/chat/completions", Role.AGENT, headers=headers, json=chat_body())
     assert response.status_code == 200 and rows(site)[-1]["task"] is None
+
+
+def test_a_task_routed_to_an_unserved_model_is_refused_at_load() -> None:
+    policy = Policy.model_validate(
+        {
+            "services": {"urbanisme": {"models": ["demo"]}},
+            "tasks": {"title": {"action": "route", "model": "x"}},
+        }
+    )
+    found = problems(policy, PolicyContext({"demo": Hosting.LOCAL}, frozenset()))
+    assert [p.keys for p in found] == [("tasks", "title", "model")]
+    with pytest.raises(ValueError, match="model"):
+        Policy.model_validate(
+            {"services": {"s": {"models": ["demo"]}}, "tasks": {"title": {"action": "route"}}}
+        )
