@@ -146,6 +146,20 @@ def test_the_body_user_field_as_a_last_resort_when_configured(body_site: Running
     )
 
 
+def test_librechat_placeholders_name_the_agent_by_id(librechat: Running) -> None:
+    site, key = librechat
+    headers = {  # what LibreChat puts for {{LIBRECHAT_USER_ID}}, {{LIBRECHAT_USER_EMAIL}}...
+        "X-LibreChat-User-Id": "6650f1c2a9e4b2d1c0ffee01",
+        "X-LibreChat-User-Email": "claire.morin@ville.fr",
+        "X-LibreChat-User-Name": "Claire Morin",
+        "X-LibreChat-Conversation-Id": "c0nv-1",
+    }
+    assert chat(site, key, headers) == 200
+    row = last_row(site)
+    assert row["user"] == "6650f1c2a9e4b2d1c0ffee01" and row["service"] == "urbanisme"
+    assert chat(site, site.keys[Role.AGENT], headers) == 401  # not from an agent key
+
+
 def _unsigned(email: str) -> str:
     def part(data: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
