@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from proxy.exchange import Exchange
+from proxy.governance.answers import annotate, append_to_completion
 from proxy.openai_api.schemas import parse_chat, parse_embeddings
 from proxy.openai_api.segments import TextSlot, chat_slots, embeddings_slots
 from proxy.policy import engine, wire
@@ -30,7 +31,7 @@ async def chat_completion(services: Services, exchange: Exchange, body: Any) -> 
     """Answer one chat completion; the exchange is recorded however it ends (streams: by the relay)."""
     relay: AsyncIterator[bytes] | None = None
     try:
-        settle_task(services.policy.current().policy, exchange, body)  # title, tags... (frontends)
+        exchange.task = settle_task(services.policy.current().policy, exchange.task, body)  # title, tags...
         request = parse_chat(body)
         exchange.model, exchange.stream = request.model, request.stream
         slots = chat_slots(body)
@@ -39,11 +40,13 @@ async def chat_completion(services: Services, exchange: Exchange, body: Any) -> 
         vault = _protect(services, exchange, plan, decision, slots)
         wire.apply(body, decision)
         upstream = _route(services, exchange, decision)
+        annotate(exchange, plan, decision)  # AI notice, human-control reminder (proxy/governance)
         if request.stream:
             relay = await open_stream(services, exchange, upstream, body, vault)
             return relay
         answer = await services.upstreams.complete(upstream, "/chat/completions", body)
         restore_completion(answer, vault)
+        append_to_completion(answer, exchange.answer_suffix)
         exchange.record_usage(answer.get("usage"))
         exchange.succeeded()
         return answer
@@ -97,6 +100,7 @@ async def _decide(services: Services, exchange: Exchange, plan: Plan, slots: lis
     findings = [outside_placeholders(text, row) for text, row in zip(texts, detected, strict=True)]
     decision = engine.decide(plan, texts, findings)
     exchange.rule_ids[:] = decision.rules
+    exchange.observed_rule_ids[:] = decision.observed  # observe-mode rules: recorded, never acted upon
     for found in decision.findings:
         exchange.entity_counts.update(f.entity for f in found if decision.actions[f.entity].removes)
     if decision.refusal is not None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from proxy.errors import Forbidden
-from proxy.exchange import Exchange
 from proxy.policy.schema import Policy, TaskAction
 from proxy.tasks import TaskKind, recognised
 
@@ -36,7 +35,9 @@ def apply_task(policy: Policy, task: TaskKind | None, body: Any) -> None:
     body["model"] = task_model(policy, task, body["model"])
 
 
-def settle_task(policy: Policy, exchange: Exchange, body: Any) -> None:
-    """Name the task (the front-end's header, else its prompt), then apply the policy to it."""
-    exchange.task = exchange.task or recognised(body)
-    apply_task(policy, TaskKind(exchange.task) if exchange.task else None, body)
+def settle_task(policy: Policy, declared: str | None, body: Any) -> str | None:
+    """Name the task (the front-end's header, else its prompt), apply the policy to it, and
+    return its kind for the register."""
+    task = declared or recognised(body)
+    apply_task(policy, TaskKind(task) if task else None, body)
+    return task
