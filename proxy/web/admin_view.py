@@ -33,6 +33,10 @@ TASK_LABELS: dict[str, str] = {
     "autocomplete": "autocomplétion",
     "query": "requête de recherche",
     "emoji": "émoji",
+    "image_prompt": "consigne d'image",
+    "function_calling": "choix d'outil",
+    "moa": "synthèse de réponses",
+    "other": "autre tâche de fond",
 }
 NO_TASK_LABEL = "usage par l'agent"
 

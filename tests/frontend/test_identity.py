@@ -11,7 +11,7 @@ import re
 
 from proxy.roles import Role
 from tests.e2e.recording_upstream import Recorder
-from tests.frontend.kit import mint, plain
+from tests.frontend.kit import mint, plain, register_rows
 from tests.web.appkit import Site, chat_body
 
 Running = tuple[Site, str]
@@ -27,9 +27,7 @@ def chat(site: Site, key: str | None, headers: dict[str, str], content: str | No
 
 
 def last_row(site: Site) -> dict[str, object]:
-    rows = site.request("GET", "/admin/api/register/entries", Role.RSSI).json()["entries"]
-    row: dict[str, object] = rows[-1]
-    return row
+    return register_rows(site)[-1]
 
 
 def test_a_signed_token_names_the_agent_and_groups_their_service(signed: Running) -> None:

@@ -19,9 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from proxy.analysis.engine import Detector
-from proxy.roles import Role
 from tests.e2e.recording_upstream import Recorder
-from tests.frontend.kit import JWT_ENV, JWT_SECRET, frontend_site
+from tests.frontend.kit import JWT_ENV, JWT_SECRET, frontend_site, register_rows
 from tests.frontend.openwebui import REPO, Admin, OpenWebUI, environment, install, running_openwebui
 from tests.web.appkit import Site
 
@@ -182,7 +181,7 @@ def test_open_webui_agents_are_identified_protected_and_served(
         assert secret not in sent, secret  # the upstream never saw personal data
     assert "haie mitoyenne" in sent  # ... but it did receive the document
 
-    rows = stack.site.request("GET", "/admin/api/register/entries", Role.RSSI).json()["entries"]
+    rows = register_rows(stack.site)
     chats = [row for row in rows if row["endpoint"] == "chat.completions"]
     print("registre :", sorted((row["user"], row["service"], row["task"] or "-") for row in chats))
     assert {row["user"] for row in chats} == {AMELIE.email, BRUNO.email}  # never the front-end
@@ -190,6 +189,6 @@ def test_open_webui_agents_are_identified_protected_and_served(
         own = [row for row in chats if row["user"] == agent.email]
         assert own and all(row["service"] == service for row in own)
         assert sum(row["task"] is None for row in own) == len(answers[agent.email])
-        assert {row["task"] for row in own} & {"title", "tags", "follow_ups"}, own
+        assert {row["task"] for row in own} & {"title", "tags", "follow_up"}, own
     assert all(row["decision"] == "forwarded" or row["task"] for row in chats), chats
     assert stack.openwebui.tried_outside() == []  # no model download, no update check, no telemetry

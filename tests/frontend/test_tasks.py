@@ -16,7 +16,7 @@ from proxy.roles import Role
 from proxy.settings import Hosting
 from proxy.tasks import TASK_HEADER, TaskKind, declared, recognised
 from tests.e2e.recording_upstream import Recorder
-from tests.frontend.kit import GROUPS, JWT_ENV, JWT_SECRET, frontend_site, mint
+from tests.frontend.kit import GROUPS, JWT_ENV, JWT_SECRET, frontend_site, mint, register_rows
 from tests.web.appkit import REPO, Site, chat_body
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openwebui"
@@ -24,7 +24,7 @@ HISTORY = "USER: Mme Josiane Berthelot, 12 rue des Lilas à Quimper, demande un 
 KINDS = {
     "title": TaskKind.TITLE,
     "tags": TaskKind.TAGS,
-    "follow_up": TaskKind.FOLLOW_UPS,
+    "follow_up": TaskKind.FOLLOW_UP,
     "query": TaskKind.QUERY,
     "autocomplete": TaskKind.AUTOCOMPLETE,
     "emoji": TaskKind.EMOJI,
@@ -97,13 +97,6 @@ def tasked(
             yield running
 
 
-def rows(site: Site) -> list[dict[str, object]]:
-    entries: list[dict[str, object]] = site.request("GET", "/admin/api/register/entries", Role.RSSI).json()[
-        "entries"
-    ]
-    return entries
-
-
 def test_tasks_are_recorded_routed_and_refused(tasked: tuple[Site, str], recorder: Recorder) -> None:
     site, key = tasked
     agent = {"Authorization": f"Bearer {key}", "X-OpenWebUI-User-Jwt": mint("marie.dubois@ville.fr")}
@@ -125,9 +118,9 @@ def test_tasks_are_recorded_routed_and_refused(tasked: tuple[Site, str], recorde
         json=user_body(rendered("autocomplete")),
     )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "task_refused"
-    last = rows(site)[-5:]
-    assert [row["task"] for row in last] == [None, "tags", "follow_ups", "title", "autocomplete"]
-    assert last[-1]["decision"] != last[0]["decision"]
+    last = register_rows(site)[-5:]
+    assert [row["task"] for row in last] == [None, "tags", "follow_up", "title", "autocomplete"]
+    assert last[-1]["decision"] == "blocked" and last[0]["decision"] == "forwarded"
     assert all(row["user"] == "marie.dubois@ville.fr" for row in last)
 
 
@@ -135,7 +128,7 @@ def test_an_agent_key_cannot_label_its_requests(tasked: tuple[Site, str]) -> Non
     site, _ = tasked
     headers = {TASK_HEADER: "title_generation"}
     response = site.request("POST", "/v1/chat/completions", Role.AGENT, headers=headers, json=chat_body())
-    assert response.status_code == 200 and rows(site)[-1]["task"] is None
+    assert response.status_code == 200 and register_rows(site)[-1]["task"] is None
 
 
 def test_a_task_routed_to_an_unserved_model_is_refused_at_load() -> None:
