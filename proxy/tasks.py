@@ -25,7 +25,7 @@ _DATA = Path(__file__).with_name("tasks.yaml")
 class TaskKind(StrEnum):
     TITLE = "title"
     TAGS = "tags"
-    FOLLOW_UP = "follow_up"
+    FOLLOW_UPS = "follow_ups"
     QUERY = "query"
     AUTOCOMPLETE = "autocomplete"
     EMOJI = "emoji"

@@ -193,6 +193,6 @@ def test_open_webui_agents_are_identified_protected_and_served(
         own = [row for row in chats if row["user"] == agent.email]
         assert own and all(row["service"] == service for row in own)
         assert sum(row["task"] is None for row in own) == len(answers[agent.email])
-        assert {row["task"] for row in own} & {"title", "tags", "follow_up"}, own
+        assert {row["task"] for row in own} & {"title", "tags", "follow_ups"}, own
     assert all(row["decision"] == "forwarded" or row["task"] for row in chats), chats
     assert stack.openwebui.tried_outside() == []  # no model download, no update check, no telemetry

@@ -24,7 +24,7 @@ HISTORY = "USER: Mme Josiane Berthelot, 12 rue des Lilas à Quimper, demande un 
 KINDS = {
     "title": TaskKind.TITLE,
     "tags": TaskKind.TAGS,
-    "follow_up": TaskKind.FOLLOW_UP,
+    "follow_up": TaskKind.FOLLOW_UPS,
     "query": TaskKind.QUERY,
     "autocomplete": TaskKind.AUTOCOMPLETE,
     "emoji": TaskKind.EMOJI,
@@ -119,7 +119,7 @@ def test_tasks_are_recorded_routed_and_refused(tasked: tuple[Site, str], recorde
     )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "task_refused"
     last = register_rows(site)[-5:]
-    assert [row["task"] for row in last] == [None, "tags", "follow_up", "title", "autocomplete"]
+    assert [row["task"] for row in last] == [None, "tags", "follow_ups", "title", "autocomplete"]
     assert last[-1]["decision"] == "blocked" and last[0]["decision"] == "forwarded"
     assert all(row["user"] == "marie.dubois@ville.fr" for row in last)
 

@@ -12,7 +12,9 @@ from proxy.policy.checks import PolicyContext
 from proxy.policy.loader import load_policy
 from proxy.policy.simulate import caller_for, simulate
 from proxy.register.stats import compute_stats, render_text, stats_json
+from proxy.register.store import Register
 from tests.policy.conftest import TABLE_POLICY
+from tests.register.registerkit import build_entry
 
 SANCTION = "Décide de la sanction à appliquer pour ce dossier."
 
@@ -43,27 +45,15 @@ def test_enforced_rules_keep_blocking(context: PolicyContext, detector: Detector
     assert result.decision.observed == ()
 
 
-def _row(service: str, observed: str | None) -> dict[str, object]:
-    return {
-        "service": service,
-        "ts": "2026-12-03T10:00:00Z",
-        "decision": "forwarded",
-        "entity_counts": "{}",
-        "prompt_tokens": 1,
-        "completion_tokens": 1,
-        "energy_wh": 0.0,
-        "gco2e": 0.0,
-        "observed_rule_ids": observed,
-    }
-
-
-def test_register_stats_show_what_observed_rules_would_have_done() -> None:
-    rows = [
-        _row("rh", '["use.decision-sanction.block"]'),
-        _row("rh", '["use.decision-sanction.block"]'),
-        _row("social", None),
-    ]
-    stats = compute_stats(rows)
+def test_register_stats_show_what_observed_rules_would_have_done(tmp_path: Path) -> None:
+    """Rows written by the real register (column observed_rule_ids), counted by `register stats`."""
+    register = Register.open(tmp_path / "register.sqlite")
+    rule = ("use.decision-sanction.block",)
+    register.append(build_entry(service="rh", observed_rule_ids=rule))
+    register.append(build_entry(service="rh", observed_rule_ids=rule))
+    register.append(build_entry(service="social"))
+    stats = compute_stats(register.rows())
+    register.close()
     assert stats.total.observed_rules == {"use.decision-sanction.block": 2}
     assert stats.by_service["rh"].observed_rules == {"use.decision-sanction.block": 2}
     assert stats_json(stats)["total"]["regles_observees"] == {"use.decision-sanction.block": 2}
