@@ -19,10 +19,12 @@ from anyio import to_thread
 
 from proxy.register.configured import verify_configured
 from proxy.services import Services
+from proxy.settings import UpstreamSettings
 
 log = logging.getLogger("gardefou")
 
 _TICK_S = 0.5
+_FIRST_VERIFY_S = 60.0  # not while the server starts: a full verification holds the GIL a while
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,7 @@ class Health:
     async def watch(self) -> None:
         """Probe upstreams, verify the register and refresh the gauges, until cancelled."""
         settings = self.services.settings
-        next_probe = next_verify = 0.0
+        next_probe, next_verify = 0.0, time.monotonic() + _FIRST_VERIFY_S
         while True:
             now = time.monotonic()
             if now >= next_probe:
@@ -119,16 +121,16 @@ class Health:
             await anyio.sleep(_TICK_S)
 
     async def _probe_upstreams(self) -> None:
-        async def probe(name: str) -> None:
-            upstream = next(u for u in self.services.settings.upstreams if u.name == name)
-            timeout = self.services.settings.health.upstream_timeout_s
+        timeout = self.services.settings.health.upstream_timeout_s
+
+        async def probe(upstream: UpstreamSettings) -> None:
             up = await self.services.upstreams.reachable(upstream, timeout)
-            self.upstream_up[name] = up
-            self.services.metrics.upstream_up.labels(name).set(1 if up else 0)
+            self.upstream_up[upstream.name] = up
+            self.services.metrics.upstream_up.labels(upstream.name).set(1 if up else 0)
 
         async with anyio.create_task_group() as tasks:
             for upstream in self.services.settings.upstreams:
-                tasks.start_soon(probe, upstream.name)
+                tasks.start_soon(probe, upstream)
 
     async def _verify(self) -> None:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -103,9 +104,7 @@ def request_fields(scope: Scope, status: int, trace: Trace) -> dict[str, Any]:
     state = scope.get("state") or {}
     fields: dict[str, Any] = {
         # The register row's id, else the one the request guard gave the answer (X-Request-Id).
-        "request_id": trace.request_id
-        if trace.entry is not None
-        else state.get("request_id", trace.request_id),
+        "request_id": trace.request_id or state.get("request_id") or f"http_{uuid.uuid4().hex}",
         "method": scope.get("method"),
         "route": getattr(route, "path", None) or "(inconnue)",  # the template, never the raw path
         "status": status,

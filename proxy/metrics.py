@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
@@ -55,6 +54,7 @@ class Metrics:
         self._uses(self.registry)
         self._timings(self.registry)
         self._service(self.registry)
+        self._register(self.registry)
         self._register_state = register_state
         self.registry.register(_RegisterCollector(register_state))
         # Labelled children by label values: `labels()` validates and locks on every call (~40% of
@@ -142,6 +142,8 @@ class Metrics:
         self.cache_hits = Counter(
             "gardefou_analysis_cache_hits", "Textes trouvés dans le cache d'analyse.", registry=r
         )
+
+    def _register(self, r: CollectorRegistry) -> None:
         self.verify_ok = Gauge(
             "gardefou_register_verify_ok",
             "Dernière vérification complète du registre : 1 intègre, 0 anomalie.",
@@ -235,8 +237,3 @@ class _RegisterCollector(Collector):
         if last is not None:
             age.add_metric([], max(0.0, time.time() - last))
         yield age
-
-
-def parse_register_ts(ts: str) -> float:
-    """A register timestamp (UTC, '%Y-%m-%dT%H:%M:%S.%fZ') as seconds since the epoch."""
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import anyio
 from anyio import to_thread
@@ -22,13 +23,13 @@ from proxy.governance.transparency import TransparencyCache
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
 from proxy.limits_redis import RedisCounters
-from proxy.metrics import Metrics, RegisterState, parse_register_ts
+from proxy.metrics import Metrics, RegisterState
 from proxy.policy.checks import PolicyContext
 from proxy.policy.quotas import follow_quotas
 from proxy.policy.store import PolicyStore
 from proxy.register.configured import open_register
 from proxy.register.energy import check_zones, with_energy
-from proxy.register.store import Register
+from proxy.register.store import TS_FORMAT, Register
 from proxy.register.writer import RegisterWriter
 from proxy.settings import Settings, frontend_secrets, sso_secret
 from proxy.siem import SiemExport
@@ -165,7 +166,9 @@ class Services:
 
 def _register_state(register: Register) -> RegisterState:
     last = register.last_checkpoint()
-    return RegisterState(parse_register_ts(last.ts) if last is not None else None)
+    if last is None:
+        return RegisterState(None)
+    return RegisterState(datetime.strptime(last.ts, TS_FORMAT).replace(tzinfo=UTC).timestamp())
 
 
 def _siem_export(settings: Settings, register: Register, metrics: Metrics) -> SiemExport | None:

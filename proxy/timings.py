@@ -8,7 +8,6 @@ their figures in it. Only durations, identifiers and the register's decision: ne
 from __future__ import annotations
 
 import time
-import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ if TYPE_CHECKING:  # a type only: the upstream layer, below the register, notes 
 
 @dataclass(slots=True)
 class Trace:
-    request_id: str = field(default_factory=lambda: f"http_{uuid.uuid4().hex}")
+    request_id: str | None = None  # the register row's, once written
     started: float = field(default_factory=time.perf_counter)
     detection_s: float = 0.0  # summed over the request's analyses
     upstream_first_byte_s: float | None = None

@@ -19,6 +19,7 @@ from proxy.entities import Entity
 from proxy.metrics import Metrics
 from proxy.policy.checks import PolicyContext
 from proxy.policy.loader import load_policy
+from proxy.register.entry import Decision
 from proxy.settings import Settings, load_settings
 from tests.register.registerkit import build_entry
 
@@ -85,7 +86,8 @@ def test_the_configuration_matches_the_compose_addresses_and_the_policy_loads(
     upstream = settings.upstreams[0]
     assert str(upstream.base_url).startswith("http://ollama:11434/")
     mounts = resolved["services"]["gardefou"]["volumes"]
-    assert any(str(m["target"]) == str(settings.policy) for m in mounts)
+    targets = {m["target"] if isinstance(m, dict) else m.split(":")[1] for m in mounts}
+    assert str(settings.policy) in targets and "/var/lib/gardefou" in targets
     policy = load_policy(DEPLOY / "policy.yaml", PolicyContext.of(settings, frozenset(Entity)))
     assert all(service.models == ("mistral-local",) for service in policy.policy.services.values())
 
@@ -93,6 +95,8 @@ def test_the_configuration_matches_the_compose_addresses_and_the_policy_loads(
 def test_the_dashboard_reads_only_metrics_garde_fou_exposes() -> None:
     metrics = Metrics(Settings())
     metrics.recorded(build_entry(attachments={"pdf:text": 1}), 0.001, None)
+    blocked = build_entry(decision=Decision.BLOCKED, status=403, error_code="personal_data_blocked")
+    metrics.recorded(blocked, 0.001, None)
     metrics.analysed(0.01, 1, 0)
     metrics.first_byte_seconds.labels("demo").observe(0.1)
     metrics.ner_workers.labels("answering").set(1)

@@ -99,6 +99,9 @@ def _run_workers(
         log_config=logging_config(logs),
         proxy_headers=False,
         access_log=access_log,
+        # uvicorn kills a worker that has not answered its ping for this long: loading the models
+        # on a busy host took longer than the 5 s default, and workers were killed in a loop.
+        timeout_worker_healthcheck=60,
     )
     # uvicorn binds with protocol 0, so asyncio never sets TCP_NODELAY on the connections the
     # workers accept, and every answer on a kept-alive connection waited ~40 ms for a delayed ACK.

@@ -285,6 +285,18 @@ def test_readyz_fails_within_2s_when_the_ner_workers_stop_and_recovers(server: S
     assert ner_worker_pids(server.process.pid) == pids  # the same worker, not a replacement
 
 
+def test_readyz_says_in_french_when_the_register_file_is_gone(server: Server) -> None:
+    path = server.settings.register_path
+    aside = path.with_name("register-aside.sqlite")
+    path.rename(aside)  # the server keeps its open file; the configured path holds nothing
+    try:
+        _, body = readyz_status_within(server, 503, timeout=2.0)
+        assert body["problemes"] == ["Le fichier du registre (ou son dossier) n'est pas inscriptible."]
+    finally:
+        aside.rename(path)
+    readyz_status_within(server, 200, timeout=2.0)
+
+
 def test_siem_gets_one_message_per_register_row_and_checkpoint(server: Server) -> None:
     server.stop()  # the last checkpoint is written (and sent) at shutdown
     rows, checkpoints = server.rows(), server.checkpoints()
