@@ -3,7 +3,7 @@ arguments (JSON strings), whole (JSON) or streamed (chunks, one carry per choice
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from proxy.transform.restore import StreamRestorer, restore, restore_json_string
 from proxy.transform.vault import Vault
@@ -36,6 +36,14 @@ def _functions(message: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in calls if isinstance(f, dict) and isinstance(f.get("arguments"), str)]
 
 
+class EventRestorer(Protocol):
+    """Restores the events of one streamed answer (the relay calls it for each upstream event)."""
+
+    def events(self, event: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    def leftover(self) -> dict[str, Any] | None: ...
+
+
 class ChunkRestorer:
     """Restores streamed chat chunks in place, one chunk out for each chunk in; what a carry still
     holds is flushed into the chunk that carries the choice's finish_reason (or by `leftover`)."""
@@ -53,6 +61,9 @@ class ChunkRestorer:
                 if choice.get("finish_reason"):
                     self._flush_into(choice.get("index", 0), choice["delta"])
         return chunk
+
+    def events(self, chunk: dict[str, Any]) -> list[dict[str, Any]]:
+        return [self.restore(chunk)]
 
     def leftover(self) -> dict[str, Any] | None:
         """A last chunk for what carries still hold when the stream ends without a finish_reason."""
