@@ -17,6 +17,7 @@ from typing import Any
 from proxy.errors import InvalidRequest
 from proxy.exchange import Exchange
 from proxy.openai_api.inventory import Route, routes
+from proxy.openai_api.schemas import parse_chat, parse_embeddings
 from proxy.openai_api.segments import Raw, Replaced, Scanned, fill, scan
 from proxy.policy import engine, wire
 from proxy.policy.records import Decision, Plan
@@ -68,6 +69,7 @@ async def answer(services: Services, exchange: Exchange, body: Any) -> Result:
 
 def _admit(services: Services, exchange: Exchange, route: Route, body: dict[str, Any]) -> None:
     """The fields a route cannot do without; the model is recorded only if the configuration names it."""
+    _SHAPES.get(route.name, lambda body: None)(body)
     for name in route.required:
         if body.get(name) in (None, "", []):
             raise InvalidRequest(f"Requête invalide : le champ « {name} » est obligatoire.")
@@ -142,6 +144,10 @@ def _restore(route: Route, result: dict[str, Any], vault: Vault) -> None:
         restore_completion_text(result, vault)
 
 
+_SHAPES: dict[str, Callable[[Any], object]] = {
+    "chat.completions": parse_chat,
+    wire.EMBEDDINGS: parse_embeddings,
+}
 _RESTORERS: dict[str, Callable[[Vault], EventRestorer]] = {
     "chat.completions": ChunkRestorer,
     wire.RESPONSES: ResponseEventRestorer,

@@ -83,6 +83,7 @@ class Route:
     rules: Mapping[str, Rule]  # path -> rule, as written
     kinds: Mapping[str, Kinds]  # list path -> dispatch
     attachment_types: frozenset[str]
+    known_types: frozenset[str]  # every `type` value the inventory lists: kept as written
 
 
 _SEGMENT = re.compile(r"\[\]|\{\}|[^.\[\]{}]+")
@@ -109,7 +110,8 @@ def _route(name: str, spec: dict[str, Any], attachments: frozenset[str]) -> Rout
         _node(root, path).rule = rule
     for path, dispatch in kinds.items():
         _node(root, path).kinds = dispatch
-    return Route(name, spec["path"], tuple(spec["required"]), root, rules, kinds, attachments)
+    known = frozenset(value for dispatch in kinds.values() for value in dispatch.types)
+    return Route(name, spec["path"], tuple(spec["required"]), root, rules, kinds, attachments, known)
 
 
 def _node(root: Node, path: str) -> Node:

@@ -166,6 +166,9 @@ class _Walker:
             return self.attachment(value, context)
         out: dict[Any, Any] = {}
         for key, item in value.items():
+            if key == "type" and isinstance(item, str) and item in self.route.known_types:
+                out[key] = item  # a part or item type the inventory lists: no free text
+                continue
             child = _child(node, key)
             name = key if child is not None or _IDENTIFIER_KEY.fullmatch(key) else self.slot(key, context)
             out[name] = self.value(item, child, rule, context.at(key, **_roles(value)))
