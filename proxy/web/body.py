@@ -33,11 +33,16 @@ async def agent_body(request: Request, services: Services, caller: Caller) -> An
 async def json_body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)
     except RecursionError as exc:
         raise InvalidRequest("Le JSON de la requête est trop imbriqué.") from exc
     except ValueError as exc:  # includes JSONDecodeError, UnicodeDecodeError, huge integers
         raise InvalidRequest("Le corps de la requête n'est pas un JSON valide.") from exc
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON: refused rather than forwarded."""
+    raise InvalidRequest(f"Le corps de la requête contient « {name} », qui n'est pas un nombre JSON valide.")
 
 
 async def model_body(request: Request, model: type[ModelT]) -> ModelT:
