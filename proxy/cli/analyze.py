@@ -32,6 +32,7 @@ from proxy.policy.schema import Action
 from proxy.policy.simulate import Detects, caller_for, simulate
 
 BATCH = 32
+NO_MODEL = "-"  # the service has no model: the plan refuses it, detection and redaction still show
 _ACTIONS = {
     Action.PSEUDONYMISE: "pseudonymisé",
     Action.MASK: "masqué",
@@ -93,7 +94,7 @@ class Analyser:
         self._loaded, self._detector = loaded, detector
         self._caller = caller_for(service, user="dpo.analyze")
         catalogue = engine.allowed_models(loaded.policy, service)
-        self._model = model if model is not None else (catalogue[0] if catalogue else "")
+        self._model = model or (catalogue[0] if catalogue else NO_MODEL)
         self._key = secrets.token_bytes(32)
 
     def __call__(self, texts: Sequence[str]) -> list[Analysis]:

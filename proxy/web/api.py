@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.responses import Response
 
@@ -19,7 +19,7 @@ from proxy.exchange import Exchange
 from proxy.policy import engine
 from proxy.services import Services
 from proxy.web.body import agent_body
-from proxy.web.guards import PUBLIC, AgentDep, ServicesDep
+from proxy.web.guards import AgentDep, ServicesDep
 
 router = APIRouter(prefix="/v1")
 
@@ -98,17 +98,12 @@ async def models(services: ServicesDep, caller: AgentDep) -> dict[str, Any]:
     return {"object": "list", "data": data}
 
 
-@router.api_route(
-    "/{rest:path}",
-    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-    include_in_schema=False,
-    dependencies=[Depends(PUBLIC)],
-)
-async def not_offered(rest: str) -> Response:
-    """Any other route: 404, the family named if it is an OpenAI one (the path itself is never echoed)."""
-    family = NOT_OFFERED.get(rest.split("/", 1)[0])
-    what = f"Garde-fou ne propose pas {family}" if family else "Garde-fou ne propose pas cette route"
-    raise NotFound(
-        f"{what} (API OpenAI). Routes servies : /v1/chat/completions, /v1/responses, /v1/completions, "
-        "/v1/embeddings, /v1/models."
+def not_offered(path: str) -> NotFound:
+    """The 404 of any other /v1 route (app.py renders it): the family is named if it is an OpenAI one,
+    the path itself is never echoed (it may carry anything)."""
+    family = NOT_OFFERED.get(path.removeprefix("/v1/").split("/", 1)[0])
+    what = f"Garde-fou ne propose pas {family} (API OpenAI)" if family else "Garde-fou ne la propose pas"
+    return NotFound(
+        f"Cette route n'existe pas sur Garde-fou : {what}. Routes servies : /v1/chat/completions, "
+        "/v1/responses, /v1/completions, /v1/embeddings, /v1/models."
     )
