@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from proxy.analysis.engine import Detector
 from proxy.errors import GardefouError, InvalidRequest, MethodNotAllowed, NotFound
+from proxy.governance import routes as governance
 from proxy.register.retention import purge_daily
 from proxy.services import Services
 from proxy.settings import Settings, load_settings
@@ -43,6 +44,7 @@ def create_app(settings: Settings, *, detector: Detector | None = None) -> FastA
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(pages.router)
+    app.include_router(governance.router)  # /charte, /transparence, /admin/report
     app.add_api_route(
         "/healthz", healthz, methods=["GET"], include_in_schema=False, dependencies=[Depends(PUBLIC)]
     )
@@ -56,8 +58,11 @@ def app_from_environment() -> FastAPI:
     return create_app(load_settings())
 
 
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+async def healthz(request: Request) -> dict[str, str]:
+    """Alive; `ner` says how the NER runs (`direct`, or a spaCy fallback after an upgrade: slower,
+    see models/README.md)."""
+    path = request.app.state.services.detector.ner_path
+    return {"status": "ok", "ner": "absent" if path is None else str(path)}
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -10,9 +10,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+# The one configuration of every model read from a file (configuration, policy, detection models):
+# an unknown key is an error (a typo must not be ignored), and a loaded value is never changed.
+STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class ConfigFileError(ValueError):

@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from functools import partial
 from typing import Any
 
+from anyio import to_thread
+
+from proxy.attachments import Treatment, raw_allowed, raw_refusal, register_key
+from proxy.attachments.wire import attachment_converter, forwarded_part
 from proxy.errors import InvalidRequest
 from proxy.exchange import Exchange
+from proxy.governance.answers import annotate, append_to_completion
 from proxy.openai_api.inventory import Route, routes
 from proxy.openai_api.schemas import parse_chat, parse_embeddings
-from proxy.openai_api.segments import Raw, Replaced, Scanned, fill, scan
+from proxy.openai_api.segments import Extracted, Raw, Replaced, Scanned, fill, scan
 from proxy.policy import engine, wire
 from proxy.policy.records import Decision, Plan
+from proxy.policy.tasks import settle_task
 from proxy.protection import Protected, plan, protect
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
@@ -35,6 +41,8 @@ from proxy.transform.responses import (
 from proxy.transform.vault import Vault
 
 Result = dict[str, Any] | AsyncIterator[bytes]
+CHAT = "chat.completions"
+FORWARDED, REFUSED = Treatment.FORWARDED, Treatment.REFUSED
 
 
 async def answer(services: Services, exchange: Exchange, body: Any) -> Result:
@@ -42,12 +50,16 @@ async def answer(services: Services, exchange: Exchange, body: Any) -> Result:
     route = routes()[exchange.endpoint]
     relay: AsyncIterator[bytes] | None = None
     try:
-        scanned = scan(route, body)
+        if route.name == CHAT:  # a front-end's background task (title, tags...) may go elsewhere
+            exchange.task = settle_task(services.policy.current().policy, exchange.task, body)
+        scanned = await _scan(services, exchange, route, body)
         _admit(services, exchange, route, body)
         planned = _plan(services, exchange, scanned, body)
         protected = await _protect(services, exchange, planned, scanned)
         upstream = _route(services, exchange, protected.decision)
         outgoing = _outgoing(services, exchange, scanned, protected, upstream)
+        if route.name == CHAT:  # AI notice, human-control reminder (proxy/governance): chat answers
+            annotate(exchange, planned, protected.decision)
         if exchange.stream:
             restorer = _RESTORERS[route.name](protected.vault)
             relay = await open_stream(
@@ -56,6 +68,7 @@ async def answer(services: Services, exchange: Exchange, body: Any) -> Result:
             return relay
         result = await services.upstreams.complete(upstream, route.path, outgoing)
         _restore(route, result, protected.vault)
+        append_to_completion(result, exchange.answer_suffix)
         exchange.record_usage(result.get("usage"))
         exchange.succeeded()
         return result
@@ -65,6 +78,24 @@ async def answer(services: Services, exchange: Exchange, body: Any) -> Result:
     finally:
         if relay is None:
             await services.record(exchange)
+
+
+class _HasAttachments(Exception):
+    """Raised by the first, quick scan: this body carries files, convert them off the event loop."""
+
+
+def _defer(part: Mapping[str, Any], path: str) -> Extracted | Raw:
+    raise _HasAttachments
+
+
+async def _scan(services: Services, exchange: Exchange, route: Route, body: Any) -> Scanned:
+    """The body read along the inventory. Attachment parts are converted (text extracted, or kept raw
+    for the policy) in a worker thread: extraction may take seconds, the event loop goes on."""
+    try:
+        return scan(route, body, _defer)
+    except _HasAttachments:
+        rules = services.policy.current().policy.attachments_for(exchange.caller.service)
+        return await to_thread.run_sync(scan, route, body, attachment_converter(rules))
 
 
 def _admit(services: Services, exchange: Exchange, route: Route, body: dict[str, Any]) -> None:
@@ -127,10 +158,13 @@ def _outgoing(
             return "gf-" + hmac.new(caller_key, value, hashlib.sha256).hexdigest()[:32]
         return "gf-" + hashlib.sha256(caller_key).hexdigest()[:16]
 
-    def raw(part: Raw) -> Any:
-        raise InvalidRequest(f"La pièce jointe « {part.path} » ({part.kind}) n'est pas acceptée.")
-
-    outgoing: dict[str, Any] = fill(scanned.template, protected.texts, replace, raw)
+    rules = services.policy.current().policy.attachments_for(exchange.caller.service)
+    for part in scanned.raw:  # files that cannot be redacted: only where the policy lets them go
+        allowed = raw_allowed(rules, part.kind, upstream.hosting.value)
+        exchange.attachments[register_key(part.kind, FORWARDED if allowed else REFUSED)] += 1
+        if not allowed:
+            raise raw_refusal(str(part.part.get("type")), part.kind)
+    outgoing: dict[str, Any] = fill(scanned.template, protected.texts, replace, forwarded_part)
     wire.apply(scanned.route.name, outgoing, protected.decision)
     return outgoing
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 from anyio import to_thread
@@ -15,8 +15,12 @@ from proxy.analysis.findings import Finding
 from proxy.auth import Identifier
 from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
+from proxy.governance.acks import AckStore, acks_path
+from proxy.governance.charter import CharterGate
+from proxy.governance.transparency import TransparencyCache
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
+from proxy.limits_redis import RedisCounters
 from proxy.policy.checks import PolicyContext
 from proxy.policy.quotas import follow_quotas
 from proxy.policy.store import PolicyStore
@@ -24,7 +28,7 @@ from proxy.register.configured import open_register
 from proxy.register.energy import check_zones, with_energy
 from proxy.register.store import Register
 from proxy.register.writer import RegisterWriter
-from proxy.settings import Settings, sso_secret
+from proxy.settings import Settings, frontend_secrets, sso_secret
 from proxy.transform.secret import PseudonymSecret
 from proxy.upstream import Upstreams
 
@@ -50,7 +54,9 @@ class Services:
     analysis_cache: AnalysisCache
     identity: Identifier
     limiter: Limiter
+    charter: CharterGate  # charter of use: acknowledged before any request (proxy/governance)
     owns_detector: bool = False  # built here, so stopped here (a shared one is closed by its owner)
+    transparency: TransparencyCache = field(default_factory=TransparencyCache)  # /transparence
 
     @classmethod
     def build(cls, settings: Settings, detector: Detector | None = None) -> Services:
@@ -77,15 +83,20 @@ class Services:
             pseudonyms=PseudonymSecret.load_or_create(settings.pseudonym_secret_path),
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),
             analysis_cache=AnalysisCache(detector.fingerprint, settings.detection.cache_entries),
-            identity=Identifier(settings.auth, keys, sso_secret(settings.auth.sso)),
-            limiter=follow_quotas(policy, Limiter(settings.limits)),
+            identity=Identifier(
+                settings.auth, keys, sso_secret(settings.auth.sso), frontend_secrets(settings.auth)
+            ),
+            limiter=follow_quotas(policy, Limiter(settings.limits, shared=shared_counters(settings))),
+            charter=CharterGate(policy, AckStore(acks_path(settings))),
             owns_detector=owns_detector,
         )
 
     async def aclose(self) -> None:
         await self.upstreams.aclose()
+        await self.limiter.aclose()
         self.writer.close()
         self.register.close()
+        self.charter.acks.close()
         if self.owns_detector:
             await to_thread.run_sync(self.detector.close)
 
@@ -124,3 +135,12 @@ class Services:
         with anyio.CancelScope(shield=True):
             entry = with_energy(exchange.to_entry(), self.settings)
             await self.writer.append(entry)
+
+
+def shared_counters(settings: Settings) -> RedisCounters | None:
+    """The Redis shared by every instance for rate limits, if `limits.backend` names one. A place
+    held by an instance killed mid-request lapses after the longest a request may last."""
+    limits = settings.limits
+    if limits.backend == "memory":
+        return None
+    return RedisCounters(limits.backend, limits.backend_timeout_s, limits.upstream_deadline_s + 60)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, field_validator, model_validator
+from pydantic import BaseModel, Field, HttpUrl, IPvAnyNetwork, field_validator, model_validator
 
-from proxy.config_file import ConfigFileError, load_model
+from proxy.config_file import STRICT, ConfigFileError, load_model
 from proxy.roles import Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ class Hosting(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = STRICT
 
 
 class UpstreamSettings(Strict):
@@ -124,6 +124,102 @@ class SsoSettings(Strict):
         return self
 
 
+class FrontendKind(StrEnum):
+    OPENWEBUI = "openwebui"
+    LIBRECHAT = "librechat"
+
+
+class AgentKey(StrEnum):
+    """Which forwarded attribute names the agent in the register, limits and pseudonyms."""
+
+    EMAIL = "email"
+    ID = "id"
+
+
+class FrontendHeaders(Strict):
+    """Names of the headers a front-end fills with the agent's identity (None: not sent)."""
+
+    user_id: str | None = None
+    user_email: str | None = None
+    user_name: str | None = None
+    user_role: str | None = None
+    chat_id: str | None = None
+    groups: str | None = None
+    jwt: str | None = None
+
+
+FRONTEND_HEADERS = {
+    FrontendKind.OPENWEBUI: FrontendHeaders(
+        user_id="X-OpenWebUI-User-Id",
+        user_email="X-OpenWebUI-User-Email",
+        user_name="X-OpenWebUI-User-Name",
+        user_role="X-OpenWebUI-User-Role",
+        chat_id="X-OpenWebUI-Chat-Id",
+        groups="X-OpenWebUI-User-Groups",
+        jwt="X-OpenWebUI-User-Jwt",
+    ),
+    FrontendKind.LIBRECHAT: FrontendHeaders(
+        user_id="X-LibreChat-User-Id",
+        user_email="X-LibreChat-User-Email",
+        user_name="X-LibreChat-User-Name",
+        user_role="X-LibreChat-User-Role",
+        chat_id="X-LibreChat-Conversation-Id",
+        groups="X-LibreChat-User-Groups",
+    ),
+}
+
+
+class FrontendSettings(Strict):
+    """Un frontal de discussion (Open WebUI, LibreChat) qui parle au nom des agents."""
+
+    kind: FrontendKind = Field(
+        default=FrontendKind.OPENWEBUI, description="Logiciel du frontal : openwebui ou librechat."
+    )
+    clients: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description="Adresses (CIDR) d'où le frontal appelle ; exigées pour les en-têtes d'identité simples.",
+    )
+    jwt_secret_env: str | None = Field(
+        default=None,
+        description="Variable d'environnement contenant le secret du jeton signé d'Open WebUI "
+        "(FORWARD_USER_INFO_HEADER_JWT_SECRET) ; défini : le jeton est exigé.",
+    )
+    jwt_issuer: str = Field(default="open-webui", description="Émetteur attendu du jeton (claim iss).")
+    jwt_leeway_s: int = Field(
+        default=30, ge=0, le=300, description="Tolérance d'horloge pour l'expiration du jeton (secondes)."
+    )
+    plain_headers: bool = Field(
+        default=False,
+        description="Accepter les en-têtes d'identité simples (non signés), depuis `clients` seulement.",
+    )
+    agent_key: AgentKey = Field(
+        default=AgentKey.EMAIL, description="Attribut qui nomme l'agent dans le registre : email ou id."
+    )
+    groups: dict[str, str] = Field(
+        default={},
+        description="Groupe du frontal -> service de l'agent ; le premier groupe listé l'emporte.",
+    )
+    default_service: str | None = Field(
+        default=None,
+        description="Service d'un agent sans groupe reconnu (absent : la requête est refusée, 403).",
+    )
+    headers: FrontendHeaders | None = Field(
+        default=None, description="Noms des en-têtes d'identité (défaut : ceux du logiciel, voir README)."
+    )
+
+    @model_validator(mode="after")
+    def _identity_is_verifiable(self) -> FrontendSettings:
+        if self.plain_headers and not self.clients:
+            raise ValueError("plain_headers exige clients (sinon n'importe quel processus serait cru)")
+        if not (self.plain_headers or self.jwt_secret_env):
+            raise ValueError("un frontal doit accepter un jeton signé (jwt_secret_env) ou plain_headers")
+        return self
+
+    @property
+    def header_names(self) -> FrontendHeaders:
+        return self.headers or FRONTEND_HEADERS[self.kind]
+
+
 class AuthSettings(Strict):
     require_api_key: bool = Field(
         default=True,
@@ -133,6 +229,14 @@ class AuthSettings(Strict):
     anonymous_user: str = Field(default="anonyme", description="Utilisateur des appels anonymes.")
     anonymous_service: str = Field(default="demo", description="Service des appels anonymes.")
     sso: SsoSettings = SsoSettings()
+    frontends: dict[str, FrontendSettings] = Field(
+        default={},
+        description="Frontaux (Open WebUI, LibreChat) par nom : le nom est l'utilisateur de leur clé "
+        "de rôle frontend (gardefou keys create --user NOM --role frontend).",
+    )
+
+
+SharedLimitsFallback = Literal["refuse", "local"]
 
 
 class LimitSettings(Strict):
@@ -168,6 +272,20 @@ class LimitSettings(Strict):
         gt=0,
         le=3600,
         description="Durée maximale d'un appel au modèle amont, flux compris (au-delà : 504).",
+    )
+    backend: str = Field(
+        default="memory",
+        pattern=r"^(memory|(redis|rediss|unix)://.+)$",
+        description="Où compter les limites de débit et de simultanéité : « memory » (dans chaque "
+        "processus) ou l'URL d'un Redis/Valkey partagé par toutes les instances (redis://hôte:6379/0).",
+    )
+    backend_unavailable: SharedLimitsFallback = Field(
+        default="refuse",
+        description="Si le Redis des limites ne répond pas : « refuse » (503, rien n'est transmis) ou "
+        "« local » (limites comptées dans chaque processus, signalé dans le journal).",
+    )
+    backend_timeout_s: float = Field(
+        default=0.5, gt=0, le=10, description="Délai maximal d'une opération sur le Redis des limites."
     )
 
 
@@ -335,6 +453,22 @@ def sso_secret(sso: SsoSettings) -> str | None:
             "est absente ou trop courte (16 caractères au moins)."
         )
     return value
+
+
+def frontend_secrets(auth: AuthSettings) -> dict[str, str]:
+    """Each front-end's JWT secret, read from the environment variable its configuration names."""
+    secrets = {}
+    for name, frontend in auth.frontends.items():
+        if frontend.jwt_secret_env is None:
+            continue
+        value = os.environ.get(frontend.jwt_secret_env)
+        if not value or len(value) < 32:
+            raise ConfigFileError(
+                f"La variable d'environnement {frontend.jwt_secret_env} (secret du jeton du frontal "
+                f"{name!r}) est absente ou trop courte (32 caractères au moins)."
+            )
+        secrets[name] = value
+    return secrets
 
 
 def upstream_api_key(upstream: UpstreamSettings) -> str | None:

@@ -10,6 +10,7 @@ import anyio
 
 from proxy.errors import GardefouError, UpstreamError
 from proxy.exchange import Exchange
+from proxy.governance.answers import appendix_events
 from proxy.openai_api import sse
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
@@ -53,7 +54,8 @@ async def _restored_events(
                 done = True
                 break
             yield _restored_event(payload, restorer, exchange)
-    for event in sse.closing_events(restorer.leftover(), done=done):
+    closing = sse.closing_events(restorer.leftover(), done=done)
+    for event in appendix_events(exchange, closing):  # AI notice / reminder chunk (proxy/governance)
         yield event
 
 

@@ -24,7 +24,7 @@ from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig, load_detectio
 from proxy.analysis.context import ContextWords
 from proxy.analysis.findings import Finding
 from proxy.analysis.first_names import load_first_names, normalise
-from proxy.analysis.ner import FrenchNer, NerLoadError, RawEntity
+from proxy.analysis.ner import FrenchNer, NerLoadError, NerPath, RawEntity
 from proxy.analysis.ner_processes import Collect, NerProcesses
 from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.overlaps import resolve
@@ -91,6 +91,11 @@ class Detector:
         for recognizer in self._registry.get_recognizers(LANGUAGE, all_fields=True):
             entities.update(Entity(e) for e in recognizer.supported_entities)
         return frozenset(entities)
+
+    @property
+    def ner_path(self) -> NerPath | None:
+        """How the NER runs (None: no NER recognizer active, or workers not warmed up yet)."""
+        return None if self._ner is None else self._ner.path
 
     @property
     def fingerprint(self) -> str:

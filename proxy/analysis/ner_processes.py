@@ -33,7 +33,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from proxy.analysis.config import DetectionConfig
-from proxy.analysis.ner import FrenchNer, RawEntity
+from proxy.analysis.ner import FrenchNer, NerPath, RawEntity
 
 log = logging.getLogger("gardefou")
 
@@ -70,6 +70,7 @@ class NerProcesses:
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
+        self.path: NerPath | None = None  # as the workers report it once their model is loaded
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         for _ in range(count):
             self._idle.put(self._spawn())
@@ -187,9 +188,10 @@ class NerProcesses:
 
     def _receive(self, worker: _Worker, deadline: float) -> list[list[RawEntity]]:
         try:
-            if not worker.pipe.poll(max(0.0, deadline - time.monotonic())):
-                raise self._broken(worker, "too slow")
-            status, value = worker.pipe.recv()
+            status, value = self._message(worker, deadline)
+            while status == "path":  # said once by each worker when its model is loaded
+                self.path = NerPath(value)
+                status, value = self._message(worker, deadline)
         except (OSError, EOFError, ValueError) as error:
             raise self._lost(worker) from error
         worker.awaiting_reply = False
@@ -197,6 +199,12 @@ class NerProcesses:
             raise NerWorkerError(f"NER failed in a worker process ({value})")
         entities: list[list[RawEntity]] = value
         return entities
+
+    def _message(self, worker: _Worker, deadline: float) -> tuple[str, Any]:
+        if not worker.pipe.poll(max(0.0, deadline - time.monotonic())):
+            raise self._broken(worker, "too slow")
+        message: tuple[str, Any] = worker.pipe.recv()
+        return message
 
     def _broken(self, worker: _Worker, why: str) -> NerWorkerError:
         log.error("NER worker process %s: stopping it", why)
@@ -249,6 +257,7 @@ def _serve(pipe: Connection, config: DetectionConfig) -> None:
     server closes the pipe (or dies). Ctrl-C is the server's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ner = FrenchNer(config)
+    pipe.send(("path", str(ner.path)))
     while True:
         try:
             texts = pipe.recv()

@@ -18,6 +18,7 @@ ACTION_LABELS = {
 USE_LABELS = {
     UseAction.BLOCK: "refusée (403)",
     UseAction.WARN: "transmise avec un rappel au modèle : l'IA informe, un humain décide",
+    UseAction.NOTICE: "transmise ; la réponse porte la mention « texte rédigé avec l'aide d'une IA »",
 }
 
 

@@ -18,8 +18,9 @@ from proxy.errors import GardefouError, NotFound
 from proxy.exchange import Exchange
 from proxy.policy import engine
 from proxy.services import Services
+from proxy.tasks import declared
 from proxy.web.body import agent_body
-from proxy.web.guards import AgentDep, ServicesDep
+from proxy.web.guards import AgentDep, ListerDep, ServicesDep
 
 router = APIRouter(prefix="/v1")
 
@@ -45,8 +46,13 @@ NOT_OFFERED = {
 }
 
 
-def new_exchange(services: Services, caller: Caller, endpoint: str) -> Exchange:
-    return Exchange(caller=caller, endpoint=endpoint, policy_sha256=services.policy.current().sha256)
+def new_exchange(
+    services: Services, caller: Caller, endpoint: str, request: Request | None = None
+) -> Exchange:
+    exchange = Exchange(caller=caller, endpoint=endpoint, policy_sha256=services.policy.current().sha256)
+    if request is not None:  # a background task a declared front-end names (X-Gardefou-Task)
+        exchange.task = declared(request.headers, trusted=caller.via == "frontend")
+    return exchange
 
 
 async def recorded_body(request: Request, services: Services, caller: Caller, exchange: Exchange) -> Any:
@@ -60,7 +66,7 @@ async def recorded_body(request: Request, services: Services, caller: Caller, ex
 
 
 async def _answer(request: Request, services: Services, caller: Caller, endpoint: str) -> Response:
-    exchange = new_exchange(services, caller, endpoint)
+    exchange = new_exchange(services, caller, endpoint, request)
     body = await recorded_body(request, services, caller, exchange)
     result = await pipeline.answer(services, exchange, body)
     headers = {"X-Request-Id": exchange.request_id, **exchange.headers}
@@ -90,7 +96,7 @@ async def embeddings(request: Request, services: ServicesDep, caller: AgentDep) 
 
 
 @router.get("/models")
-async def models(services: ServicesDep, caller: AgentDep) -> dict[str, Any]:
+async def models(services: ServicesDep, caller: ListerDep) -> dict[str, Any]:
     policy = services.policy.current().policy
     allowed = engine.allowed_models(policy, caller.service, caller.user, caller.roles)
     served = [m for m in allowed if services.settings.upstream_for(m) is not None]
@@ -102,8 +108,8 @@ def not_offered(path: str) -> NotFound:
     """The 404 of any other /v1 route (app.py renders it): the family is named if it is an OpenAI one,
     the path itself is never echoed (it may carry anything)."""
     family = NOT_OFFERED.get(path.removeprefix("/v1/").split("/", 1)[0])
-    what = f"Garde-fou ne propose pas {family} (API OpenAI)" if family else "Garde-fou ne la propose pas"
+    what = f"{family} (API OpenAI)" if family else "cette route"
     return NotFound(
-        f"Cette route n'existe pas sur Garde-fou : {what}. Routes servies : /v1/chat/completions, "
-        "/v1/responses, /v1/completions, /v1/embeddings, /v1/models."
+        f"Garde-fou ne propose pas {what} : cette route n'existe pas ici. Routes servies : "
+        "/v1/chat/completions, /v1/responses, /v1/completions, /v1/embeddings, /v1/models."
     )

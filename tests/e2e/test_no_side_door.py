@@ -23,6 +23,7 @@ from proxy.app import create_app
 from proxy.keystore import KeyStore
 from proxy.openai_api.inventory import routes, segments
 from proxy.settings import load_settings
+from tests.attachments import samples
 from tests.e2e.conftest import Proxy, write_config
 from tests.e2e.recording_upstream import Recorder
 from tests.e2e.servers import serve
@@ -37,6 +38,7 @@ BASES: dict[str, dict[str, Any]] = {
     "completions": {"model": "demo", "prompt": "Bonjour."},
     "embeddings": {"model": "demo", "input": "Bonjour."},
 }
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PATHS = {"chat.completions": "/v1/chat/completions", "responses": "/v1/responses"}
 PATHS |= {"completions": "/v1/completions", "embeddings": "/v1/embeddings"}
 
@@ -306,3 +308,36 @@ def test_a_model_naming_no_served_model_is_neither_echoed_nor_recorded(
         p.read_bytes() for p in (register, register.with_name(register.name + "-wal")) if p.exists()
     )
     assert EMAIL.encode() not in stored
+
+
+def test_attached_documents_reach_the_model_redacted_and_images_are_refused(
+    proxy: Proxy, http: httpx.Client
+) -> None:
+    """A PDF, a DOCX and an ODT (text layer) as `file` parts: the upstream gets their text, redacted,
+    in a text part; the answer restores the values. A PNG is refused (403) under the default policy."""
+    client = proxy.client()
+    documents = [
+        (samples.pdf_with_text(), "courrier.pdf", "application/pdf"),
+        (samples.docx_with_text(), "dossier.docx", DOCX),
+        (samples.odt_with_text(), "note.odt", "application/vnd.oasis.opendocument.text"),
+    ]
+    for data, filename, mime in documents:
+        before = len(proxy.recorder.bodies)
+        content = [{"type": "text", "text": "Résume ce document."}, samples.file_part(data, filename, mime)]
+        answer = client.chat.completions.create(model="demo", messages=[{"role": "user", "content": content}])
+        sent = proxy.recorder.bodies[before]["messages"][0]["content"][1]
+        assert sent["type"] == "text" and filename in sent["text"] and "[PERSONNE_" in sent["text"]
+        assert not any(value in json.dumps(sent, ensure_ascii=False) for value in samples.VALUES)
+        assert samples.NAME in (answer.choices[0].message.content or "")
+    image = [{"type": "text", "text": "Décris."}, samples.image_part(samples.plain_png())]
+    response, upstream = send(
+        proxy, http, "chat.completions", {"model": "demo", "messages": [{"role": "user", "content": image}]}
+    )
+    assert (
+        response.status_code == 403
+        and upstream == "[]"
+        and "image_url" in response.json()["error"]["message"]
+    )
+    item = {"role": "user", "content": [samples.input_file_part(samples.docx_with_text(), "d.docx", DOCX)]}
+    answer_r = client.responses.create(model="demo", input=[item])  # type: ignore[list-item]
+    assert samples.NAME in answer_r.output_text

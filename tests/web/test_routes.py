@@ -20,7 +20,7 @@ from proxy.web.guards import PUBLIC, RoleGuard
 from tests.web.appkit import SERVICE, Site, chat_body
 
 ALL = frozenset(Role)
-A, R, D, ADM = Role.AGENT, Role.RSSI, Role.DPO, Role.ADMIN
+A, R, D, ADM, F = Role.AGENT, Role.RSSI, Role.DPO, Role.ADMIN, Role.FRONTEND
 POLICY_YAML = "version: 1\nservices:\n  urbanisme:\n    models: [demo]\n"
 
 # (method, path template) -> roles allowed; None: public on purpose.
@@ -32,7 +32,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/v1/embeddings"): frozenset({A}),
     ("POST", "/v1/responses"): frozenset({A}),
     ("POST", "/v1/completions"): frozenset({A}),
-    ("GET", "/v1/models"): frozenset({A}),
+    ("GET", "/v1/models"): frozenset({A, F}),
     ("GET", "/admin/api/whoami"): ALL,
     ("GET", "/admin/api/keys"): frozenset({ADM}),
     ("POST", "/admin/api/keys"): frozenset({ADM}),
@@ -45,7 +45,14 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/admin/api/policy"): frozenset({R, D}),
     ("POST", "/admin/api/policy/validate"): frozenset({D}),
     ("POST", "/admin/api/policy/test"): frozenset({D}),
+    ("GET", "/charte"): None,  # the charter is no secret; acknowledging it needs the agent's identity
+    ("GET", "/charte/static/{name}"): None,
+    ("POST", "/charte/acceptation"): frozenset({A}),
+    ("GET", "/transparence"): None,  # public on purpose, when the policy publishes it
+    ("GET", "/admin/report"): frozenset({R, D}),
 }
+# Published only when the policy opts in (not the default policy): tested in tests/governance.
+OPT_IN = {("GET", "/transparence")}
 
 
 def guards(dependant: Dependant) -> Iterator[object]:
@@ -87,6 +94,8 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
         return Call("DELETE", f"/admin/api/keys/{key_id}", {})
 
     new_key = {"json": {"user": "agent.nouveau", "service": SERVICE}}
+    acknowledgement = {"json": {"version": "2026-01", "sha256": "0" * 64}}
+    report = {"params": {"service": SERVICE, "from": "2026-01-01", "to": "2026-01-31"}}
     validate = {"content": POLICY_YAML, "headers": {"Content-Type": "text/plain"}}
     test = {"json": {"service": SERVICE, "model": "demo", "text": "Appeler Marie Dubois au 06 12 34 56 78."}}
     return {
@@ -116,6 +125,10 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
         ("GET", "/admin/api/policy"): lambda: Call("GET", "/admin/api/policy", {}),
         ("POST", "/admin/api/policy/validate"): lambda: Call("POST", "/admin/api/policy/validate", validate),
         ("POST", "/admin/api/policy/test"): lambda: Call("POST", "/admin/api/policy/test", test),
+        ("GET", "/charte"): lambda: Call("GET", "/charte", {}),
+        ("GET", "/charte/static/{name}"): lambda: Call("GET", "/charte/static/charte.js", {}),
+        ("POST", "/charte/acceptation"): lambda: Call("POST", "/charte/acceptation", acknowledgement),
+        ("GET", "/admin/report"): lambda: Call("GET", "/admin/report", report),
     }
 
 
@@ -130,7 +143,7 @@ def expected_status(allowed: frozenset[Role] | None, caller: Role | str | None) 
     return "ok" if caller in allowed else "403"
 
 
-@pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("route", sorted(set(EXPECTED) - OPT_IN), ids=lambda r: f"{r[0]} {r[1]}")
 def test_role_matrix(site: Site, route: tuple[str, str]) -> None:
     # The register must exist for the RSSI's routes: one agent call first.
     site.request("POST", "/v1/chat/completions", Role.AGENT, json=chat_body())
