@@ -25,7 +25,8 @@ _KINDS = {Kind.TEXT: "texte", Kind.ATTACHMENT: "pièce jointe", Kind.REFUSED: "r
 def treatment(rule: Rule) -> str:
     """A rule in French, as the README shows it."""
     if rule.treatment is Treatment.TEXT:
-        return "texte : analysé et caviardé" + (" (texte seulement, pas de jetons)" if rule.strings_only else "")
+        only = " (texte seulement, pas de jetons)" if rule.strings_only else ""
+        return f"texte : analysé et caviardé{only}"
     if rule.treatment is Treatment.REPLACED:
         return f"analysé, puis {_REPLACED[rule.by or 'caller_id']}"
     if rule.treatment is Treatment.REFUSED:
@@ -47,13 +48,16 @@ def _structural(rule: Rule) -> str:
 
 def _dispatch(kinds: Kinds) -> str:
     by_kind = {kind: [t for t, k in kinds.types.items() if k is kind] for kind in Kind}
-    parts = [f"{_KINDS[kind]} : {', '.join(f'`{t}`' for t in types)}" for kind, types in by_kind.items() if types]
+    listed = {kind: ", ".join(f"`{t}`" for t in types) for kind, types in by_kind.items() if types}
+    parts = [f"{_KINDS[kind]} : {types}" for kind, types in listed.items()]
     return " ; ".join([*parts, f"sans type : {_KINDS[kinds.untyped]}", "autre type : refusé (400)"])
 
 
 def _rows(route: Route) -> list[str]:
     rows = [f"| `{route.name}` | `{path}` | {treatment(rule)} |" for path, rule in route.rules.items()]
-    rows += [f"| `{route.name}` | `{path}` (par `type`) | {_dispatch(k)} |" for path, k in route.kinds.items()]
+    rows += [
+        f"| `{route.name}` | `{path}` (par `type`) | {_dispatch(d)} |" for path, d in route.kinds.items()
+    ]
     rows.append(f"| `{route.name}` | tout autre champ | texte : analysé et caviardé |")
     return rows
 
