@@ -165,7 +165,9 @@ def _outgoing(
         if not allowed:
             raise raw_refusal(str(part.part.get("type")), part.kind)
     outgoing: dict[str, Any] = fill(scanned.template, protected.texts, replace, forwarded_part)
-    wire.apply(scanned.route.name, outgoing, protected.decision)
+    wire.apply(scanned.route.name, outgoing, protected.decision)  # model, policy's max tokens, reminder
+    fields = wire.TOKEN_FIELDS.get(scanned.route.name, ())
+    services.limiter.clamp_tokens(outgoing, exchange.caller.service, fields)  # configuration's ceiling
     return outgoing
 
 

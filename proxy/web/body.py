@@ -1,5 +1,5 @@
 """Reading JSON bodies within the limits: size (counted by the middleware), syntax, nesting depth,
-number of messages; max_tokens lowered to the ceiling.
+number of messages (max tokens are lowered on the outgoing request, in the pipeline).
 
 Routes read their bodies here rather than through FastAPI body parameters: FastAPI turns any error
 while reading into a 400, which would hide the 413 of an oversized (chunked) body.
@@ -25,9 +25,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 async def agent_body(request: Request, services: Services, caller: Caller) -> Any:
     body = await json_body(request)
     check_shape(body, services.settings.limits)
-    if isinstance(body, dict):
-        services.limiter.clamp_tokens(body, caller.service)
-    return body
+    return body  # max tokens are lowered on the outgoing request (proxy/pipeline.py, _outgoing)
 
 
 async def json_body(request: Request) -> Any:
