@@ -27,6 +27,8 @@ def _restore_message(message: dict[str, Any], vault: Vault) -> None:
             message[key] = restore(message[key], vault)
     for function in _functions(message):
         function["arguments"] = restore_json_string(function["arguments"], vault)
+        if isinstance(function.get("name"), str):  # a tool name the request carried, redacted
+            function["name"] = restore(function["name"], vault)
 
 
 def _functions(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,6 +83,8 @@ class ChunkRestorer:
                 delta[key] = self._stream(index, key).feed(delta[key])
         for call in delta.get("tool_calls") or []:
             function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
+                function["name"] = restore(function["name"], self._vault)  # sent whole, in one delta
             if isinstance(function, dict) and isinstance(function.get("arguments"), str):
                 stream = self._stream(index, f"{_CALL}{call.get('index', 0)}")
                 function["arguments"] = stream.feed(function["arguments"])
