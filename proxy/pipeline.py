@@ -130,6 +130,7 @@ async def _protect(services: Services, exchange: Exchange, planned: Plan, scanne
     protected = protect(planned, scanned, detected, key, reversible=reversible)
     decision = protected.decision
     exchange.rule_ids[:] = decision.rules
+    exchange.observed_rule_ids[:] = decision.observed  # observe-mode rules: recorded, never acted upon
     exchange.entity_counts.update(protected.counts(scanned))
     exchange.attachments.update(scanned.attachments)
     if decision.refusal is not None:

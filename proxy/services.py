@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from proxy.governance.transparency import TransparencyCache
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
 from proxy.limits_redis import RedisCounters
+from proxy.metrics import Metrics, RegisterState, parse_register_ts
 from proxy.policy.checks import PolicyContext
 from proxy.policy.quotas import follow_quotas
 from proxy.policy.store import PolicyStore
@@ -29,6 +31,8 @@ from proxy.register.energy import check_zones, with_energy
 from proxy.register.store import Register
 from proxy.register.writer import RegisterWriter
 from proxy.settings import Settings, frontend_secrets, sso_secret
+from proxy.siem import SiemExport
+from proxy.timings import current, note_detection, note_entry
 from proxy.transform.secret import PseudonymSecret
 from proxy.upstream import Upstreams
 
@@ -54,8 +58,11 @@ class Services:
     analysis_cache: AnalysisCache
     identity: Identifier
     limiter: Limiter
+    metrics: Metrics
     charter: CharterGate  # charter of use: acknowledged before any request (proxy/governance)
+    siem: SiemExport | None = None  # a copy of every row and checkpoint for the SIEM (siem.*)
     owns_detector: bool = False  # built here, so stopped here (a shared one is closed by its owner)
+    register_failing: bool = False  # the last append failed (readiness)
     transparency: TransparencyCache = field(default_factory=TransparencyCache)  # /transparence
 
     @classmethod
@@ -72,6 +79,7 @@ class Services:
         keys = KeyStore(settings.keys_path)
         policy = PolicyStore(settings.policy, PolicyContext.of(settings, detector.active_entities))
         register = open_register(settings)
+        metrics = Metrics(settings, lambda: _register_state(register))
         return cls(
             settings=settings,
             detector=detector,
@@ -87,6 +95,8 @@ class Services:
                 settings.auth, keys, sso_secret(settings.auth.sso), frontend_secrets(settings.auth)
             ),
             limiter=follow_quotas(policy, Limiter(settings.limits, shared=shared_counters(settings))),
+            metrics=metrics,
+            siem=_siem_export(settings, register, metrics),
             charter=CharterGate(policy, AckStore(acks_path(settings))),
             owns_detector=owns_detector,
         )
@@ -96,6 +106,8 @@ class Services:
         await self.limiter.aclose()
         self.writer.close()
         self.register.close()
+        if self.siem is not None:
+            await to_thread.run_sync(self.siem.close)
         self.charter.acks.close()
         if self.owns_detector:
             await to_thread.run_sync(self.detector.close)
@@ -105,12 +117,18 @@ class Services:
     ) -> list[list[Finding]]:
         """Findings per text: from the analysis cache when `scope` (the caller) sent the text before,
         else analysed now (and `meanwhile` run while the NER finishes, see `Detector.detect`)."""
-        known = self.analysis_cache.lookup(texts, scope)
-        missing = [text for text in dict.fromkeys(texts) if text not in known]
+        started = time.perf_counter()
+        distinct = dict.fromkeys(texts)
+        known = self.analysis_cache.lookup(distinct, scope)
+        missing = [text for text in distinct if text not in known]
         if missing:
             fresh = dict(zip(missing, await self._analyse(missing, meanwhile), strict=True))
             self.analysis_cache.store(fresh, scope)
             known.update((text, tuple(found)) for text, found in fresh.items())
+        elapsed = time.perf_counter() - started
+        looked_up = sum(1 for text in distinct if text.strip())
+        self.metrics.analysed(elapsed, looked_up, looked_up - len(missing))
+        note_detection(elapsed)
         return [list(known[text]) for text in texts]
 
     async def _analyse(self, texts: list[str], meanwhile: Callable[[], object] | None) -> list[list[Finding]]:
@@ -134,7 +152,34 @@ class Services:
         """Append the exchange to the register, even while the request is being cancelled."""
         with anyio.CancelScope(shield=True):
             entry = with_energy(exchange.to_entry(), self.settings)
-            await self.writer.append(entry)
+            started = time.perf_counter()
+            try:
+                await self.writer.append(entry)
+            except BaseException:
+                self.register_failing = True
+                raise
+            self.register_failing = False
+            self.metrics.recorded(entry, time.perf_counter() - started, current())
+            note_entry(entry)
+
+
+def _register_state(register: Register) -> RegisterState:
+    last = register.last_checkpoint()
+    return RegisterState(parse_register_ts(last.ts) if last is not None else None)
+
+
+def _siem_export(settings: Settings, register: Register, metrics: Metrics) -> SiemExport | None:
+    """The SIEM copy, hooked to the register's commits (rows and checkpoints once durable)."""
+    if not settings.siem.enabled:
+        return None
+    export = SiemExport(
+        settings.siem,
+        register.register_id,
+        on_sent=lambda kind: metrics.siem_sent.labels(kind).inc(),
+        on_dropped=metrics.siem_dropped.inc,
+    )
+    register.on_commit = export.submit
+    return export
 
 
 def shared_counters(settings: Settings) -> RedisCounters | None:

@@ -310,6 +310,92 @@ class DetectionSettings(Strict):
     cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 4096
 
 
+class MetricsSettings(Strict):
+    """Métriques Prometheus (/metrics) : comptes et durées, jamais de donnée personnelle ni d'agent."""
+
+    enabled: bool = Field(default=True, description="Servir /metrics.")
+    allow_networks: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description="Adresses (CIDR) autorisées à lire /metrics sans clé (le serveur Prometheus) ; "
+        "ailleurs, une clé des rôles rssi ou admin est exigée.",
+    )
+    verify_interval_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Vérification complète du registre toutes les N secondes (résultat dans les "
+        "métriques) ; 0 : jamais.",
+    )
+
+
+class HealthSettings(Strict):
+    """Sondes /healthz (processus vivant) et /readyz (prêt à servir)."""
+
+    ner_stale_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Un processus d'analyse silencieux depuis plus de N secondes ne répond plus.",
+    )
+    upstream_interval_s: float = Field(
+        default=15.0, gt=0, le=3600, description="Sondage de chaque modèle amont toutes les N secondes."
+    )
+    upstream_timeout_s: float = Field(
+        default=3.0, gt=0, le=60, description="Délai de réponse d'un modèle amont sondé."
+    )
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+class LogSettings(Strict):
+    """Journaux du service : types, comptes, identifiants et durées ; jamais un texte ni une clé."""
+
+    format: LogFormat = Field(default=LogFormat.JSON, description="json (une ligne JSON) ou text.")
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Niveau minimal des journaux."
+    )
+    requests: bool = Field(default=True, description="Une ligne par requête HTTP.")
+
+
+class SiemTransport(StrEnum):
+    UDP = "udp"
+    TCP = "tcp"
+    UNIX = "unix"
+
+
+class SiemSettings(Strict):
+    """Copie de chaque ligne du registre et de chaque point de contrôle vers un SIEM (syslog RFC 5424)."""
+
+    enabled: bool = Field(default=False, description="Envoyer le registre au SIEM.")
+    transport: SiemTransport = Field(default=SiemTransport.UDP, description="udp, tcp ou unix.")
+    host: str = Field(default="127.0.0.1", description="Adresse du récepteur syslog (udp, tcp).")
+    port: int = Field(default=514, ge=1, le=65535, description="Port du récepteur syslog (udp, tcp).")
+    socket_path: Path | None = Field(
+        default=None, description="Socket Unix du récepteur (transport unix), ex. /dev/log."
+    )
+    app_name: str = Field(
+        default="gardefou", pattern=r"^[!-~]{1,48}$", description="APP-NAME des messages syslog."
+    )
+    facility: int = Field(
+        default=13, ge=0, le=23, description="Facilité syslog (13 : audit ; 16 à 23 : local0 à local7)."
+    )
+    queue_size: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Messages en attente d'envoi au plus ; au-delà ils sont abandonnés (comptés "
+        "dans les métriques et journalisés), jamais la requête n'attend.",
+    )
+
+    @model_validator(mode="after")
+    def _unix_needs_a_path(self) -> SiemSettings:
+        if self.enabled and self.transport is SiemTransport.UNIX and self.socket_path is None:
+            raise ValueError("le transport unix exige socket_path")
+        return self
+
+
 class Settings(Strict):
     data_dir: Path = Field(default_factory=lambda: Path(os.environ.get("GARDEFOU_DATA_DIR", "data")))
     policy: Path = PROJECT_ROOT / "policies" / "default.yaml"
@@ -340,6 +426,11 @@ class Settings(Strict):
         le=100_000,
         description="Un point de contrôle signé toutes les N lignes du registre (et à l'arrêt).",
     )
+    collectivite: str = Field(
+        default="",
+        max_length=120,
+        description="Nom de la collectivité, affiché en tête des pages d'administration.",
+    )
     pseudonym_secret_file: Path | None = Field(
         default=None,
         description="Secret des pseudonymes (créé au premier démarrage, droits 0600 ; défaut : "
@@ -349,6 +440,10 @@ class Settings(Strict):
     limits: LimitSettings = LimitSettings()
     detection: DetectionSettings = DetectionSettings()
     upstreams: tuple[UpstreamSettings, ...] = ()
+    metrics: MetricsSettings = MetricsSettings()
+    health: HealthSettings = HealthSettings()
+    logs: LogSettings = LogSettings()
+    siem: SiemSettings = SiemSettings()
     host: str = "127.0.0.1"
     # Set only by the embedded defaults (no configuration file): announced at start-up.
     demo_mode: bool = False
@@ -482,3 +577,13 @@ def upstream_api_key(upstream: UpstreamSettings) -> str | None:
             f"{upstream.name!r}) est vide ou absente."
         )
     return value
+
+
+def metrics_multiprocess_dir() -> Path | None:
+    """Where the worker processes of `serve --workers N` share their metrics (prometheus_client's
+    multiprocess mode, set by `gardefou serve`); None in a single process."""
+    value = os.environ.get(METRICS_DIR_ENV)
+    return Path(value) if value else None
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client itself

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import copy
-import logging
+import logging.config
 import os
+import shutil
 import socket
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from proxy.cli.common import config_option, settings_or_exit
+from proxy.logs import logging_config
+from proxy.settings import METRICS_DIR_ENV, LogSettings, Settings
 
 
 def add_parser(subparsers: Any) -> None:
@@ -43,10 +45,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args.config)
     host, port = args.host or settings.host, args.port or settings.port
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Presidio logs every analysis at INFO; httpx logs every upstream call: keep the logs about us.
-    for noisy in ("presidio-analyzer", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.config.dictConfig(logging_config(settings.logs))
     print(f"Garde-fou écoute sur http://{host}:{port}/v1 (registre : {settings.register_path})")
     if settings.demo_mode:
         print(
@@ -54,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
             "clé d'API non exigée. Pour un usage réel : gardefou serve --config gardefou.yaml"
         )
     if args.workers > 1:
-        _run_workers(args.config, host, port, args.workers, access_log=args.access_log)
+        _share_metrics(settings)
+        _run_workers(args.config, host, port, args.workers, settings.logs, access_log=args.access_log)
         return 0
     from proxy.app import create_app  # heavy (spaCy, Presidio): only in the process that serves
 
@@ -65,14 +65,27 @@ def run(args: argparse.Namespace) -> int:
         create_app(settings),
         host=host,
         port=port,
-        log_level="info",
+        log_config=logging_config(settings.logs),
         proxy_headers=False,
         access_log=args.access_log,
     )
     return 0
 
 
-def _run_workers(config: Path | None, host: str, port: int, workers: int, *, access_log: bool) -> None:
+def _share_metrics(settings: Settings) -> None:
+    """Worker processes write their metrics to files in one directory that /metrics adds up
+    (prometheus_client's multiprocess mode); emptied at start, the figures start from zero."""
+    if os.environ.get(METRICS_DIR_ENV):
+        return
+    directory = settings.data_dir / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[METRICS_DIR_ENV] = str(directory.resolve())
+
+
+def _run_workers(
+    config: Path | None, host: str, port: int, workers: int, logs: LogSettings, *, access_log: bool
+) -> None:
     """Each worker process builds its own app from $GARDEFOU_CONFIG (uvicorn needs an import
     string); uvicorn applies `log_config` in every worker, so the same loggers stay quiet there."""
     if config is not None:
@@ -83,8 +96,7 @@ def _run_workers(config: Path | None, host: str, port: int, workers: int, *, acc
         workers=workers,
         host=host,
         port=port,
-        log_level="info",
-        log_config=_worker_logging(),
+        log_config=logging_config(logs),
         proxy_headers=False,
         access_log=access_log,
     )
@@ -98,13 +110,3 @@ def _run_workers(config: Path | None, host: str, port: int, workers: int, *, acc
         pass
     finally:
         listener.close()
-
-
-def _worker_logging() -> dict[str, Any]:
-    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    config["formatters"]["plain"] = {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
-    config["handlers"]["plain"] = {"formatter": "plain", "class": "logging.StreamHandler"}
-    config["root"] = {"handlers": ["plain"], "level": "INFO"}
-    for noisy in ("presidio-analyzer", "httpx"):
-        config["loggers"][noisy] = {"level": "WARNING"}
-    return config

@@ -12,6 +12,7 @@ from proxy.auth import Caller
 from proxy.errors import NotFound
 from proxy.governance.charter import CHARTER_PATH
 from proxy.governance.templates import STATIC, render, trusted
+from proxy.web.body import model_body
 from proxy.web.guards import AGENT, PUBLIC, services_of
 from proxy.web.pages import SECURITY_HEADERS
 
@@ -37,9 +38,9 @@ def charter_page(request: Request) -> Response:
 
 
 @router.post("/acceptation")
-def acknowledge(
-    request: Request, body: Acknowledgement, caller: Annotated[Caller, Depends(AGENT)]
-) -> dict[str, Any]:
+async def acknowledge(request: Request, caller: Annotated[Caller, Depends(AGENT)]) -> dict[str, Any]:
+    # read by the project's body reader: an oversized body is a 413, a bad one a French 400
+    body = await model_body(request, Acknowledgement)
     charter = services_of(request).charter.acknowledge(caller, body.version, body.sha256)
     if charter is None:
         return {"message": "Aucune charte n'est demandée par la politique en vigueur.", "version": None}

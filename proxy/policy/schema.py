@@ -35,6 +35,11 @@ class UseAction(StrEnum):
     NOTICE = "notice"  # forwarded; the answer carries the AI-generated notice (proxy/governance)
 
 
+class RuleMode(StrEnum):
+    ENFORCE = "enforce"  # the rule acts (block or warn)
+    OBSERVE = "observe"  # the rule only records what it would have done (register: observed_rule_ids)
+
+
 class OnViolation(StrEnum):
     REROUTE = "reroute"  # send to the first fallback model whose hosting accepts the data
     REFUSE = "refuse"  # 403
@@ -125,6 +130,10 @@ class Category(Strict):
 class UseRule(Strict):
     description: str = Field(min_length=1, description="Ce que la règle reconnaît, en français")
     action: UseAction = UseAction.BLOCK
+    mode: RuleMode = Field(
+        default=RuleMode.ENFORCE,
+        description="enforce (la règle agit) ou observe (le registre note ce qu'elle aurait fait, sans agir)",
+    )
     area: Area | None = None
     match: tuple[tuple[str, ...], ...] = Field(min_length=1)
     unless: tuple[str, ...] = ()

@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,6 +58,8 @@ class Register:
         self._lock = threading.Lock()
         self._known_checkpoint: Checkpoint | None = None
         self.register_id = self._meta("register_id")
+        # Called after each commit with the rows and checkpoints it made durable (SIEM export).
+        self.on_commit: Callable[[list[dict[str, Any]], list[Checkpoint]], None] | None = None
 
     @classmethod
     def open(
@@ -100,16 +102,18 @@ class Register:
     def append_many(self, entries: Iterable[RegisterEntry]) -> None:
         """Append several rows in one transaction (imports, benchmarks)."""
         sealed: list[Checkpoint] = []
+        rows: list[dict[str, Any]] = []
         with self._write():
             head = self._head()
             for entry in entries:
-                head = self._insert(entry, head)
+                head = self._insert(entry, head, rows)
                 if head.seq % self._options.checkpoint_every == 0 and self.signer is not None:
                     sealed.append(self._insert_checkpoint(head, self.signer))
             if self.signer is not None and self._seal_due(head, sealed):
                 sealed.append(self._insert_checkpoint(head, self.signer))
         self._journal(sealed)
         self._remember(sealed)
+        self._committed(rows, sealed)
 
     def _seal_due(self, head: Head, sealed: list[Checkpoint]) -> bool:
         """Whether the head is unsealed and the last checkpoint older than the interval."""
@@ -146,6 +150,7 @@ class Register:
             checkpoint = self._insert_checkpoint(head, signer)
         self._journal([checkpoint])
         self._remember([checkpoint])
+        self._committed([], [checkpoint])
         return checkpoint
 
     def purge(self, cutoff: str, retention_months: int) -> PurgeRecord | None:
@@ -175,6 +180,43 @@ class Register:
         """Stored rows in chain order, optionally filtered (filters are for exports, not verify)."""
         clause, params = (where or RowFilter()).sql()
         return self._db.query(f"SELECT * FROM entries {clause} ORDER BY seq", params)  # noqa: S608
+
+    def page(self, where: RowFilter, *, offset: int, limit: int) -> list[dict[str, Any]]:
+        """One page of the rows matching `where`, newest first (the admin's register browser)."""
+        clause, params = where.sql()
+        sql = f"SELECT * FROM entries {clause} ORDER BY seq DESC LIMIT ? OFFSET ?"  # noqa: S608
+        return list(self._db.query(sql, [*params, limit, offset]))
+
+    def count_where(self, where: RowFilter) -> int:
+        clause, params = where.sql()
+        return int(self._db.execute(f"SELECT COUNT(*) FROM entries {clause}", params).fetchone()[0])  # noqa: S608
+
+    def row(self, seq: int) -> dict[str, Any] | None:
+        rows = list(self._db.query("SELECT * FROM entries WHERE seq = ?", [seq]))
+        return rows[0] if rows else None
+
+    def distinct(self, column: str) -> list[str]:
+        """The values met in one of the browsable columns (choices for the filters)."""
+        if column not in _BROWSABLE:
+            raise ValueError(f"colonne non parcourable : {column}")
+        sql = f"SELECT DISTINCT {column} FROM entries WHERE {column} IS NOT NULL ORDER BY 1"  # noqa: S608
+        return [str(row[0]) for row in self._db.execute(sql).fetchall()]
+
+    def distinct_rules(self) -> list[str]:
+        """Every rule id met, applied or observed (choices for the rule filter)."""
+        sql = (
+            "SELECT value FROM entries, json_each(entries.rule_ids) UNION "
+            "SELECT value FROM entries, json_each(COALESCE(entries.observed_rule_ids, '[]')) ORDER BY 1"
+        )
+        return [str(row[0]) for row in self._db.execute(sql).fetchall()]
+
+    def first_and_last_ts(self) -> tuple[str | None, str | None]:
+        row = self._db.execute("SELECT MIN(ts), MAX(ts) FROM entries").fetchone()
+        return row[0], row[1]
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        with self._lock:  # the connection is shared with the writer thread
+            return self._last_checkpoint()
 
     def checkpoints(self) -> list[Checkpoint]:
         rows = self._db.query("SELECT * FROM checkpoints ORDER BY id")
@@ -229,9 +271,10 @@ class Register:
             ).fetchone()
         return Head(0, GENESIS) if row is None else Head(int(row[0]), str(row[1]))
 
-    def _insert(self, entry: RegisterEntry, head: Head) -> Head:
+    def _insert(self, entry: RegisterEntry, head: Head, inserted: list[dict[str, Any]]) -> Head:
         row = entry_row(entry, seq=head.seq + 1, ts=utc_now(), prev_hash=head.hash)
         row["hash"] = row_hash(row)
+        inserted.append(row)
         columns = ", ".join(f'"{name}"' for name in row)
         marks = ", ".join("?" for _ in row)
         self._db.execute(f"INSERT INTO entries ({columns}) VALUES ({marks})", list(row.values()))  # noqa: S608
@@ -283,6 +326,10 @@ class Register:
             raise RegisterError("Aucune clé de signature configurée : impossible de sceller le registre.")
         return self.signer
 
+    def _committed(self, rows: list[dict[str, Any]], checkpoints: list[Checkpoint]) -> None:
+        if self.on_commit is not None and (rows or checkpoints):
+            self.on_commit(rows, checkpoints)
+
     def _journal(self, checkpoints: list[Checkpoint]) -> None:
         journal = self._options.checkpoint_journal
         if journal is None or not checkpoints:
@@ -291,6 +338,9 @@ class Register:
             append_checkpoints(journal, self.register_id, checkpoints)
         except OSError as exc:
             log.warning("register: checkpoint journal not written (%s)", type(exc).__name__)
+
+
+_BROWSABLE = frozenset({"service", "model", "routed_model", "endpoint", "decision", "task", "upstream"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,12 +101,12 @@ def test_concurrent_requests_are_capped_across_instances_until_released(shared_r
 def test_places_of_a_killed_instance_lapse_by_themselves(shared_redis: RedisServer) -> None:
     async def scenario() -> None:
         settings = LimitSettings(backend=shared_redis.url, max_concurrent_per_user=1)
-        dying = Limiter(settings, shared=RedisCounters(shared_redis.url, 0.5, running_ttl_s=0.5))
+        dying = Limiter(settings, shared=RedisCounters(shared_redis.url, 0.5, running_ttl_s=3.0))
         await dying.acquire("agent.a", "rh")  # never released: the instance "dies"
         survivor = Limiter(settings, shared=RedisCounters(shared_redis.url, 0.5, 60))
         with pytest.raises(RateLimited):
             await survivor.acquire("agent.a", "rh")
-        await asyncio.sleep(0.7)
+        await asyncio.sleep(3.5)
         (await survivor.acquire("agent.a", "rh")).release()
         await close([dying, survivor])
 
