@@ -4,9 +4,12 @@ editing the client's body."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from proxy.errors import InvalidRequest
 from proxy.openai_api.inventory import routes
@@ -160,3 +163,28 @@ def test_malformed_chat_requests_are_refused_in_french(body: Any) -> None:
     with pytest.raises(InvalidRequest) as caught:
         parse_chat(body)
     assert caught.value.status == 400
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=25,
+)
+FIELDS = st.sampled_from(["model", "messages", "input", "prompt", "tools", "metadata", "n", "stop", "user"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(FIELDS | st.text(max_size=8), JSON, max_size=6))
+def test_any_body_is_refused_in_french_or_rebuilt_exactly(body: dict[str, Any]) -> None:
+    """Whatever the body, `scan` raises InvalidRequest (never another error) or its template, filled
+    with the unchanged texts, is the body itself: nothing is lost or added on the way out."""
+    for route in routes().values():
+        try:
+            scanned = scan(route, body)
+        except InvalidRequest:
+            continue
+        assert fill(scanned.template, scanned.values, _unchanged(scanned.values), _raw) == body
+
+
+def _unchanged(texts: list[str]) -> Callable[[Replaced], str]:
+    return lambda field: texts[field.index]
