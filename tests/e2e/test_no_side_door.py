@@ -216,7 +216,6 @@ def test_the_canary_never_reaches_the_upstream_from_any_field_or_part(
     failures: dict[str, str] = {}
     outcomes = {"refused": 0, "forwarded": 0}
     codes: Counter[str] = Counter()
-    samples: dict[str, str] = {}
     for route, name, body in all_probes():
         streams = [False, True] if route != "embeddings" and "." not in name and "[" not in name else [False]
         for stream in streams:
@@ -228,11 +227,9 @@ def test_the_canary_never_reaches_the_upstream_from_any_field_or_part(
             outcomes["forwarded" if response.status_code == 200 else "refused"] += 1
             if response.status_code != 200:
                 codes[f"{response.status_code} {response.json()['error']['code']}"] += 1
-                samples.setdefault(
-                    response.json()["error"]["code"], f"{route} {name}: {response.json()['error']['message']}"
-                )
+    print(f"canary probes: {outcomes}, refusals: {dict(codes)}")  # figures for the issue note (-s)
     assert failures == {}, json.dumps(failures, ensure_ascii=False, indent=1)
-    assert outcomes["forwarded"] > 300 and outcomes["refused"] > 50, (outcomes, codes, samples)
+    assert outcomes["forwarded"] > 300 and outcomes["refused"] > 50, (outcomes, codes)
 
 
 def test_responses_api_answers_are_restored_json_and_streamed(proxy: Proxy) -> None:
