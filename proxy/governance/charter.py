@@ -58,9 +58,19 @@ class CharterGate:
         self.acks = acks
         self._cache: tuple[object, Charter | None] = (None, None)
         self._lock = threading.Lock()
-        self.current()  # an unreadable charter refuses the start (ConfigFileError)
+        try:
+            self.current()
+        except CharterUnavailable as unavailable:  # an unreadable charter refuses the start
+            raise ConfigFileError(str(unavailable.__cause__)) from None
 
     def current(self) -> Charter | None:
+        """The charter in force; CharterUnavailable (503) if its file cannot be read (fail closed)."""
+        try:
+            return self._read()
+        except ConfigFileError as error:
+            raise CharterUnavailable(UNAVAILABLE) from error
+
+    def _read(self) -> Charter | None:
         loaded = self._policy.current()
         config = loaded.policy.governance.charter
         if config is None:
@@ -73,10 +83,7 @@ class CharterGate:
 
     def require(self, caller: Caller, base_url: str) -> None:
         """Refuse (403, with the link to the charter page) an agent who has not acknowledged it."""
-        try:
-            charter = self.current()
-        except ConfigFileError:
-            raise CharterUnavailable(_UNAVAILABLE) from None
+        charter = self.current()
         if charter is None or self.acks.has(caller.user, charter.version, charter.sha256):
             return
         link = base_url.rstrip("/") + CHARTER_PATH
@@ -106,4 +113,4 @@ def _stamp(file: Path, policy_path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-_UNAVAILABLE = "La charte d'utilisation est introuvable ; contactez votre administrateur."
+UNAVAILABLE = "La charte d'utilisation est introuvable ; contactez votre administrateur."

@@ -21,6 +21,7 @@ class Factor(BaseModel):
     quantity: Literal["gco2e", "wh"]
     per_unit: float
     unit: str
+    sentence: str  # after the number: "km en voiture thermique"
     source: str
 
 
@@ -29,6 +30,7 @@ class Equivalent:
     label: str
     value: float
     unit: str
+    sentence: str
     source: str
 
 
@@ -41,7 +43,7 @@ def factors() -> tuple[Factor, ...]:
 def equivalents(energy_wh: float, gco2e: float) -> list[Equivalent]:
     totals = {"wh": energy_wh, "gco2e": gco2e}
     return [
-        Equivalent(f.label, totals[f.quantity] / f.per_unit, f.unit, f.source)
+        Equivalent(f.label, totals[f.quantity] / f.per_unit, f.unit, f.sentence, f.source)
         for f in factors()
         if f.per_unit > 0
     ]

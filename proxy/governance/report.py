@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from proxy.governance.acks import AckCount, AckStore, acks_path
 from proxy.governance.report_data import Period, PilotFigures, pilot_figures
-from proxy.governance.templates import french_date, render
+from proxy.governance.templates import french_date, month_label, render
 from proxy.policy.loader import load_policy
 from proxy.policy.schema import Policy
 from proxy.register.store import Register
@@ -47,7 +47,7 @@ def render_report(figures: PilotFigures, fmt: ReportFormat, today: date | None =
         today=french_date(today or date.today()),
         since=french_date(figures.period.since),
         until=french_date(figures.period.until),
-        week=lambda d: d.strftime("%d/%m/%Y"),
+        month=month_label,
     )
     if fmt is ReportFormat.HTML:
         return html.encode("utf-8")

@@ -55,6 +55,18 @@ class Week:
 
 
 @dataclass(frozen=True, slots=True)
+class Month:
+    month: str  # "2026-03"
+    forwarded: int
+    blocked: int
+    failed: int
+
+    @property
+    def uses(self) -> int:
+        return self.forwarded + self.blocked + self.failed
+
+
+@dataclass(frozen=True, slots=True)
 class ModelUse:
     model: str
     hosting: str
@@ -78,10 +90,12 @@ class PilotFigures:
     description: str
     decisions: Mapping[str, int]  # forwarded | blocked | failed
     notices: int
+    tasks: int  # background tasks of a chat front-end (titles, tags...), counted in the uses
     tokens: tuple[int, int]  # prompt, completion
     energy_wh: float
     gco2e: float
     weeks: tuple[Week, ...]
+    months: tuple[Month, ...]
     models: tuple[ModelUse, ...]
     redactions: tuple[Count, ...]
     refusals: tuple[Count, ...]
@@ -102,6 +116,7 @@ class PilotFigures:
 @dataclass(slots=True)
 class _Tally:
     weeks: dict[date, Counter[str]] = field(default_factory=dict)
+    months: dict[str, Counter[str]] = field(default_factory=dict)
     decisions: Counter[str] = field(default_factory=Counter)
     models: Counter[str] = field(default_factory=Counter)
     entities: Counter[str] = field(default_factory=Counter)
@@ -109,6 +124,7 @@ class _Tally:
     rules: Counter[str] = field(default_factory=Counter)
     observed: Counter[str] = field(default_factory=Counter)
     notices: int = 0
+    tasks: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     energy_wh: float = 0.0
@@ -118,6 +134,7 @@ class _Tally:
         day = date.fromisoformat(row["ts"][:10])
         monday = day - timedelta(days=day.weekday())
         self.weeks.setdefault(monday, Counter())[row["decision"]] += 1
+        self.months.setdefault(row["ts"][:7], Counter())[row["decision"]] += 1
         self.decisions[row["decision"]] += 1
         self.models[row["routed_model"] or row["model"]] += 1
         self.entities.update(json.loads(row["entity_counts"] or "{}"))
@@ -126,6 +143,7 @@ class _Tally:
         self.rules.update(r for r in json.loads(row["rule_ids"] or "[]") if r.startswith("use."))
         self.observed.update(json.loads(row["observed_rule_ids"] or "[]"))
         self.notices += 1 if row["notice"] else 0
+        self.tasks += 1 if row.get("task") else 0
         self.prompt_tokens += row["prompt_tokens"] or 0
         self.completion_tokens += row["completion_tokens"] or 0
         self.energy_wh += row["energy_wh"] or 0.0
@@ -152,10 +170,15 @@ def pilot_figures(
         description=_description(policy, period.service),
         decisions={k: counted.decisions[k] for k in ("forwarded", "blocked", "failed")},
         notices=counted.notices,
+        tasks=counted.tasks,
         tokens=(counted.prompt_tokens, counted.completion_tokens),
         energy_wh=counted.energy_wh,
         gco2e=counted.gco2e,
         weeks=_weeks(period, counted.weeks),
+        months=tuple(
+            Month(month, c["forwarded"], c["blocked"], c["failed"])
+            for month, c in sorted(counted.months.items())
+        ),
         models=_models(counted.models, settings),
         redactions=_ranked((entity_name(k), v) for k, v in counted.entities.items()),
         refusals=_ranked((REFUSAL_LABELS.get(k, k), v) for k, v in counted.refusals.items()),

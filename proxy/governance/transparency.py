@@ -91,9 +91,9 @@ def use_lines(policy: Policy) -> tuple[UseRuleLine, ...]:
             treatment = "interdit : la demande est refusée"
         if opened and rule.area is not None:
             area = AREA_LABELS[rule.area]
-            treatment += (
-                f" — domaine « {area} » évalué, ouvert avec contrôle humain pour : {', '.join(opened)}"
-            )
+            services = ", ".join(opened)
+            treatment += f" ; domaine « {area} » évalué pour : {services} (la demande y passe, avec le "
+            treatment += "rappel que l'IA informe et qu'un agent décide)"
         lines.append(UseRuleLine(rule.description, treatment))
     return tuple(lines)
 

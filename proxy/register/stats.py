@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,9 +71,9 @@ class _Tally:
         self.decisions[row["decision"]] += 1
         self.redactions.update(counts)
         if row["decision"] == "blocked":
-            self.refusals.update(json.loads(row["rule_ids"]) or ["(sans règle)"])
+            self.refusals.update(json.loads(row.get("rule_ids") or "[]") or ["(sans règle)"])
         self.observed.update(json.loads(row.get("observed_rule_ids") or "[]"))
-        self.models[(row["routed_model"] or row["model"], row["upstream"] or "")] += 1
+        self.models[(row.get("routed_model") or row.get("model") or "", row.get("upstream") or "")] += 1
         self.tasks[row.get("task") or NO_TASK] += 1
         self.prompt_tokens += row["prompt_tokens"] or 0
         self.completion_tokens += row["completion_tokens"] or 0
@@ -100,7 +100,7 @@ class _Tally:
 
 def paris_month(ts: str) -> str:
     """The calendar month, in Paris, of a register timestamp: '2026-06-30T23:00:00.0Z' -> '2026-07'."""
-    moment = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
     return moment.astimezone(PARIS).strftime("%Y-%m")
 
 

@@ -8,6 +8,7 @@ proxy would at start-up, `review` runs both policies through the same `simulate`
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import Counter
 from datetime import datetime
@@ -35,6 +36,7 @@ from proxy.web.admin_view import PARIS, action_label, verdict_label
 from proxy.web.body import model_body
 from proxy.web.guards import RoleGuard, ServicesDep
 
+log = logging.getLogger("gardefou")
 router = APIRouter()
 
 Dpo = Annotated[Caller, Depends(RoleGuard(Role.DPO))]
@@ -187,6 +189,13 @@ def _install(services: Services, text: str, caller: Caller, action: str) -> dict
         done = install(services.policy, _history(services), text, caller.account, action)
     except InstallError as error:
         raise Forbidden(str(error)) from error
+    log.info(
+        "admin: policy %s (%s) put in force by %s, replacing %s",
+        done.sha256,
+        action,
+        caller.account,
+        done.previous,
+    )
     return _installation_view(done, done.sha256)
 
 

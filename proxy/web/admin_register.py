@@ -31,7 +31,6 @@ from proxy.settings import Settings
 from proxy.web.admin_view import (
     PARIS,
     age_text,
-    detail_view,
     endpoint_label,
     hosting_label,
     local_time,
@@ -48,6 +47,7 @@ Rssi = Annotated[Caller, Depends(RoleGuard(Role.RSSI))]
 RssiOrDpo = Annotated[Caller, Depends(RoleGuard(Role.RSSI, Role.DPO))]
 
 MAX_PAGE = 200
+MAX_LIMIT = 1000
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
@@ -84,6 +84,11 @@ class RegisterQuery(BaseModel):
 class EntriesQuery(RegisterQuery):
     page: int = Field(default=1, ge=1, le=1_000_000)
     per_page: int = Field(default=50, ge=1, le=MAX_PAGE)
+    limit: int | None = Field(default=None, ge=1, le=MAX_LIMIT)  # earlier form: the latest `limit` rows
+
+    @property
+    def size(self) -> int:
+        return self.limit or self.per_page
 
 
 class ExportQuery(RegisterQuery):
@@ -94,18 +99,19 @@ class ExportQuery(RegisterQuery):
 def register_entries(
     services: ServicesDep, _caller: Rssi, query: Annotated[EntriesQuery, Query()]
 ) -> dict[str, Any]:
-    """One page of the rows matching the filters, newest first, with French labels."""
-    where = query.row_filter()
+    """One page of the rows matching the filters, with French labels: page 1 holds the latest rows;
+    within a page, rows are in chain order (the latest last)."""
+    where, size = query.row_filter(), query.size
     with _reading(services.settings) as register:
         matched = register.count_where(where)
-        rows = register.page(where, offset=(query.page - 1) * query.per_page, limit=query.per_page)
-    pages = max(1, -(-matched // query.per_page))
+        rows = register.page(where, offset=(query.page - 1) * size, limit=size)
     return {
-        "entries": [row_view(row) for row in rows],
+        "entries": [row_view(row) for row in reversed(rows)],
         "matched": matched,
+        "truncated": matched > query.page * size,
         "page": query.page,
-        "pages": pages,
-        "per_page": query.per_page,
+        "pages": max(1, -(-matched // size)),
+        "per_page": size,
     }
 
 
@@ -115,24 +121,24 @@ def register_entry(seq: int, services: ServicesDep, _caller: Rssi) -> dict[str, 
         row = register.row(seq)
     if row is None:
         raise NotFound(f"Aucune ligne n° {seq} dans le registre (purgée ou inexistante).")
-    return detail_view(row)
+    return row_view(row)
 
 
 @router.get("/register/choices")
 def register_choices(services: ServicesDep, _caller: Rssi) -> dict[str, Any]:
     """The values met in the register, to offer as filter choices (French labels beside ids)."""
     with _reading(services.settings) as register:
-        models = sorted({*register.distinct("model"), *register.distinct("routed_model")})
+        found = register.distinct_values()
         months = sorted(_months(register), reverse=True)
-        return {
-            "services": register.distinct("service"),
-            "models": models,
-            "decisions": [{"id": d, "label": decision_label(d)} for d in register.distinct("decision")],
-            "endpoints": [{"id": e, "label": endpoint_label(e)} for e in register.distinct("endpoint")],
-            "tasks": [{"id": t, "label": task_label(t)} for t in register.distinct("task")],
-            "rules": register.distinct_rules(),
-            "months": months,
-        }
+    return {
+        "services": found["service"],
+        "models": sorted({*found["model"], *found["routed_model"]}),
+        "decisions": [{"id": d, "label": decision_label(d)} for d in found["decision"]],
+        "endpoints": [{"id": e, "label": endpoint_label(e)} for e in found["endpoint"]],
+        "tasks": [{"id": t, "label": task_label(t)} for t in found["task"]],
+        "rules": found["rules"],
+        "months": months,
+    }
 
 
 def _months(register: Register) -> list[str]:
@@ -205,7 +211,7 @@ def register_stats(
     with _reading(services.settings) as register:
         stats = compute_stats(register.rows(filters.row_filter()), label=type_name)
         result = stats_json(stats, hosting)
-        result["services"] = register.distinct("service")
+        result["services"] = register.distinct_values()["service"]
     result["taches_libelles"] = {
         task: task_label(None if task == NO_TASK else task) for task in stats.total.tasks
     }

@@ -26,13 +26,17 @@ ENDPOINT_LABELS: dict[str, str] = {
     "models": "liste des modèles",
 }
 
-TASK_LABELS: dict[str, str] = {
+TASK_LABELS: dict[str, str] = {  # proxy/tasks.py TaskKind -> French
     "title": "titre de conversation",
     "tags": "étiquettes",
-    "follow_up": "suggestions de relance",
-    "autocomplete": "autocomplétion",
+    "follow_ups": "suggestions de relance",
     "query": "requête de recherche",
+    "autocomplete": "autocomplétion",
     "emoji": "émoji",
+    "image_prompt": "description d'image",
+    "function_calling": "appel d'outils",
+    "moa": "mélange de modèles",
+    "other": "autre tâche de fond",
 }
 NO_TASK_LABEL = "usage par l'agent"
 
@@ -90,41 +94,17 @@ def removed(counts_json: str) -> list[dict[str, Any]]:
 
 
 def row_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    """One register row as the register browser shows it (French labels, local time)."""
+    """One register row as stored (the API's fields stay stable), plus its French labels and its
+    local time for the register browser."""
     return {
-        "seq": row["seq"],
+        **row,
         "date": local_time(row["ts"]),
-        "user": row["user"],
-        "service": row["service"],
         "route": endpoint_label(row["endpoint"]),
-        "model": row["model"],
-        "routed_model": row["routed_model"],
-        "decision": row["decision"],
         "decision_label": decision_label(row["decision"]),
-        "status": row["status"],
         "removed": removed(row["entity_counts"]),
-        "task": task_label(row.get("task")),
-    }
-
-
-def detail_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Everything the register holds about one row, for its detail panel."""
-    return {
-        **row_view(row),
-        "ts_utc": row["ts"],
-        "request_id": row["request_id"],
-        "upstream": row["upstream"],
+        "task_label": task_label(row.get("task")),
         "rules": json.loads(row["rule_ids"]),
         "observed_rules": json.loads(row.get("observed_rule_ids") or "[]"),
-        "policy_sha256": row["policy_sha256"],
-        "stream": bool(row["stream"]),
-        "duration_ms": row["duration_ms"],
-        "prompt_tokens": row["prompt_tokens"],
-        "completion_tokens": row["completion_tokens"],
-        "energy_wh": row["energy_wh"],
-        "gco2e": row["gco2e"],
-        "error_code": row["error_code"],
-        "hash": row["hash"],
     }
 
 

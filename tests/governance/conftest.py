@@ -17,6 +17,7 @@ import yaml
 from proxy.analysis.engine import Detector
 from proxy.app import create_app
 from proxy.keystore import KeyStore
+from proxy.roles import Role
 from proxy.settings import Settings, load_settings
 from tests.e2e.servers import serve
 
@@ -24,7 +25,7 @@ SERVICES = ("urbanisme", "communication", "rh")
 CHARTER_V1 = "# Charte d'utilisation de l'IA\n\n1. **Aucune donnée nominative** hors de Garde-fou.\n"
 
 
-def policy(version: str) -> dict[str, Any]:
+def policy(version: str, *, published: bool = True) -> dict[str, Any]:
     return {
         "version": 1,
         "uses": {
@@ -47,7 +48,7 @@ def policy(version: str) -> dict[str, Any]:
         "governance": {
             "charter": {"file": "charte.md", "version": version},
             "notice": {"services": ["communication"]},
-            "transparency": {"enabled": True, "organisation": "Commune d'Essai"},
+            "transparency": {"enabled": published, "organisation": "Commune d'Essai"},
         },
     }
 
@@ -70,9 +71,10 @@ class Governed:
         body = {"version": version, "sha256": sha}
         return httpx.post(f"{self.url}/charte/acceptation", json=body, headers=headers, timeout=30)
 
-    def write_policy(self, version: str, charter: str) -> None:
+    def write_policy(self, version: str, charter: str, *, published: bool = True) -> None:
         (self.policy_path.parent / "charte.md").write_text(charter, encoding="utf-8")
-        self.policy_path.write_text(yaml.safe_dump(policy(version), allow_unicode=True), encoding="utf-8")
+        text = yaml.safe_dump(policy(version, published=published), allow_unicode=True)
+        self.policy_path.write_text(text, encoding="utf-8")
 
     def last_row(self) -> dict[str, Any]:
         with sqlite3.connect(self.settings.register_path) as db:
@@ -89,6 +91,14 @@ def governed(
     config = {
         "data_dir": str(tmp / "data"),
         "policy": str(policy_path),
+        # Single sign-on from a reverse proxy on loopback: the agent of the `agents-rh` group is in rh.
+        "auth": {
+            "sso": {
+                "enabled": True,
+                "trusted_proxies": ["127.0.0.1/32"],
+                "groups": {"agents-rh": {"service": "rh", "roles": ["agent"]}},
+            }
+        },
         "upstreams": [
             {"name": "local", "base_url": f"{upstream_url}/v1", "models": ["demo"], "hosting": "local"}
         ],
@@ -98,6 +108,7 @@ def governed(
     site.write_policy("2026-01", CHARTER_V1)
     store = KeyStore(site.settings.keys_path)
     site.keys = {s: store.create(user=f"agent.canari.{s}", service=s).secret_key for s in SERVICES}
+    site.keys["rssi"] = store.create(user="agent.canari.rssi", service="urbanisme", role=Role.RSSI).secret_key
     with serve(create_app(site.settings, detector=detector)) as url:
         site.url = url
         yield site

@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import openai
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from tests.governance.conftest import CHARTER_V1, Governed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("GARDEFOU_SCREENSHOTS", "/tmp/gardefou-captures"))
 NOTICE = "Texte rédigé avec l'aide d'une IA (modèle demo) — à relire et à valider avant diffusion."
 ASK = [{"role": "user", "content": "Résume la réunion de quartier de mardi."}]
 
@@ -63,10 +65,27 @@ def test_acknowledging_in_the_browser_lets_the_next_request_pass(
     page.check("#read")
     page.click("#ack-button")
     expect(page.locator("#ack-status")).to_contain_text("acceptation de la charte (version 2026-01)")
-    page.screenshot(path=str(governed.policy_path.parent / "charte.png"), full_page=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "charte.png"), full_page=True)
     page.close()
     assert [e for e in errors if not e.startswith("Failed to load resource")] == []
     assert ask(governed, "urbanisme") == "Rien à signaler."  # no notice for this service
+
+
+def test_an_agent_signed_in_by_sso_acknowledges_without_a_key(governed: Governed, browser: Browser) -> None:
+    sso = {"X-Forwarded-User": "agent.canari.sso", "X-Forwarded-Groups": "agents-rh"}
+    chat = {"model": "demo", "messages": ASK}
+    refused = httpx.post(f"{governed.url}/v1/chat/completions", json=chat, headers=sso, timeout=60)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "charter_not_acknowledged"
+    context = browser.new_context(extra_http_headers=sso)  # what the reverse proxy adds
+    page = context.new_page()
+    page.goto(f"{governed.url}/charte")
+    page.check("#read")
+    page.click("#ack-button")
+    expect(page.locator("#ack-status")).to_contain_text("est enregistrée")
+    context.close()
+    passed = httpx.post(f"{governed.url}/v1/chat/completions", json=chat, headers=sso, timeout=60)
+    assert passed.status_code == 200, passed.text
 
 
 def test_a_wrong_key_cannot_acknowledge(governed: Governed) -> None:

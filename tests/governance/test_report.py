@@ -61,6 +61,7 @@ def test_the_html_report_has_the_figures_and_charts_and_no_account_id(config: Pa
     html = report(config, "html").read_text(encoding="utf-8")
     assert uses_in_register(config) > 2000
     assert f"{uses_in_register(config):,}".replace(",", "\u202f") in html  # total of the service
+    assert "mars 2026" in html and "mai 2026" in html  # the monthly table
     for heading in ("Usages par semaine", "Modèles utilisés et hébergement", "Données personnelles retirées"):
         assert heading in html
     assert "Numéro de sécurité sociale" in html and "cloud souverain" in html

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from proxy.roles import Role
+from proxy.tasks import TaskKind
+from proxy.web.admin_view import TASK_LABELS
 from tests.web.appkit import Site, chat_body
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -46,7 +48,7 @@ def test_pages_filters_and_french_labels(console_site: Site) -> None:
             "GET", "/admin/api/register/entries", Role.RSSI, params={**query, "page": page}
         ).json()
         seen += [e["seq"] for e in data["entries"]]
-    assert sorted(seen) == expected and seen == sorted(seen, reverse=True)  # newest first
+    assert sorted(seen) == expected and seen[:10] == expected[-10:]  # page 1: the latest rows, in chain order
     entry = first["entries"][0]
     assert entry["decision_label"] in {"transmise", "bloquée", "échouée"}
     assert (
@@ -138,7 +140,9 @@ def test_statistics_per_service_and_month_in_french_without_agents(console_site:
         blocked = sum(1 for r in july if r["decision"] == "blocked")
         assert by_month["2026-07"]["refus_par_regle"].get("use.decision-sanction.block", 0) == blocked
         total = stats["total"]
-        assert "nom de personne" in total["donnees_retirees"] and total["regles_observees"]
+        observed = [r for r in rows if r["service"] == "rh" and r["observed_rule_ids"]]
+        assert total["regles_observees"] == {"use.detection-fraude.block": len(observed)}  # counted once
+        assert "nom de personne" in total["donnees_retirees"]
         assert total["modeles"][0]["hebergement"] == "sur site (local)" and total["energie_wh"] > 0
         assert "usage par l'agent" in stats["taches_libelles"].values()
         assert "agent." not in json.dumps(stats)  # never a figure per agent
@@ -228,3 +232,7 @@ def test_keys_are_for_the_policy_s_services_and_privileged_keys_stay_on_the_serv
         k for k in site.request("GET", "/admin/api/keys", Role.ADMIN).json()["keys"] if k["role"] == "admin"
     )
     assert admin["last_used_on"] is not None
+
+
+def test_every_task_kind_has_a_french_label() -> None:
+    assert set(TASK_LABELS) == {str(kind) for kind in TaskKind}

@@ -37,7 +37,7 @@ async function loadPage() {
   const data = await getJson(`/register/entries?${params}`);
   const body = $("lignes").querySelector("tbody");
   body.replaceChildren();
-  for (const entry of data.entries) body.appendChild(entryRow(entry));
+  for (const entry of [...data.entries].reverse()) body.appendChild(entryRow(entry));  // newest first
   if (!data.entries.length) {
     const row = document.createElement("tr");
     cell(row, "Aucune ligne ne correspond à ces filtres.").colSpan = 9;
@@ -63,13 +63,13 @@ function entryRow(entry) {
   const model = entry.routed_model && entry.routed_model !== entry.model
     ? `${entry.model} → ${entry.routed_model}` : entry.model;
   for (const text of [entry.date, entry.user, entry.service, entry.route, model,
-    `${entry.decision_label} (${entry.status})`, removedText(entry.removed), entry.task]) cell(row, text);
+    `${entry.decision_label} (${entry.status})`, removedText(entry.removed), entry.task_label]) cell(row, text);
   return row;
 }
 
 const DETAIL = [
-  ["date", "Date (heure de Paris)"], ["ts_utc", "Horodatage UTC"], ["request_id", "Identifiant de requête"],
-  ["user", "Utilisateur"], ["service", "Service"], ["route", "Route"], ["task", "Type de tâche"],
+  ["date", "Date (heure de Paris)"], ["ts", "Horodatage UTC"], ["request_id", "Identifiant de requête"],
+  ["user", "Utilisateur"], ["service", "Service"], ["route", "Route"], ["task_label", "Type de tâche"],
   ["model", "Modèle demandé"], ["routed_model", "Modèle utilisé"], ["upstream", "Serveur amont"],
   ["decision_label", "Décision"], ["status", "Statut HTTP"], ["error_code", "Code d'erreur"],
   ["removed", "Données retirées"], ["rules", "Règles appliquées"], ["observed_rules", "Règles en observation"],
