@@ -14,7 +14,7 @@ from proxy.governance.answers import appendix_events
 from proxy.openai_api import sse
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
-from proxy.transform.answers import ChunkRestorer
+from proxy.transform.answers import ChunkRestorer, EventRestorer
 from proxy.transform.vault import Vault
 
 
@@ -24,10 +24,14 @@ async def open_stream(
     upstream: UpstreamSettings,
     body: dict[str, Any],
     vault: Vault,
+    *,
+    path: str = "/chat/completions",
+    restorer: EventRestorer | None = None,
 ) -> AsyncIterator[bytes]:
     """Start the upstream stream and wait for its first event, so that a failure to start is a plain
-    HTTP error; then hand over a relay that forwards the rest as it arrives."""
-    events = _restored_events(services, exchange, upstream, body, vault)
+    HTTP error; then hand over a relay that forwards the rest as it arrives. `path` and `restorer`
+    say which route's events these are (chat completions by default)."""
+    events = _restored_events(services, exchange, upstream, path, body, restorer or ChunkRestorer(vault))
     try:
         first = await anext(events)
     except StopAsyncIteration:
@@ -39,12 +43,12 @@ async def _restored_events(
     services: Services,
     exchange: Exchange,
     upstream: UpstreamSettings,
+    path: str,
     body: dict[str, Any],
-    vault: Vault,
+    restorer: EventRestorer,
 ) -> AsyncIterator[bytes]:
-    restorer = ChunkRestorer(vault)
     done = False
-    async with services.upstreams.stream_lines(upstream, "/chat/completions", body) as lines:
+    async with services.upstreams.stream_lines(upstream, path, body) as lines:
         async for payload in sse.data_payloads(lines):
             if payload == sse.DONE:
                 done = True
@@ -92,8 +96,10 @@ async def _prepend(first: bytes, events: AsyncIterator[bytes]) -> AsyncIterator[
         yield event
 
 
-def _restored_event(payload: str, restorer: ChunkRestorer, exchange: Exchange) -> bytes:
+def _restored_event(payload: str, restorer: EventRestorer, exchange: Exchange) -> bytes:
     chunk = sse.parse_chunk(payload)
     if chunk.get("usage"):
         exchange.record_usage(chunk["usage"])
-    return sse.encode(restorer.restore(chunk))
+    elif isinstance(chunk.get("response"), dict) and chunk["response"].get("usage"):
+        exchange.record_usage(chunk["response"]["usage"])  # Responses API: on the last event
+    return b"".join(sse.encode(event) for event in restorer.events(chunk))
