@@ -61,7 +61,7 @@ def _silenced() -> None:
 
 
 def _bound_resources(timeout_s: float) -> None:
-    cpu = max(1, math.ceil(timeout_s))
+    cpu = math.ceil(timeout_s) + 1  # a backstop: the parent's wall-clock deadline comes first
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))

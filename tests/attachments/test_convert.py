@@ -243,4 +243,5 @@ def test_a_text_mentioning_the_pdf_header_stays_a_text() -> None:
 def test_hostile_html_is_bounded_in_time() -> None:
     """html.parser takes quadratic time on unclosed tags: the worker's deadline refuses it."""
     part = samples.file_part(b"<html>" + b"<a " * 100_000, "page.html", "text/html")
-    assert "dépassé" in _refused(part, timeout_s=2)
+    message = _refused(part, timeout_s=2)
+    assert "dépassé" in message or "échoué" in message  # the deadline, or the CPU-time backstop
