@@ -31,6 +31,8 @@ from proxy.analysis.markup import clip
 from proxy.analysis.ner import FrenchNer, NerLoadError, NerPath, RawEntity
 from proxy.analysis.ner_processes import Collect, NerHealth, NerProcesses
 from proxy.analysis.ner_rules import NerRules
+from proxy.analysis.normalise import normalise as normalised_view
+from proxy.analysis.normalise import original_findings
 from proxy.analysis.overlaps import resolve
 from proxy.analysis.patterns_fr import catalogue
 from proxy.analysis.patterns_names import name_specs
@@ -113,18 +115,20 @@ class Detector:
     def detect(
         self, texts: Sequence[str], meanwhile: Callable[[], object] | None = None
     ) -> list[list[Finding]]:
-        """One sorted, non-overlapping list of findings per text. `meanwhile` is run while the NER
-        workers finish (work that needs the texts only, done now rather than after)."""
+        """One sorted, non-overlapping list of findings per text, in the text's own offsets (found
+        on its normalised view: see normalise.py). `meanwhile` is run while the NER workers finish
+        (work that needs the texts only, done now rather than after)."""
         try:
-            texts = list(texts)
+            views = [normalised_view(text) for text in texts]
+            texts = [view.text for view in views]
             with self._ner_started(texts) as collect_entities:
                 matches = [self._pattern_results(text) for text in texts]  # meanwhile, NER workers run
                 if meanwhile is not None:
                     _run_aside(meanwhile)
                 entities = collect_entities()
             return [
-                self._findings(text, found, spans)
-                for text, found, spans in zip(texts, matches, entities, strict=True)
+                original_findings(view, self._findings(view.text, found, spans))
+                for view, found, spans in zip(views, matches, entities, strict=True)
             ]
         except DetectionError:
             raise

@@ -3,7 +3,8 @@
 - allow: a finding whose covered text equals an allowed term (ignoring case, accents kept, and
   runs of whitespace) is dropped — e.g. the name of the collectivité or of its elected officials.
 - deny: every occurrence of a denied term (whole words, ignoring case and whitespace runs) becomes
-  a finding (score 1.0, so it wins any overlap), e.g. internal project code names. An entry
+  a finding (score 1.0, so it wins any overlap), e.g. internal project code names. Terms are looked
+  for in the text's normalised view (invisible characters inside a term do not hide it). An entry
   written "ENTITY:term" names its entity type ("PERSON:Jean Dupont", "LOCATION:ZI des Prés");
   a plain term takes the type of a detected finding it overlaps, ORGANIZATION otherwise.
 """
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from proxy.analysis.findings import Finding
+from proxy.analysis.normalise import normalise
 from proxy.analysis.overlaps import resolve
 from proxy.entities import Entity
 
@@ -56,9 +58,11 @@ def _normalise(term: str) -> str:
 
 
 def _deny_findings(text: str, entries: Iterable[DenyEntry], detected: Sequence[Finding]) -> Iterable[Finding]:
+    view = normalise(text)
     for entry in entries:
-        for match in _term_regex(entry.term).finditer(text):
-            span = Finding(match.start(), match.end(), DEFAULT_DENY_ENTITY, 1.0, DENY_RECOGNIZER)
+        for match in _term_regex(entry.term).finditer(view.text):
+            start, end = view.original_span(match.start(), match.end())
+            span = Finding(start, end, DEFAULT_DENY_ENTITY, 1.0, DENY_RECOGNIZER)
             entity = entry.entity or _detected_entity(span, detected)
             yield Finding(span.start, span.end, entity, 1.0, DENY_RECOGNIZER)
 

@@ -55,7 +55,7 @@ def convert_part(
     if kind in _DOCUMENTS:
         return _document(payload, _DOCUMENTS[kind], limits)
     if kind is Sniffed.PLAIN:
-        return _plain_text(payload)
+        return _plain_text(payload, limits)
     return RawAttachment(RawKind.OTHER)
 
 
@@ -78,12 +78,15 @@ def _check_declared(payload: Payload, kind: Sniffed) -> None:
         raise refusal(payload.part_type, "le contenu n'est pas un son reconnu (WAV, MP3)")
 
 
-def _plain_text(payload: Payload) -> ExtractedText | RawAttachment:
+def _plain_text(payload: Payload, limits: ExtractionLimits) -> ExtractedText | RawAttachment:
     declared = declared_text_kind(payload.mime, payload.filename)
     text = decode_text(payload.data, declared_text=declared is not None)
     if text is None:
         return RawAttachment(RawKind.OTHER)
     kind = text_kind(text, declared)
+    if kind == TextKind.HTML:  # html.parser can take quadratic time on hostile markup: in the worker
+        html = _extracted(payload, TextKind.HTML, limits, text.encode())
+        return ExtractedText(kind, payload.filename, html)
     return ExtractedText(kind, payload.filename, extracted_text(text, kind))
 
 
@@ -99,8 +102,10 @@ def _ocr(payload: Payload, limits: ExtractionLimits) -> ExtractedText:
     return ExtractedText(TextKind.IMAGE_OCR, payload.filename, text)
 
 
-def _extracted(payload: Payload, kind: TextKind, limits: ExtractionLimits) -> str:
+def _extracted(payload: Payload, kind: TextKind, limits: ExtractionLimits, data: bytes | None = None) -> str:
+    """The text the worker extracts from `data` (by default, the part's bytes)."""
+    data = payload.data if data is None else data
     try:
-        return extract_in_worker(kind, payload.data, limits.max_unpacked_bytes, limits.timeout_s)
+        return extract_in_worker(kind, data, limits.max_unpacked_bytes, limits.timeout_s)
     except ExtractionFailed as failure:
         raise refusal(payload.part_type, failure.reason) from None

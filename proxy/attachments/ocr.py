@@ -5,9 +5,11 @@ Called inside the extraction worker, whose memory and CPU limits Tesseract inher
 
 from __future__ import annotations
 
+import functools
 import subprocess
 
 _COMMAND = ("tesseract", "stdin", "stdout", "-l", "fra+eng", "--psm", "3")
+_LANGUAGES = frozenset({"fra", "eng"})
 _ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8"}
 
 
@@ -27,3 +29,16 @@ def image_text(data: bytes, timeout_s: float) -> str:
     if done.returncode != 0:
         raise OcrError("malformed")
     return done.stdout.decode("utf-8", "replace")
+
+
+@functools.cache
+def ocr_available() -> bool:
+    """Whether Tesseract runs here with its French and English data (asked once per process)."""
+    try:
+        done = subprocess.run(  # noqa: S603  # fixed command
+            (_COMMAND[0], "--list-langs"), capture_output=True, timeout=10, env=_ENVIRONMENT, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    listed = set((done.stdout + done.stderr).decode("utf-8", "replace").split())
+    return done.returncode == 0 and listed >= _LANGUAGES

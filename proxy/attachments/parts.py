@@ -137,9 +137,10 @@ def decode_base64(part_type: str, encoded: str, max_bytes: int) -> bytes:
 
 
 def clean_filename(filename: str | None, default: str) -> str:
-    """The base name without path, control characters or framing brackets, bounded in length."""
+    """The base name without path, control characters or framing brackets, bounded in length;
+    underscores as spaces, so that detection reads the words of "CV_Camille_Martin.pdf"."""
     if not filename:
         return default
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = " ".join(_FILENAME_JUNK.sub(" ", base).split())[:_MAX_FILENAME]
+    cleaned = " ".join(_FILENAME_JUNK.sub(" ", base).replace("_", " ").split())[:_MAX_FILENAME]
     return cleaned or default

@@ -34,7 +34,7 @@ class Sniffed(StrEnum):
 
 def sniff(data: bytes) -> Sniffed:
     """The kind the bytes themselves show (PLAIN: no known signature)."""
-    if b"%PDF-" in data[:1024]:
+    if _is_pdf(data):
         return Sniffed.PDF
     if data.startswith(b"PK\x03\x04"):
         return _zip_kind(data)
@@ -43,6 +43,14 @@ def sniff(data: bytes) -> Sniffed:
     if data.startswith(_AUDIO_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WAVE"):
         return Sniffed.AUDIO
     return Sniffed.PLAIN
+
+
+def _is_pdf(data: bytes) -> bool:
+    """A PDF header at the start, or within the first KB after bytes that are not text (a text
+    that merely mentions "%PDF-" stays a text)."""
+    if data.lstrip(b"\x00\t\n\x0c\r ").startswith(b"%PDF-"):
+        return True
+    return b"%PDF-" in data[:1024] and _decoded(data[:1024], "utf-8") is None
 
 
 def _zip_kind(data: bytes) -> Sniffed:

@@ -1,7 +1,8 @@
 """Plain-text attachments (txt, Markdown, CSV, JSON, HTML): their text, in this process.
 
 HTML keeps its text only: markup, attributes, comments, scripts and styles are dropped (what is
-dropped is not sent either). Everything else is sent as it is, to be analysed and redacted.
+dropped is not sent either). JSON is written again with its escapes resolved. Everything else is
+sent as it is, to be analysed and redacted.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ def text_kind(text: str, declared: str | None) -> str:
 
 
 def extracted_text(text: str, kind: str) -> str:
-    return html_text(text) if kind == "html" else text
+    """The text of a plain-text file (HTML: see html_text, run in the extraction worker)."""
+    if kind == "json":  # escapes resolved ("\\u0030\\u0036..." is "06..."): detection reads the values
+        return json.dumps(json.loads(text), ensure_ascii=False, indent=1)
+    return text
 
 
 def html_text(markup: str) -> str:
@@ -66,6 +70,6 @@ class _TextOnly(HTMLParser):
 def _parses_as_json(text: str) -> bool:
     try:
         json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import resource
+import warnings
 from multiprocessing.connection import Connection
 
 from proxy.attachments.documents import DocumentError, docx_text, odt_text, pdf_text
 from proxy.attachments.ocr import OcrError, image_text
+from proxy.attachments.text_files import html_text
 
 MEMORY_BYTES = 1536 * 1024 * 1024
 
 
 def run(kind: str, data: bytes, max_unpacked: int, timeout_s: float, sender: Connection) -> None:
     _bound_resources(timeout_s)
-    logging.disable(logging.CRITICAL)  # library warnings could quote the document
+    _silenced()
     try:
         text = _extract(kind, data, max_unpacked, timeout_s)
         outcome = ("text", text) if len(text) <= max_unpacked else ("failed", "too_large")
@@ -42,11 +45,23 @@ def _extract(kind: str, data: bytes, max_unpacked: int, timeout_s: float) -> str
         return odt_text(data, max_unpacked)
     if kind == "image-ocr":
         return image_text(data, timeout_s)
+    if kind == "html":
+        return html_text(data.decode("utf-8"))
     raise DocumentError("unsupported")
 
 
+def _silenced() -> None:
+    """Library logs and warnings could quote the document: none reaches the proxy's output."""
+    logging.disable(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    os.close(quiet)
+
+
 def _bound_resources(timeout_s: float) -> None:
-    cpu = max(1, math.ceil(timeout_s))
+    cpu = math.ceil(timeout_s) + 1  # a backstop: the parent's wall-clock deadline comes first
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from proxy.attachments.ocr import ocr_available
 from proxy.entities import Entity
-from proxy.policy.schema import EntityRules, OnViolation, Policy, ServicePolicy
+from proxy.policy.schema import AttachmentRules, EntityRules, OnViolation, Policy, ServicePolicy
 from proxy.settings import Hosting, Settings
 
 
@@ -20,11 +21,12 @@ class PolicyContext:
 
     hosting: Mapping[str, Hosting]
     active_entities: frozenset[Entity]
+    ocr_available: bool = True  # Tesseract with French data, for `attachments.ocr`
 
     @classmethod
     def of(cls, settings: Settings, active_entities: frozenset[Entity]) -> PolicyContext:
         hosting = {model: up.hosting for up in settings.upstreams for model in up.models}
-        return cls(hosting, active_entities)
+        return cls(hosting, active_entities, ocr_available())
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,7 @@ def problems(policy: Policy, context: PolicyContext) -> list[Problem]:
         *_unserved_models(policy, context),
         *_inactive_entities(policy, context),
         *_routes(policy, context),
+        *_ocr_without_tesseract(policy, context),
     ]
 
 
@@ -120,3 +123,19 @@ def _impossible_routes(
                     f"{', '.join(category.hosting)})",
                 )
                 break
+
+
+def _ocr_without_tesseract(policy: Policy, context: PolicyContext) -> Iterator[Problem]:
+    if context.ocr_available:
+        return
+    sections: list[tuple[tuple[str, ...], AttachmentRules | None]] = [
+        (("defaults", "attachments", "ocr"), policy.defaults.attachments),
+        *((("services", n, "attachments", "ocr"), s.attachments) for n, s in policy.services.items()),
+    ]
+    for keys, rules in sections:
+        if rules is not None and rules.ocr:
+            yield Problem(
+                keys,
+                "« ocr: true » demande Tesseract et ses données françaises sur ce serveur (paquets "
+                "Debian tesseract-ocr, tesseract-ocr-fra et tesseract-ocr-eng)",
+            )

@@ -18,6 +18,8 @@ from functools import lru_cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 
+from proxy.analysis.normalise import normalise
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?;\n\r]+(?:\s|$)|\n")
 _STOPWORDS = frozenset(
@@ -122,8 +124,10 @@ class Sentence:
 
 
 def sentences(text: str) -> list[Sentence]:
-    """Each sentence of `text` (split on end punctuation and line breaks)."""
-    return [Sentence.of(found) for part in _split_sentences(text) if (found := stems(part))]
+    """Each sentence of `text` (split on end punctuation and line breaks), read on its normalised
+    view: "mala\u200bdie" with a zero-width space is "maladie" (see proxy/analysis/normalise.py)."""
+    view = normalise(text).text
+    return [Sentence.of(found) for part in _split_sentences(view) if (found := stems(part))]
 
 
 # Abbreviations whose period does not end a sentence ("Décide si M. Martin doit être sanctionné").

@@ -103,7 +103,9 @@ class AttachmentRules(Strict):
         description="Pièces jointes transmises telles quelles (sans texte à caviarder), par type, "
         "et les hébergements qui peuvent les recevoir ; par défaut : aucune",
     )
-    ocr: bool = Field(default=False, description="Lire le texte des images (OCR) et l'envoyer caviardé")
+    ocr: bool = Field(
+        default=False, description="Lire le texte des images (OCR), envoyé caviardé à la place de l'image"
+    )
     max_bytes: Annotated[int, Field(ge=1)] = Field(
         default=10_000_000, description="Taille maximale d'une pièce jointe une fois décodée (octets)"
     )

@@ -11,6 +11,7 @@ import base64
 import io
 import struct
 import zipfile
+import zlib
 from typing import Any
 
 NAME = "Camille Martin"
@@ -27,6 +28,18 @@ def pdf_with_text(text: str = LETTER) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, text)
+    return bytes(pdf.output())
+
+
+def protected_pdf(text: str = LETTER, user_password: str = "secret") -> bytes:
+    """A PDF encrypted with a user password (an empty one opens without asking)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="proprietaire", user_password=user_password)
     pdf.add_page()
     pdf.set_font("Helvetica", size=12)
     pdf.multi_cell(0, 8, text)
@@ -109,6 +122,25 @@ def zip_bomb(unpacked_bytes: int = 60_000_000) -> bytes:
             for _ in range(unpacked_bytes // len(chunk)):
                 entry.write(chunk)
     return buffer.getvalue()
+
+
+def pdf_bomb(unpacked_bytes: int = 80_000_000) -> bytes:
+    """A one-page PDF whose content stream inflates to `unpacked_bytes` (a few hundred KB packed)."""
+    packer, chunk = zlib.compressobj(9), b" " * 1_000_000
+    stream = b"".join(packer.compress(chunk) for _ in range(unpacked_bytes // len(chunk))) + packer.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    body, offsets = b"%PDF-1.4\n", []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    xref = b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    trailer = b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % len(body)
+    return body + xref + trailer
 
 
 def plain_zip() -> bytes:

@@ -6,8 +6,11 @@ import pytest
 from pydantic import ValidationError
 
 from proxy.attachments import RawKind, Treatment, raw_allowed, raw_refusal, register_key
+from proxy.entities import Entity
 from proxy.errors import DataNotAllowed
+from proxy.policy.checks import PolicyContext, problems
 from proxy.policy.schema import AttachmentRules, Policy
+from proxy.settings import Hosting
 
 HOSTINGS = ("local", "sovereign", "eu", "non_eu")
 
@@ -57,3 +60,14 @@ def test_the_refusal_is_a_french_403_naming_the_part() -> None:
 def test_register_keys_hold_kinds_and_treatments_only() -> None:
     assert register_key("pdf", Treatment.EXTRACTED) == "pdf:extracted"
     assert register_key(RawKind.IMAGE, Treatment.REFUSED) == "image:refused"
+
+
+def test_ocr_without_tesseract_is_a_policy_problem() -> None:
+    policy = Policy.model_validate(
+        {"services": {"s": {"models": ["demo"], "attachments": {"ocr": True}}, "t": {"models": ["demo"]}}}
+    )
+    missing = PolicyContext({"demo": Hosting.LOCAL}, frozenset(Entity), ocr_available=False)
+    found = problems(policy, missing)
+    assert [p.keys for p in found] == [("services", "s", "attachments", "ocr")]
+    assert "Tesseract" in found[0].message
+    assert problems(policy, PolicyContext({"demo": Hosting.LOCAL}, frozenset(Entity))) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 from typing import Any
@@ -85,7 +86,6 @@ def test_the_kind_comes_from_the_content_not_the_name() -> None:
         ("note.txt", "text/plain", LETTER, "txt"),
         ("note.md", "", f"# Dossier\n\n- {LETTER}", "md"),
         ("liste.csv", "text/csv", f"nom;téléphone;iban\n{NAME};{PHONE};{IBAN}\n", "csv"),
-        ("fiche.json", "application/json", f'{{"nom": "{NAME}", "tel": "{PHONE}", "i": "{IBAN}"}}', "json"),
         ("fiche.json", "", f"nom: {NAME} {PHONE} {IBAN}", "txt"),  # not JSON after all
         ("sans-nom", "", LETTER, "txt"),
     ],
@@ -93,6 +93,15 @@ def test_the_kind_comes_from_the_content_not_the_name() -> None:
 def test_plain_text_kinds(filename: str, mime: str, content: str, kind: str) -> None:
     extracted = _extracted(samples.file_part(content.encode(), filename, mime or "application/octet-stream"))
     assert (extracted.kind, extracted.text) == (kind, content)
+
+
+def test_json_is_written_again_with_its_escapes_resolved() -> None:
+    content = json.dumps({"nom": NAME, "téléphone": PHONE, "iban": IBAN}, ensure_ascii=True)
+    assert "\\u00e9" in content
+    extracted = _extracted(samples.file_part(content.encode(), "fiche.json", "application/json"))
+    assert extracted.kind == "json"
+    assert json.loads(extracted.text) == json.loads(content)
+    assert '"téléphone": "06 12 34 56 78"' in extracted.text
 
 
 def test_html_keeps_the_text_only() -> None:
@@ -178,9 +187,22 @@ def test_a_zip_bomb_is_refused() -> None:
     assert "décompressé" in _refused(samples.file_part(bomb, "lettre.docx"))
 
 
+def test_a_pdf_bomb_never_comes_back_as_text() -> None:
+    """Its content stream inflates beyond pypdf's limit (75 MB): nothing readable, nothing sent."""
+    part = samples.file_part(samples.pdf_bomb(), "lettre.pdf")
+    try:
+        assert convert_part(part, False) == RawAttachment("pdf-scan")
+    except InvalidRequest as refused:
+        assert refused.message.startswith("Pièce jointe")
+
+
 def test_damaged_and_protected_documents_are_refused() -> None:
     truncated = samples.pdf_with_text()[:300]
     assert "illisible" in _refused(samples.file_part(truncated, "lettre.pdf"))
+    protected = samples.file_part(samples.protected_pdf(), "lettre.pdf")
+    assert "mot de passe" in _refused(protected)
+    opens_alone = _extracted(samples.file_part(samples.protected_pdf(user_password=""), "lettre.pdf"))
+    assert PHONE in opens_alone.text
     broken_docx = samples.docx_with_text().replace(b"word/document.xml", b"word/documenX.xml", 1)
     assert "illisible" in _refused(samples.file_part(broken_docx + b"PK\x03\x04", "lettre.docx"))
 
@@ -201,8 +223,25 @@ def test_file_names_lose_paths_and_control_characters() -> None:
     part = samples.file_part(LETTER.encode(), "C:\\Users\\agent\\lettre\x00 «x».txt")
     assert _extracted(part).filename == "lettre x .txt"
     assert _extracted(samples.file_part(LETTER.encode(), "")).filename == "document"
+    assert _extracted(samples.file_part(LETTER.encode(), "CV_Camille_Martin.txt")).filename == (
+        "CV Camille Martin.txt"  # words the detector can read
+    )
 
 
 def test_plain_base64_without_data_url_is_accepted_for_files() -> None:
     part = _file(base64.b64encode(LETTER.encode()).decode())
     assert _extracted(part).text == LETTER
+
+
+def test_a_text_mentioning_the_pdf_header_stays_a_text() -> None:
+    content = f"Le fichier commence par %PDF-1.4 ; {LETTER}"
+    assert _extracted(samples.file_part(content.encode(), "note.txt")).text == content
+    after_junk = b"\x93\xff\xfe junk " + samples.pdf_with_text()
+    assert _extracted(samples.file_part(after_junk, "x")).kind == "pdf"
+
+
+def test_hostile_html_is_bounded_in_time() -> None:
+    """html.parser takes quadratic time on unclosed tags: the worker's deadline refuses it."""
+    part = samples.file_part(b"<html>" + b"<a " * 100_000, "page.html", "text/html")
+    message = _refused(part, timeout_s=2)
+    assert "dépassé" in message or "échoué" in message  # the deadline, or the CPU-time backstop
