@@ -19,7 +19,7 @@ from proxy.services import Services
 from proxy.settings import Settings, load_settings
 from proxy.web import admin, api, pages
 from proxy.web.guards import PUBLIC
-from proxy.web.middleware import RequestGuard
+from proxy.web.middleware import RequestGuard, request_id_of
 
 log = logging.getLogger("gardefou")
 
@@ -67,8 +67,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-async def _render(_request: Request, error: GardefouError) -> JSONResponse:
-    return JSONResponse(error.to_openai(), status_code=error.status, headers=error.headers)
+async def _render(request: Request, error: GardefouError) -> JSONResponse:
+    """The OpenAI error body, with the request's id (also in X-Request-Id, even for the errors
+    rendered outside the guard: the unexpected ones)."""
+    request_id = request_id_of(request.scope)
+    headers = {**error.headers, **({"X-Request-Id": request_id} if request_id else {})}
+    return JSONResponse(error.to_openai(request_id), status_code=error.status, headers=headers)
 
 
 async def _validation(request: Request, _error: RequestValidationError) -> JSONResponse:
@@ -86,5 +90,6 @@ async def _http(request: Request, error: HTTPException) -> JSONResponse:
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     # The type only: an exception's text may quote the request.
     log.error("unexpected error: %s", type(error).__name__)
-    failure = GardefouError("Erreur interne de Garde-fou ; la requête n'a pas été transmise.")
+    # What happened to the request is in its register row (same id), when it got that far.
+    failure = GardefouError("Erreur interne de Garde-fou ; voir le registre (même identifiant de requête).")
     return await _render(request, failure)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
+from proxy.answer_relay import deliverable
 from proxy.exchange import Exchange
 from proxy.openai_api.schemas import parse_chat, parse_embeddings
 from proxy.openai_api.segments import TextSlot, chat_slots, embeddings_slots
@@ -41,7 +42,7 @@ async def chat_completion(services: Services, exchange: Exchange, body: Any) -> 
             relay = await open_stream(services, exchange, upstream, body, vault)
             return relay
         answer = await services.upstreams.complete(upstream, "/chat/completions", body)
-        restore_completion(answer, vault)
+        deliverable(answer, upstream.name, partial(restore_completion, vault=vault))
         exchange.record_usage(answer.get("usage"))
         exchange.succeeded()
         return answer
@@ -64,7 +65,7 @@ async def embeddings(services: Services, exchange: Exchange, body: Any) -> dict[
         _protect(services, exchange, plan, decision, slots, reversible=False)
         wire.apply(body, decision)
         upstream = _route(services, exchange, decision)
-        answer = await services.upstreams.complete(upstream, "/embeddings", body)
+        answer = deliverable(await services.upstreams.complete(upstream, "/embeddings", body), upstream.name)
         exchange.record_usage(answer.get("usage"))
         exchange.succeeded()
         return answer

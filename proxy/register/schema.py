@@ -100,6 +100,7 @@ OPTIONAL_COLUMNS: dict[str, str] = {
     "attachments": "TEXT",  # canonical JSON {"<kind>:<treatment>": count}, NULL when none
     "notice": "INTEGER",  # 1 when the AI-generated-text notice was added to the answer
     "observed_rule_ids": "TEXT",  # canonical JSON list of observe-mode rules that would have acted
+    "sent": "INTEGER",  # 1 when the request reached the upstream model (a 502 after it says so too)
 }
 
 

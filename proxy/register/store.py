@@ -355,6 +355,7 @@ def entry_row(entry: RegisterEntry, *, seq: int, ts: str, prev_hash: str) -> dic
         "attachments": _json_or_null(dict(entry.attachments)),
         "notice": int(entry.notice) if entry.notice else None,
         "observed_rule_ids": _json_or_null(list(entry.observed_rule_ids)),
+        "sent": 1 if entry.sent else None,
         "prev_hash": prev_hash,
     }
 

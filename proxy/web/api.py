@@ -11,17 +11,19 @@ from starlette.responses import Response
 from proxy import pipeline
 from proxy.auth import Caller
 from proxy.errors import GardefouError
-from proxy.exchange import Exchange
+from proxy.exchange import Exchange, new_request_id
 from proxy.policy import engine
 from proxy.services import Services
 from proxy.web.body import agent_body
 from proxy.web.guards import AgentDep, ServicesDep
+from proxy.web.middleware import request_id_of
 
 router = APIRouter(prefix="/v1")
 
 
-def new_exchange(services: Services, caller: Caller, endpoint: str) -> Exchange:
-    return Exchange(caller=caller, endpoint=endpoint, policy_sha256=services.policy.current().sha256)
+def new_exchange(request: Request, services: Services, caller: Caller, endpoint: str) -> Exchange:
+    policy = services.policy.current().sha256
+    return Exchange(caller, endpoint, policy, request_id=request_id_of(request.scope) or new_request_id())
 
 
 async def recorded_body(request: Request, services: Services, caller: Caller, exchange: Exchange) -> Any:
@@ -36,7 +38,7 @@ async def recorded_body(request: Request, services: Services, caller: Caller, ex
 
 @router.post("/chat/completions")
 async def chat_completions(request: Request, services: ServicesDep, caller: AgentDep) -> Response:
-    exchange = new_exchange(services, caller, "chat.completions")
+    exchange = new_exchange(request, services, caller, "chat.completions")
     headers = {"X-Request-Id": exchange.request_id}
     body = await recorded_body(request, services, caller, exchange)
     result = await pipeline.chat_completion(services, exchange, body)
@@ -48,7 +50,7 @@ async def chat_completions(request: Request, services: ServicesDep, caller: Agen
 
 @router.post("/embeddings")
 async def embeddings(request: Request, services: ServicesDep, caller: AgentDep) -> Response:
-    exchange = new_exchange(services, caller, "embeddings")
+    exchange = new_exchange(request, services, caller, "embeddings")
     body = await recorded_body(request, services, caller, exchange)
     result = await pipeline.embeddings(services, exchange, body)
     return JSONResponse(result, headers={"X-Request-Id": exchange.request_id, **exchange.headers})
