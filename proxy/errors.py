@@ -66,12 +66,24 @@ class MethodNotAllowed(GardefouError):
     status, type, code = 405, "invalid_request_error", "method_not_allowed"
 
 
+class RequestTimeout(GardefouError):
+    status, type, code = 408, "invalid_request_error", "request_timeout"
+
+
 class PayloadTooLarge(GardefouError):
     status, type, code = 413, "invalid_request_error", "payload_too_large"
 
 
+class HeadersTooLarge(GardefouError):
+    status, type, code = 431, "invalid_request_error", "headers_too_large"
+
+
 class RateLimited(GardefouError):
     status, type, code = 429, "rate_limit_error", "rate_limit_exceeded"
+
+
+class TooManyConnections(RateLimited):
+    code = "too_many_connections"
 
 
 class UpstreamError(GardefouError):

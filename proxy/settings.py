@@ -169,6 +169,37 @@ class LimitSettings(Strict):
         le=3600,
         description="Durée maximale d'un appel au modèle amont, flux compris (au-delà : 504).",
     )
+    max_header_bytes: int = Field(
+        default=32 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Taille maximale de la ligne de requête et des en-têtes HTTP (octets ; au-delà : 431).",
+    )
+    max_headers: int = Field(
+        default=100, ge=8, le=10_000, description="Nombre maximal d'en-têtes HTTP (au-delà : 431)."
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Délai pour recevoir les en-têtes d'une requête (trop lent : 408, connexion fermée).",
+    )
+    max_connections_per_client: int = Field(
+        default=256,
+        ge=1,
+        le=100_000,
+        description="Connexions ouvertes à la fois par adresse cliente (au-delà : 429). Derrière un "
+        "mandataire inverse, toutes les connexions viennent de son adresse : prévoir large.",
+    )
+    drain_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="Après un refus (413...), octets du corps encore lus puis jetés pour que le client "
+        "puisse lire la réponse avant la fermeture (comme nginx).",
+    )
+    drain_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="Durée maximale de cette lecture avant fermeture."
+    )
 
 
 def _default_processes() -> int:

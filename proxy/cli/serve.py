@@ -14,6 +14,8 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from proxy.cli.common import config_option, settings_or_exit
+from proxy.settings import LimitSettings
+from proxy.web.protocol import ServerConfig
 
 
 def add_parser(subparsers: Any) -> None:
@@ -54,35 +56,40 @@ def run(args: argparse.Namespace) -> int:
             "clé d'API non exigée. Pour un usage réel : gardefou serve --config gardefou.yaml"
         )
     if args.workers > 1:
-        _run_workers(args.config, host, port, args.workers, access_log=args.access_log)
+        _run_workers(args.config, settings.limits, (host, port), args.workers, access_log=args.access_log)
         return 0
     from proxy.app import create_app  # heavy (spaCy, Presidio): only in the process that serves
 
     # proxy_headers=False: X-Forwarded-For must not rewrite the peer address that SSO trust checks.
     # access_log: off unless asked; the register already has a row per request, and uvicorn's line
     # (formatted and written while the answer's headers are sent) cost ~0.3 ms per request.
-    uvicorn.run(
+    config = ServerConfig(
         create_app(settings),
+        settings.limits,
         host=host,
         port=port,
         log_level="info",
         proxy_headers=False,
         access_log=args.access_log,
     )
+    uvicorn.Server(config).run()
     return 0
 
 
-def _run_workers(config: Path | None, host: str, port: int, workers: int, *, access_log: bool) -> None:
+def _run_workers(
+    config: Path | None, limits: LimitSettings, bind: tuple[str, int], workers: int, *, access_log: bool
+) -> None:
     """Each worker process builds its own app from $GARDEFOU_CONFIG (uvicorn needs an import
     string); uvicorn applies `log_config` in every worker, so the same loggers stay quiet there."""
     if config is not None:
         os.environ["GARDEFOU_CONFIG"] = str(config.resolve())
-    server = uvicorn.Config(
+    server = ServerConfig(
         "proxy.app:app_from_environment",
+        limits,
         factory=True,
         workers=workers,
-        host=host,
-        port=port,
+        host=bind[0],
+        port=bind[1],
         log_level="info",
         log_config=_worker_logging(),
         proxy_headers=False,

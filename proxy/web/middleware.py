@@ -37,7 +37,7 @@ class RequestGuard:
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
             error = self._too_large()
-            response = JSONResponse(error.to_openai(request_id), status_code=error.status)
+            response = JSONResponse(error.to_openai(request_id), error.status, headers=error.headers)
             await response(scope, receive, send)
             return
         slots: list[Slot] = []
@@ -64,7 +64,10 @@ class RequestGuard:
 
     def _too_large(self) -> PayloadTooLarge:
         limit = self.max_body_bytes // 1024
-        return PayloadTooLarge(f"Le corps de la requête dépasse la taille maximale autorisée ({limit} Kio).")
+        message = f"Le corps de la requête dépasse la taille maximale autorisée ({limit} Kio)."
+        # Connection: close: the server reads and drops a bounded rest of the body, then closes
+        # (proxy/web/protocol.py), so that the client reads this answer instead of a reset.
+        return PayloadTooLarge(message, headers={"Connection": "close"})
 
 
 def _with_request_id(send: Send, request_id: str) -> Send:
