@@ -233,13 +233,27 @@ class Settings(Strict):
     register_key: Path | None = Field(
         default=None,
         description="Clé privée Ed25519 qui signe les points de contrôle du registre, créée au premier "
-        "démarrage (défaut : register-signing.key à côté du registre). Hors de la base ; à sauvegarder.",
+        "démarrage (défaut : ~/.config/gardefou/register-signing.key, hors du dossier de données ; une "
+        "clé déjà présente à côté du registre reste utilisée, avec un avertissement). À sauvegarder.",
     )
     register_checkpoints: Path | None = Field(
         default=None,
-        description="Fichier où chaque point de contrôle signé est recopié (une ligne JSON chacun), à "
-        "placer hors de la machine (partage réseau...) ; défaut : register-checkpoints.jsonl à côté "
+        description="Flux hors machine : fichier où chaque point de contrôle, purge, durée de "
+        "conservation et alarme est recopié (une ligne JSON chacun) avant d'être inscrit au registre ; "
+        "à placer hors de la machine (partage réseau...) ; défaut : register-checkpoints.jsonl à côté "
         "du registre.",
+    )
+    register_syslog: str | None = Field(
+        default=None,
+        description="Copie du flux hors machine vers syslog : /dev/log, ou hôte:port (UDP) d'un "
+        "collecteur ; défaut : aucune.",
+    )
+    register_seal_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="Tant que des lignes arrivent, un point de contrôle signé au moins toutes les N "
+        "secondes (minuterie du serveur).",
     )
     register_retention_months: int = Field(
         default=12,
@@ -307,6 +321,13 @@ class Settings(Strict):
 
     def upstream_for(self, model: str) -> UpstreamSettings | None:
         return next((u for u in self.upstreams if model in u.models), None)
+
+
+def default_signing_key() -> Path:
+    """Where the register's signing key is created by default: the user's configuration directory,
+    outside the data directory (a copy of the data does not carry the key that can sign it)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "gardefou" / "register-signing.key"
 
 
 def demo_upstream() -> UpstreamSettings:

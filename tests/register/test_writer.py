@@ -21,6 +21,8 @@ from proxy.register.writer import RegisterWriter
 class GatedRegister:
     """Stands for a Register: the first append waits for `gate`; rows with status 599 fail."""
 
+    signer = None  # nothing to seal
+
     def __init__(self) -> None:
         self.gate = threading.Event()
         self.groups: list[list[str]] = []
