@@ -306,7 +306,7 @@ class Register:
         self._db.execute(f"INSERT INTO entries ({columns}) VALUES ({marks})", list(row.values()))  # noqa: S608
         if self.signer is not None:
             mac = self.signer.mac(row["hash"])
-            self._db.execute("INSERT INTO row_macs (seq, mac) VALUES (?, ?)", [row["seq"], mac])
+            self._db.execute("INSERT OR REPLACE INTO row_macs (seq, mac) VALUES (?, ?)", [row["seq"], mac])
         return Head(row["seq"], row["hash"])
 
     # -- the head check (see head.py) ----------------------------------------------------------
