@@ -73,6 +73,7 @@ class Register:
         self.register_id = self._meta("register_id")
         self._stream = OffHostStream(options.checkpoint_journal, options.syslog)
         self._last_written: Head | None = None  # the head this process wrote or checked last
+        self._disowned: Head | None = None  # a checkpoint whose rows vanished (alarm raised once)
         self.alarm_count = 0  # head alarms raised by this process (read by metrics)
 
     @classmethod
@@ -122,17 +123,30 @@ class Register:
         self.append_many((entry,))
 
     def append_many(self, entries: Iterable[RegisterEntry]) -> None:
-        """Append several rows in one transaction (imports, benchmarks)."""
-        sealed: list[Checkpoint] = []
+        """Append several rows in one transaction (imports, benchmarks); the checkpoints they call
+        for (every N rows, quiet hours) follow in a transaction of their own, so that a checkpoint
+        sent off-host always seals rows already committed (a crash in between: rows not yet sealed)."""
+        boundaries: list[Head] = []
         with self._write():
             head, trusted = self._checked_head()
             for entry in entries:
                 head = self._insert(entry, head)
                 if trusted and head.seq % self._options.checkpoint_every == 0:
-                    sealed.extend(self._seal(head))
-            if trusted and self.signer is not None and self._seal_due(head, sealed):
+                    boundaries.append(head)
+            if trusted and self.signer is not None and not boundaries and self._seal_due(head, []):
+                boundaries.append(head)  # (under the lock: the connection is shared by threads)
+            self._last_written = head
+        if boundaries and self.signer is not None:
+            self._seal_heads(boundaries)
+
+    def _seal_heads(self, heads: list[Head]) -> None:
+        """Sign checkpoints of committed heads, once the file's head is checked."""
+        sealed: list[Checkpoint] = []
+        with self._write():
+            current, trusted = self._checked_head()
+            for head in heads if trusted else []:
                 sealed.extend(self._seal(head))
-        self._last_written = head
+            self._last_written = current
         self._remember(sealed)
 
     def _seal_due(self, head: Head, sealed: list[Checkpoint]) -> bool:
@@ -168,7 +182,7 @@ class Register:
             last = self._last_checkpoint()
             due = trusted and head.seq > 0 and (last is None or last.seq != head.seq)
             sealed = self._seal(head) if due else []
-        self._last_written = head
+            self._last_written = head
         self._remember(sealed)
         return sealed[0] if sealed else None
 
@@ -330,9 +344,11 @@ class Register:
         return self._raise_alarm(anchor, head, problem), False
 
     def _anchor(self) -> Head:
-        """The newest head known good: the one this process wrote last, or the newest checkpoint."""
-        last = self._last_checkpoint()
-        known = [head for head in (self._last_written, last and Head(last.seq, last.hash)) if head]
+        """The newest head known good: the one this process wrote last, or the highest checkpoint
+        (several processes may seal out of order: the highest one pruned the tags below it)."""
+        last = self._highest_checkpoint()
+        sealed = Head(last.seq, last.hash) if last else None
+        known = [head for head in (self._last_written, sealed) if head and head != self._disowned]
         if known:
             return max(known, key=lambda head: head.seq)
         row = self._db.execute(
@@ -341,6 +357,9 @@ class Register:
         return Head(0, GENESIS) if row is None else Head(int(row[0]), str(row[1]))
 
     def _raise_alarm(self, anchor: Head, head: Head, problem: str) -> Head:
+        last = self._highest_checkpoint()
+        if last is not None and last.seq > head.seq:  # its rows are gone: alarm once, not at each write
+            self._disowned = Head(last.seq, last.hash)
         alarm_head = self._insert(alarm_entry(f"alarm_{uuid.uuid4().hex}"), head)
         alarm = Alarm(self._now(), alarm_head.seq, anchor.seq, anchor.hash, head.seq, head.hash)
         try:
@@ -377,6 +396,10 @@ class Register:
 
     def _send_off_host(self, kind: str, record: Checkpoint | PurgeRecord | RetentionRecord | Alarm) -> None:
         self._stream.send([journal_line(kind, self.register_id, record)])
+
+    def _highest_checkpoint(self) -> Checkpoint | None:
+        rows = list(self._db.query("SELECT * FROM checkpoints ORDER BY seq DESC, id DESC LIMIT 1"))
+        return Checkpoint.from_row(rows[0]) if rows else None
 
     def _last_checkpoint(self) -> Checkpoint | None:
         rows = list(self._db.query("SELECT * FROM checkpoints ORDER BY id DESC LIMIT 1"))
