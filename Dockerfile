@@ -9,6 +9,9 @@ ENV UV_LINK_MODE=copy \
     PATH=/opt/gardefou/bin:$PATH
 
 WORKDIR /app
+# PDF pilot reports (`gardefou report`, /admin/report): WeasyPrint draws text with Pango and needs fonts.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+        fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir uv
 
 # Dependencies first (cached layer), then the project itself.

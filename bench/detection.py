@@ -26,7 +26,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script (python bench/detection.py): find the repository
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.identifiers import generate
+from bench.identifiers import generate, generate_labelled
 from bench.scoring import OTHER, LabelCounts, Scores, Span, score_document
 from proxy.analysis.engine import Detector, load_detection_config
 from proxy.analysis.findings import Finding
@@ -206,9 +206,9 @@ def print_timing(title: str, timing: Timing) -> None:
     )
 
 
-def identifier_documents(per_kind: int) -> list[Document]:
+def identifier_documents(per_kind: int, labelled: bool = False) -> list[Document]:
     documents = []
-    for i, item in enumerate(generate(per_kind)):
+    for i, item in enumerate((generate_labelled if labelled else generate)(per_kind)):
         gold = (Span(item.start, item.start + len(item.value), item.label),) if item.valid else ()
         source = f"generated:{item.label}"
         documents.append(Document(f"gen-{i}", source, item.text, gold))
@@ -262,7 +262,52 @@ def report(detector: Detector, args: argparse.Namespace) -> int:
         n = args.identifiers
         print_table(f"generated identifiers ({n} valid + {n} lookalikes per kind)", scores)
         print_timing("speed, generated identifiers", timing)
+        print_labelled(detector, args.identifiers)
     return 0
+
+
+def print_labelled(detector: Detector, per_kind: int) -> None:
+    """Invalid checksums after a strong label (flagged) and without one (left alone)."""
+    documents = identifier_documents(per_kind, labelled=True)
+    found = run(detector, documents, Timing())
+    print(f"\n## invalid checksums: {per_kind} after a strong label + the same {per_kind} without, per kind")
+    print(
+        f"{'label':<16}{'labelled':>9}{'flagged':>9}{'recall':>8}{'unlabelled':>11}{'flagged':>9}{'precision':>10}"
+    )
+    totals = [0, 0, 0, 0]
+    for label in dict.fromkeys(d.source.split(":", 1)[1] for d in documents):
+        counts = _labelled_counts(
+            [(d, f) for d, f in zip(documents, found, strict=True) if d.source.endswith(":" + label)]
+        )
+        totals = [t + c for t, c in zip(totals, counts, strict=True)]
+        _print_labelled_row(label, *counts)
+    _print_labelled_row("overall", *totals)
+
+
+def _labelled_counts(pairs: Sequence[tuple[Document, list[Finding]]]) -> list[int]:
+    """[labelled, labelled flagged with the right type, unlabelled, unlabelled flagged (any type)]."""
+    counts = [0, 0, 0, 0]
+    for document, found in pairs:
+        if document.gold:
+            value = document.gold[0]
+            counts[0] += 1
+            counts[1] += any(
+                f.entity.value == value.label and f.start < value.end and value.start < f.end for f in found
+            )
+        else:
+            counts[2] += 1
+            counts[3] += any(
+                f.entity.value not in ("DATE", "PERSON", "LOCATION", "ORGANIZATION") for f in found
+            )
+    return counts
+
+
+def _print_labelled_row(label: str, labelled: int, hit: int, unlabelled: int, false: int) -> None:
+    precision = hit / (hit + false) if hit + false else None
+    print(
+        f"{label:<16}{labelled:>9}{hit:>9}{_fmt(hit / labelled if labelled else None):>8}"
+        f"{unlabelled:>11}{false:>9}{_fmt(precision):>10}"
+    )
 
 
 if __name__ == "__main__":

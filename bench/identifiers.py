@@ -381,8 +381,65 @@ KINDS: tuple[Kind, ...] = (
     Kind("CREDIT_CARD", ("Carte bancaire n° {v}", "Payé avec la carte {v}."), _card, _card_bad),
 )
 
-# CAF lookalikes are the same 7 digits in a sentence without CAF context.
-_NO_CONTEXT = {"CAF_NUMBER": ("Référence de commande : {v}.", "Bordereau {v} reçu.")}
+# Lookalikes go in sentences without a strong label: right after "n° de sécurité sociale" or "IBAN",
+# the shape alone is flagged whatever the checksum (see LABELLED below). CAF lookalikes are the same
+# 7 digits in a sentence without CAF context.
+_NEUTRAL = (
+    "Le dossier porte le {v}.",
+    "Référence interne : {v}.",
+    "Bordereau {v} reçu.",
+    "Voir la pièce {v}.",
+)
+_NO_CONTEXT = {
+    "CAF_NUMBER": ("Référence de commande : {v}.", "Bordereau {v} reçu."),
+    **dict.fromkeys(("NIR", "SIREN", "SIRET", "IBAN", "RIB", "TAX_ID", "CREDIT_CARD"), _NEUTRAL),
+}
+
+
+def _id_card_bad_date(fake: Sources, rng: random.Random) -> str:
+    """Old-format identity card whose month is impossible (fails the date check)."""
+    return f"{rng.randint(80, 99)}{rng.randint(13, 99)}{_digits(rng, 3)}{_digits(rng, 5)}"
+
+
+def _licence(fake: Sources, rng: random.Random) -> str:
+    """Old-format licence (12 digits; the newer 12AB34567 is the passport's shape, flagged anywhere)."""
+    return _digits(rng, 12)
+
+
+# Invalid checksums (or no checksum at all) right after a strong label: flagged all the same.
+LABELLED: tuple[Kind, ...] = (
+    Kind(
+        "NIR",
+        ("n° de sécurité sociale {v}", "Numéro de sécurité sociale : {v}.", "NIR : {v}"),
+        _nir_bad,
+        _nir_bad,
+    ),
+    Kind("SIREN", ("SIREN : {v}", "numéro SIREN {v}"), _siren_bad, _siren_bad),
+    Kind("SIRET", ("SIRET : {v}", "Le fournisseur (SIRET {v}) relance."), _siret_bad, _siret_bad),
+    Kind("IBAN", ("IBAN : {v}", "Mon IBAN est {v}."), _iban_bad, _iban_bad),
+    Kind("RIB", ("RIB : {v}", "Relevé d'identité bancaire {v} joint."), _rib_bad, _rib_bad),
+    Kind("TAX_ID", ("Numéro fiscal : {v}", "identifiant fiscal {v}"), _tax_bad, _tax_bad),
+    Kind("CREDIT_CARD", ("Carte bancaire n° {v}", "numéro de carte {v}"), _card_bad, _card_bad),
+    Kind("ID_CARD", ("Carte d'identité n° {v}", "CNI {v}"), _id_card_bad_date, _id_card_bad_date),
+    Kind(
+        "DRIVING_LICENSE",
+        ("présentait le permis n° {v}", "Permis de conduire : {v}", "numéro de permis {v}"),
+        _licence,
+        _licence,
+    ),
+)
+
+
+def generate_labelled(per_kind: int = 40, seed: int = 20261203) -> Iterator[Generated]:
+    """Each invalid value twice: after a strong label (`valid` True: to be flagged) and in a
+    sentence without one (`valid` False: to be left alone)."""
+    rng = random.Random(seed)
+    fake = Sources(seed)
+    for kind in LABELLED:
+        for i in range(per_kind):
+            value = kind.valid(fake, rng)
+            yield _document(kind.label, kind.templates[i % len(kind.templates)], value, True)
+            yield _document(kind.label, _NEUTRAL[i % len(_NEUTRAL)], value, False)
 
 
 def generate(per_kind: int = 40, seed: int = 20240601) -> Iterator[Generated]:

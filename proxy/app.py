@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from proxy.analysis.engine import Detector
 from proxy.errors import GardefouError, InvalidRequest, MethodNotAllowed, NotFound
+from proxy.governance import routes as governance
+from proxy.health import Health
+from proxy.logs import RequestLog
+from proxy.metrics import mark_process_dead
 from proxy.register.retention import purge_daily
 from proxy.services import Services
 from proxy.settings import Settings, load_settings
-from proxy.web import admin, api, pages
-from proxy.web.guards import PUBLIC
+from proxy.web import admin, api, pages, supervision
 from proxy.web.middleware import RequestGuard, request_id_of
 
 log = logging.getLogger("gardefou")
@@ -30,23 +34,26 @@ def create_app(settings: Settings, *, detector: Detector | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = Services.build(settings, detector)
+        app.state.health = Health(app.state.services)
         try:
             async with anyio.create_task_group() as tasks:  # retention: purge at start, then daily
                 months = settings.register_retention_months
                 tasks.start_soon(purge_daily, app.state.services.register, months)
+                tasks.start_soon(app.state.health.watch)  # upstream probes, register checks, gauges
                 yield
                 tasks.cancel_scope.cancel()
         finally:
             await app.state.services.aclose()
+            mark_process_dead(os.getpid())  # `serve --workers N`: its live gauges go with it
 
     app = FastAPI(title="Garde-fou", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(pages.router)
-    app.add_api_route(
-        "/healthz", healthz, methods=["GET"], include_in_schema=False, dependencies=[Depends(PUBLIC)]
-    )
+    app.include_router(supervision.router)
+    app.include_router(governance.router)  # /charte, /transparence, /admin/report
     app.add_middleware(RequestGuard, max_body_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(RequestLog, enabled=settings.logs.requests)  # outermost: sees every answer
     _install_error_handlers(app)
     return app
 
@@ -54,10 +61,6 @@ def create_app(settings: Settings, *, detector: Detector | None = None) -> FastA
 def app_from_environment() -> FastAPI:
     """App factory for worker processes (`gardefou serve --workers N`): settings from $GARDEFOU_CONFIG."""
     return create_app(load_settings())
-
-
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
 
 
 def _install_error_handlers(app: FastAPI) -> None:

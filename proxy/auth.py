@@ -1,5 +1,5 @@
-"""Who is calling: an API key (Authorization: Bearer), or the identity a trusted reverse proxy
-vouches for (SSO headers) -> Caller(user, service, roles).
+"""Who is calling: an API key (Authorization: Bearer), the agent a front-end names (frontends.py),
+or the identity a trusted reverse proxy vouches for (SSO headers) -> Caller(user, service, roles).
 
 SSO headers are believed only from a configured proxy address and/or with the shared secret; from
 anyone else they are ignored (and the caller needs a key like everybody else). Nothing here knows
@@ -9,13 +9,14 @@ about the web framework: it takes the headers and the peer address.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from proxy.errors import Unauthenticated
+from proxy.frontends import Frontends
 from proxy.keystore import KeyRecord, KeyStore
+from proxy.peers import within
 from proxy.roles import Role, is_identifier
 from proxy.settings import AuthSettings, SsoSettings
 
@@ -35,7 +36,8 @@ class Caller:
     service: str
     roles: frozenset[Role] = frozenset({Role.AGENT})
     key_id: str | None = None
-    via: str = "key"  # key | sso | anonymous
+    via: str = "key"  # key | sso | frontend | anonymous
+    frontend: str | None = None  # the front-end that named the agent (via == "frontend")
 
     @property
     def account(self) -> str:
@@ -46,22 +48,42 @@ class Caller:
 class Identifier:
     """Built once (Services); `identify` runs on every request."""
 
-    def __init__(self, settings: AuthSettings, keys: KeyStore, sso_secret: str | None) -> None:
+    def __init__(
+        self,
+        settings: AuthSettings,
+        keys: KeyStore,
+        sso_secret: str | None,
+        frontend_secrets: Mapping[str, str] | None = None,
+    ) -> None:
         self._settings = settings
         self._keys = keys
         self._sso = SsoTrust(settings.sso, sso_secret)
+        self._frontends = Frontends(settings.frontends, frontend_secrets or {})
 
     def identify(self, headers: Mapping[str, str], peer: str | None) -> Caller:
         """The caller, or Unauthenticated (401) when nobody is identified."""
         if self._sso.vouches(headers, peer):
             return self._sso.caller(headers)
         token = bearer_token(headers.get("authorization"))
+        record = self._keys.authenticate(token) if token is not None else None
+        if record is not None and record.role is Role.FRONTEND:
+            return self._frontend_caller(record, headers, peer)
+        if self._frontends.names_someone(headers):
+            raise self._frontends.refuse_impersonation()
         if token is not None:
-            return _key_caller(self._keys.authenticate(token))
+            return _key_caller(record)
         if not self._settings.require_api_key:
             anonymous = self._settings.anonymous_user, self._settings.anonymous_service
             return Caller(user=anonymous[0], service=anonymous[1], via="anonymous")
         raise Unauthenticated(_NO_KEY, headers=_CHALLENGE)
+
+    def _frontend_caller(self, record: KeyRecord, headers: Mapping[str, str], peer: str | None) -> Caller:
+        """The agent a front-end names; the front-end itself (role frontend only) if it names nobody."""
+        agent = self._frontends.caller_fields(record, headers, peer)
+        if agent is None:
+            return _key_caller(record)
+        user, service, roles = agent
+        return Caller(user=user, service=service, roles=roles, via="frontend", frontend=record.user)
 
 
 def _key_caller(record: KeyRecord | None) -> Caller:
@@ -89,13 +111,7 @@ class SsoTrust:
     def _from_proxy(self, peer: str | None) -> bool:
         if not self._networks:
             return True  # trust rests on the secret alone (validated: one of the two is configured)
-        try:
-            address = ipaddress.ip_address(peer or "")
-        except ValueError:
-            return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped  # ::ffff:10.0.0.1 on a dual-stack socket is 10.0.0.1
-        return any(address in network for network in self._networks)
+        return within(peer, self._networks)
 
     def _has_secret(self, headers: Mapping[str, str]) -> bool:
         if self._secret is None:

@@ -24,6 +24,7 @@ class Entity(StrEnum):
     CREDIT_CARD = "CREDIT_CARD"
     ID_CARD = "ID_CARD"
     PASSPORT = "PASSPORT"
+    DRIVING_LICENSE = "DRIVING_LICENSE"
     TAX_ID = "TAX_ID"
     CAF_NUMBER = "CAF_NUMBER"
     LICENSE_PLATE = "LICENSE_PLATE"
@@ -31,6 +32,7 @@ class Entity(StrEnum):
     URL = "URL"
     DATE = "DATE"
     DATE_OF_BIRTH = "DATE_OF_BIRTH"
+    CUSTOM = "CUSTOM"  # found by a recognizer of the collectivité's own (models/custom_recognizers.yaml)
 
     @property
     def label(self) -> str:
@@ -58,6 +60,8 @@ _LABELS: dict[Entity, tuple[str, str]] = {
     Entity.CREDIT_CARD: ("CARTE_BANCAIRE", "un numéro de carte bancaire"),
     Entity.ID_CARD: ("CNI", "un numéro de carte d'identité"),
     Entity.PASSPORT: ("PASSEPORT", "un numéro de passeport"),
+    Entity.DRIVING_LICENSE: ("PERMIS", "un numéro de permis de conduire"),
+    Entity.CUSTOM: ("IDENTIFIANT", "un identifiant propre à la collectivité"),
     Entity.TAX_ID: ("NUMERO_FISCAL", "un numéro fiscal"),
     Entity.CAF_NUMBER: ("NUMERO_CAF", "un numéro d'allocataire CAF"),
     Entity.LICENSE_PLATE: ("PLAQUE", "une plaque d'immatriculation"),

@@ -117,6 +117,10 @@ class DetectionUnavailable(GardefouError):
     status, type, code = 503, "server_error", "detection_unavailable"
 
 
+class LimitsUnavailable(GardefouError):
+    status, type, code = 503, "server_error", "limits_unavailable"
+
+
 class UpstreamTimeout(GardefouError):
     status, type, code = 504, "upstream_error", "upstream_timeout"
     sent = True

@@ -39,6 +39,7 @@ class Exchange:
     task: str | None = None  # background task of a chat front-end (title, tags...), None for the agent's use
     attachments: Counter[str] = field(default_factory=Counter)  # "<kind>:<treatment>" -> count
     notice: bool = False  # the AI-generated-text notice was added to the answer
+    answer_suffix: str = ""  # notice / human-control reminder appended to the answer (proxy/governance)
     observed_rule_ids: list[str] = field(default_factory=list)  # observe-mode rules that would have acted
     sent: bool = False  # the request reached the upstream model
 

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked_at TEXT
 )
 """
-_COLUMNS = "key_id, user, service, role, created_at, expires_at, revoked_at"
+_COLUMNS = "key_id, user, service, role, created_at, expires_at, revoked_at, last_used_at"
+# Columns added since the first format; files created before them gain them at opening.
+_ADDED_COLUMNS = {"last_used_at": "TEXT"}
 _KEY = re.compile(r"^gf_([0-9a-f]{12})_([A-Za-z0-9_\-]{20,100})$")
 _KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 # Compared against when the id is unknown, so that unknown and wrong keys take the same time.
@@ -54,6 +56,9 @@ class KeyRecord:
     created_at: str
     expires_at: str | None
     revoked_at: str | None
+    # The last day (UTC, AAAA-MM-JJ) the key was used; a day, not a time: it tells the admin which
+    # keys lie dormant, not when an agent works. Not part of a record's identity.
+    last_used_at: str | None = field(default=None, compare=False)
 
     def is_active(self, now: datetime) -> bool:
         if self.revoked_at is not None:
@@ -85,6 +90,7 @@ class KeyStore:
             # authenticate on its event loop; the -wal/-shm files take the database file's mode.
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
+            _migrate(db)
 
     def _reader(self) -> sqlite3.Connection:
         """This thread's long-lived read connection: authentication runs on every request, and
@@ -113,7 +119,8 @@ class KeyStore:
         expires = expires_at.astimezone(UTC).isoformat(timespec="seconds") if expires_at else None
         with self._connect() as db:
             db.execute(
-                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                "INSERT INTO api_keys (key_id, secret_sha256, user, service, role, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (key_id, _digest(secret), user, service, str(role), now, expires),
             )
         record = KeyRecord(key_id, user, service, Role(role), now, expires, None)
@@ -137,7 +144,23 @@ class KeyStore:
         if not hmac.compare_digest(stored, _digest(secret)) or row is None:
             return None
         record = _record(row[1:])
-        return record if record.is_active(now or datetime.now(UTC)) else None
+        moment = now or datetime.now(UTC)
+        if not record.is_active(moment):
+            return None
+        self._note_use(record, moment)
+        return record
+
+    def _note_use(self, record: KeyRecord, now: datetime) -> None:
+        """Record the day of use, once per key and day (one small write a day, not per request)."""
+        today = now.astimezone(UTC).date().isoformat()
+        if record.last_used_at == today:
+            return
+        try:
+            self._reader().execute(
+                "UPDATE api_keys SET last_used_at = ? WHERE key_id = ?", (today, record.key_id)
+            )
+        except sqlite3.OperationalError:  # a read-only or busy file: the date is a convenience
+            return
 
     def get(self, key_id: str) -> KeyRecord | None:
         if not _KEY_ID.match(key_id):
@@ -175,8 +198,15 @@ def _check_new(user: str, service: str, role: Role, expires_at: datetime | None)
 
 
 def _record(row: tuple[str, ...]) -> KeyRecord:
-    key_id, user, service, role, created_at, expires_at, revoked_at = row
-    return KeyRecord(key_id, user, service, Role(role), created_at, expires_at, revoked_at)
+    key_id, user, service, role, created_at, expires_at, revoked_at, last_used_at = row
+    return KeyRecord(key_id, user, service, Role(role), created_at, expires_at, revoked_at, last_used_at)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    present = {row[1] for row in db.execute("PRAGMA table_info(api_keys)").fetchall()}
+    for name, sql_type in _ADDED_COLUMNS.items():
+        if name not in present:
+            db.execute(f"ALTER TABLE api_keys ADD COLUMN {name} {sql_type}")
 
 
 def _digest(secret: str) -> str:

@@ -2,11 +2,14 @@
 
 Values come from the configuration (`limits:`); a service's own values may come from the policy:
 build the limiter with `Limiter(settings.limits, quotas={"rh": Quota(requests_per_minute=30)})`.
-State is in memory, per process (with several workers, each worker counts on its own).
+Rates and concurrency are counted in memory, per process, unless `limits.backend` names a Redis
+shared by every instance (proxy/limits_redis.py); if that Redis does not answer, the configuration
+chooses between refusing (503) and counting in this process for the time being.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -14,8 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from proxy.errors import InvalidRequest, RateLimited
+from proxy.errors import InvalidRequest, LimitsUnavailable, RateLimited
+from proxy.limits_redis import Admission, RedisCounters, SharedLimitsUnavailable
 from proxy.settings import LimitSettings
+
+log = logging.getLogger("gardefou")
 
 TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
 
@@ -65,6 +71,51 @@ class Limiter:
     _buckets: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
     _running: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    shared: RedisCounters | None = None  # limits.backend: a Redis shared by every instance
+    shared_fallbacks: int = 0  # admissions counted locally because the shared Redis did not answer
+    _on_fallback: bool = False
+
+    async def acquire(self, user: str, service: str) -> Slot:
+        """Admit one request against the shared counters if configured, else this process's."""
+        if self.shared is None:
+            return self.admit(user, service)
+        try:
+            outcome = await self.shared.admit(
+                user,
+                service,
+                user_rate=self.user_rate(),
+                service_rate=self.service_rate(service),
+                max_running=self.settings.max_concurrent_per_user,
+            )
+        except SharedLimitsUnavailable as error:
+            return self._without_shared(user, service, str(error))
+        self._shared_back()
+        if not isinstance(outcome, Admission):
+            raise _too_many(outcome.reason, outcome.seconds)
+        shared = self.shared
+        return Slot(lambda: shared.release(outcome))
+
+    def _without_shared(self, user: str, service: str, why: str) -> Slot:
+        if self.settings.backend_unavailable == "refuse":
+            log.error("shared limits unavailable (%s): request refused", why)
+            raise LimitsUnavailable(
+                "Le service de comptage des limites ne répond pas ; par sécurité, la requête n'a pas été "
+                "transmise. Réessayez dans un instant ou contactez votre administrateur."
+            )
+        if not self._on_fallback:
+            log.warning("shared limits unavailable (%s): counting in this process meanwhile", why)
+            self._on_fallback = True
+        self.shared_fallbacks += 1
+        return self.admit(user, service)
+
+    def _shared_back(self) -> None:
+        if self._on_fallback:
+            log.warning("shared limits available again")
+            self._on_fallback = False
+
+    async def aclose(self) -> None:
+        if self.shared is not None:
+            await self.shared.aclose()
 
     def admit(self, user: str, service: str) -> Slot:
         """Count one request of `user` in `service`, or raise RateLimited (429 + Retry-After)."""

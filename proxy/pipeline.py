@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from proxy.answer_relay import deliverable
+from proxy.answer_relay import deliverable, reading_answer
 from proxy.exchange import Exchange
+from proxy.governance.answers import annotate, append_to_completion
 from proxy.openai_api.schemas import parse_chat, parse_embeddings
 from proxy.openai_api.segments import TextSlot, chat_slots, embeddings_slots
 from proxy.policy import engine, wire
 from proxy.policy.records import Decision, Plan, RequestFacts
+from proxy.policy.tasks import settle_task
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
 from proxy.stream_relay import open_stream
@@ -30,6 +32,7 @@ async def chat_completion(services: Services, exchange: Exchange, body: Any) -> 
     """Answer one chat completion; the exchange is recorded however it ends (streams: by the relay)."""
     relay: AsyncIterator[bytes] | None = None
     try:
+        exchange.task = settle_task(services.policy.current().policy, exchange.task, body)  # title, tags...
         request = parse_chat(body)
         exchange.model, exchange.stream = request.model, request.stream
         slots = chat_slots(body)
@@ -38,11 +41,15 @@ async def chat_completion(services: Services, exchange: Exchange, body: Any) -> 
         vault = _protect(services, exchange, plan, decision, slots)
         wire.apply(body, decision)
         upstream = _route(services, exchange, decision)
+        annotate(exchange, plan, decision)  # AI notice, human-control reminder (proxy/governance)
         if request.stream:
             relay = await open_stream(services, exchange, upstream, body, vault)
             return relay
         answer = await services.upstreams.complete(upstream, "/chat/completions", body)
-        deliverable(answer, upstream.name, partial(restore_completion, vault=vault))
+        with reading_answer(upstream.name):  # an answer that cannot be restored: a 502 (sent)
+            restore_completion(answer, vault)
+            append_to_completion(answer, exchange.answer_suffix)
+        deliverable(answer, upstream.name)
         exchange.record_usage(answer.get("usage"))
         exchange.succeeded()
         return answer
@@ -96,6 +103,7 @@ async def _decide(services: Services, exchange: Exchange, plan: Plan, slots: lis
     findings = [outside_placeholders(text, row) for text, row in zip(texts, detected, strict=True)]
     decision = engine.decide(plan, texts, findings)
     exchange.rule_ids[:] = decision.rules
+    exchange.observed_rule_ids[:] = decision.observed  # observe-mode rules: recorded, never acted upon
     for found in decision.findings:
         exchange.entity_counts.update(f.entity for f in found if decision.actions[f.entity].removes)
     if decision.refusal is not None:

@@ -1,4 +1,4 @@
-"""Who may do what: the four roles, and which of them may be granted over HTTP.
+"""Who may do what: the five roles, and which of them may be granted over HTTP.
 
 A role is a set of routes, not a rank in a hierarchy: an admin manages keys and reads the
 configuration but does not read the register (that is the RSSI's) nor call models (agents').
@@ -18,6 +18,7 @@ class Role(StrEnum):
     RSSI = "rssi"  # read, verify and export the register; statistics with identities
     DPO = "dpo"  # read, validate and test policies; statistics without identities
     ADMIN = "admin"  # API keys, configuration
+    FRONTEND = "frontend"  # a chat front-end (Open WebUI, LibreChat) that speaks for the agents it names
 
     @property
     def label(self) -> str:
@@ -30,6 +31,7 @@ _LABELS = {
     Role.RSSI: "RSSI (registre : lecture, vérification, export, statistiques)",
     Role.DPO: "DPO (politiques : lecture, validation, test ; statistiques anonymes)",
     Role.ADMIN: "administrateur (clés d'API, configuration)",
+    Role.FRONTEND: "frontal de discussion (parle au nom des agents qu'il identifie)",
 }
 
 # Over HTTP, an admin may only hand out agent keys; rssi/dpo/admin keys are created on the host

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import anyio
 from anyio import to_thread
@@ -15,16 +17,23 @@ from proxy.analysis.findings import Finding
 from proxy.auth import Identifier
 from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
+from proxy.governance.acks import AckStore, acks_path
+from proxy.governance.charter import CharterGate
+from proxy.governance.transparency import TransparencyCache
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
+from proxy.limits_redis import RedisCounters
+from proxy.metrics import Metrics, RegisterState
 from proxy.policy.checks import PolicyContext
 from proxy.policy.quotas import follow_quotas
 from proxy.policy.store import PolicyStore
 from proxy.register.configured import open_register
 from proxy.register.energy import check_zones, with_energy
-from proxy.register.store import Register
+from proxy.register.store import TS_FORMAT, Register
 from proxy.register.writer import RegisterWriter
-from proxy.settings import Settings, sso_secret
+from proxy.settings import Settings, frontend_secrets, sso_secret
+from proxy.siem import SiemExport
+from proxy.timings import current, note_detection, note_entry
 from proxy.transform.secret import PseudonymSecret
 from proxy.upstream import Upstreams
 
@@ -50,7 +59,12 @@ class Services:
     analysis_cache: AnalysisCache
     identity: Identifier
     limiter: Limiter
+    metrics: Metrics
+    charter: CharterGate  # charter of use: acknowledged before any request (proxy/governance)
+    siem: SiemExport | None = None  # a copy of every row and checkpoint for the SIEM (siem.*)
     owns_detector: bool = False  # built here, so stopped here (a shared one is closed by its owner)
+    register_failing: bool = False  # the last append failed (readiness)
+    transparency: TransparencyCache = field(default_factory=TransparencyCache)  # /transparence
 
     @classmethod
     def build(cls, settings: Settings, detector: Detector | None = None) -> Services:
@@ -66,6 +80,7 @@ class Services:
         keys = KeyStore(settings.keys_path)
         policy = PolicyStore(settings.policy, PolicyContext.of(settings, detector.active_entities))
         register = open_register(settings)
+        metrics = Metrics(settings, lambda: _register_state(register))
         return cls(
             settings=settings,
             detector=detector,
@@ -77,15 +92,24 @@ class Services:
             pseudonyms=PseudonymSecret.load_or_create(settings.pseudonym_secret_path),
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),
             analysis_cache=AnalysisCache(detector.fingerprint, settings.detection.cache_entries),
-            identity=Identifier(settings.auth, keys, sso_secret(settings.auth.sso)),
-            limiter=follow_quotas(policy, Limiter(settings.limits)),
+            identity=Identifier(
+                settings.auth, keys, sso_secret(settings.auth.sso), frontend_secrets(settings.auth)
+            ),
+            limiter=follow_quotas(policy, Limiter(settings.limits, shared=shared_counters(settings))),
+            metrics=metrics,
+            siem=_siem_export(settings, register, metrics),
+            charter=CharterGate(policy, AckStore(acks_path(settings))),
             owns_detector=owns_detector,
         )
 
     async def aclose(self) -> None:
         await self.upstreams.aclose()
+        await self.limiter.aclose()
         self.writer.close()
         self.register.close()
+        if self.siem is not None:
+            await to_thread.run_sync(self.siem.close)
+        self.charter.acks.close()
         if self.owns_detector:
             await to_thread.run_sync(self.detector.close)
 
@@ -94,12 +118,18 @@ class Services:
     ) -> list[list[Finding]]:
         """Findings per text: from the analysis cache when `scope` (the caller) sent the text before,
         else analysed now (and `meanwhile` run while the NER finishes, see `Detector.detect`)."""
-        known = self.analysis_cache.lookup(texts, scope)
-        missing = [text for text in dict.fromkeys(texts) if text not in known]
+        started = time.perf_counter()
+        distinct = dict.fromkeys(texts)
+        known = self.analysis_cache.lookup(distinct, scope)
+        missing = [text for text in distinct if text not in known]
         if missing:
             fresh = dict(zip(missing, await self._analyse(missing, meanwhile), strict=True))
             self.analysis_cache.store(fresh, scope)
             known.update((text, tuple(found)) for text, found in fresh.items())
+        elapsed = time.perf_counter() - started
+        looked_up = sum(1 for text in distinct if text.strip())
+        self.metrics.analysed(elapsed, looked_up, looked_up - len(missing))
+        note_detection(elapsed)
         return [list(known[text]) for text in texts]
 
     async def _analyse(self, texts: list[str], meanwhile: Callable[[], object] | None) -> list[list[Finding]]:
@@ -123,4 +153,42 @@ class Services:
         """Append the exchange to the register, even while the request is being cancelled."""
         with anyio.CancelScope(shield=True):
             entry = with_energy(exchange.to_entry(), self.settings)
-            await self.writer.append(entry)
+            started = time.perf_counter()
+            try:
+                await self.writer.append(entry)
+            except BaseException:
+                self.register_failing = True
+                raise
+            self.register_failing = False
+            self.metrics.recorded(entry, time.perf_counter() - started, current())
+            note_entry(entry)
+
+
+def _register_state(register: Register) -> RegisterState:
+    last = register.last_checkpoint()
+    if last is None:
+        return RegisterState(None)
+    return RegisterState(datetime.strptime(last.ts, TS_FORMAT).replace(tzinfo=UTC).timestamp())
+
+
+def _siem_export(settings: Settings, register: Register, metrics: Metrics) -> SiemExport | None:
+    """The SIEM copy, hooked to the register's commits (rows and checkpoints once durable)."""
+    if not settings.siem.enabled:
+        return None
+    export = SiemExport(
+        settings.siem,
+        register.register_id,
+        on_sent=lambda kind: metrics.siem_sent.labels(kind).inc(),
+        on_dropped=metrics.siem_dropped.inc,
+    )
+    register.on_commit = export.submit
+    return export
+
+
+def shared_counters(settings: Settings) -> RedisCounters | None:
+    """The Redis shared by every instance for rate limits, if `limits.backend` names one. A place
+    held by an instance killed mid-request lapses after the longest a request may last."""
+    limits = settings.limits
+    if limits.backend == "memory":
+        return None
+    return RedisCounters(limits.backend, limits.backend_timeout_s, limits.upstream_deadline_s + 60)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, IPvAnyNetwork, field_validator, model_validator
+from pydantic import BaseModel, Field, HttpUrl, IPvAnyNetwork, field_validator, model_validator
 
-from proxy.config_file import ConfigFileError, load_model
+from proxy.config_file import STRICT, ConfigFileError, load_model
 from proxy.roles import Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ class Hosting(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = STRICT
 
 
 class UpstreamSettings(Strict):
@@ -124,6 +124,102 @@ class SsoSettings(Strict):
         return self
 
 
+class FrontendKind(StrEnum):
+    OPENWEBUI = "openwebui"
+    LIBRECHAT = "librechat"
+
+
+class AgentKey(StrEnum):
+    """Which forwarded attribute names the agent in the register, limits and pseudonyms."""
+
+    EMAIL = "email"
+    ID = "id"
+
+
+class FrontendHeaders(Strict):
+    """Names of the headers a front-end fills with the agent's identity (None: not sent)."""
+
+    user_id: str | None = None
+    user_email: str | None = None
+    user_name: str | None = None
+    user_role: str | None = None
+    chat_id: str | None = None
+    groups: str | None = None
+    jwt: str | None = None
+
+
+FRONTEND_HEADERS = {
+    FrontendKind.OPENWEBUI: FrontendHeaders(
+        user_id="X-OpenWebUI-User-Id",
+        user_email="X-OpenWebUI-User-Email",
+        user_name="X-OpenWebUI-User-Name",
+        user_role="X-OpenWebUI-User-Role",
+        chat_id="X-OpenWebUI-Chat-Id",
+        groups="X-OpenWebUI-User-Groups",
+        jwt="X-OpenWebUI-User-Jwt",
+    ),
+    FrontendKind.LIBRECHAT: FrontendHeaders(
+        user_id="X-LibreChat-User-Id",
+        user_email="X-LibreChat-User-Email",
+        user_name="X-LibreChat-User-Name",
+        user_role="X-LibreChat-User-Role",
+        chat_id="X-LibreChat-Conversation-Id",
+        groups="X-LibreChat-User-Groups",
+    ),
+}
+
+
+class FrontendSettings(Strict):
+    """Un frontal de discussion (Open WebUI, LibreChat) qui parle au nom des agents."""
+
+    kind: FrontendKind = Field(
+        default=FrontendKind.OPENWEBUI, description="Logiciel du frontal : openwebui ou librechat."
+    )
+    clients: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description="Adresses (CIDR) d'où le frontal appelle ; exigées pour les en-têtes d'identité simples.",
+    )
+    jwt_secret_env: str | None = Field(
+        default=None,
+        description="Variable d'environnement contenant le secret du jeton signé d'Open WebUI "
+        "(FORWARD_USER_INFO_HEADER_JWT_SECRET) ; défini : le jeton est exigé.",
+    )
+    jwt_issuer: str = Field(default="open-webui", description="Émetteur attendu du jeton (claim iss).")
+    jwt_leeway_s: int = Field(
+        default=30, ge=0, le=300, description="Tolérance d'horloge pour l'expiration du jeton (secondes)."
+    )
+    plain_headers: bool = Field(
+        default=False,
+        description="Accepter les en-têtes d'identité simples (non signés), depuis `clients` seulement.",
+    )
+    agent_key: AgentKey = Field(
+        default=AgentKey.EMAIL, description="Attribut qui nomme l'agent dans le registre : email ou id."
+    )
+    groups: dict[str, str] = Field(
+        default={},
+        description="Groupe du frontal -> service de l'agent ; le premier groupe listé l'emporte.",
+    )
+    default_service: str | None = Field(
+        default=None,
+        description="Service d'un agent sans groupe reconnu (absent : la requête est refusée, 403).",
+    )
+    headers: FrontendHeaders | None = Field(
+        default=None, description="Noms des en-têtes d'identité (défaut : ceux du logiciel, voir README)."
+    )
+
+    @model_validator(mode="after")
+    def _identity_is_verifiable(self) -> FrontendSettings:
+        if self.plain_headers and not self.clients:
+            raise ValueError("plain_headers exige clients (sinon n'importe quel processus serait cru)")
+        if not (self.plain_headers or self.jwt_secret_env):
+            raise ValueError("un frontal doit accepter un jeton signé (jwt_secret_env) ou plain_headers")
+        return self
+
+    @property
+    def header_names(self) -> FrontendHeaders:
+        return self.headers or FRONTEND_HEADERS[self.kind]
+
+
 class AuthSettings(Strict):
     require_api_key: bool = Field(
         default=True,
@@ -133,6 +229,14 @@ class AuthSettings(Strict):
     anonymous_user: str = Field(default="anonyme", description="Utilisateur des appels anonymes.")
     anonymous_service: str = Field(default="demo", description="Service des appels anonymes.")
     sso: SsoSettings = SsoSettings()
+    frontends: dict[str, FrontendSettings] = Field(
+        default={},
+        description="Frontaux (Open WebUI, LibreChat) par nom : le nom est l'utilisateur de leur clé "
+        "de rôle frontend (gardefou keys create --user NOM --role frontend).",
+    )
+
+
+SharedLimitsFallback = Literal["refuse", "local"]
 
 
 class LimitSettings(Strict):
@@ -200,6 +304,20 @@ class LimitSettings(Strict):
     drain_timeout_s: float = Field(
         default=10.0, gt=0, le=300, description="Durée maximale de cette lecture avant fermeture."
     )
+    backend: str = Field(
+        default="memory",
+        pattern=r"^(memory|(redis|rediss|unix)://.+)$",
+        description="Où compter les limites de débit et de simultanéité : « memory » (dans chaque "
+        "processus) ou l'URL d'un Redis/Valkey partagé par toutes les instances (redis://hôte:6379/0).",
+    )
+    backend_unavailable: SharedLimitsFallback = Field(
+        default="refuse",
+        description="Si le Redis des limites ne répond pas : « refuse » (503, rien n'est transmis) ou "
+        "« local » (limites comptées dans chaque processus, signalé dans le journal).",
+    )
+    backend_timeout_s: float = Field(
+        default=0.5, gt=0, le=10, description="Délai maximal d'une opération sur le Redis des limites."
+    )
 
 
 def _default_processes() -> int:
@@ -221,6 +339,92 @@ class DetectionSettings(Strict):
     # Findings remembered per message text (in memory only, per worker), so that a conversation's
     # resent history is not analysed again; 0 turns the cache off.
     cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 4096
+
+
+class MetricsSettings(Strict):
+    """Métriques Prometheus (/metrics) : comptes et durées, jamais de donnée personnelle ni d'agent."""
+
+    enabled: bool = Field(default=True, description="Servir /metrics.")
+    allow_networks: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description="Adresses (CIDR) autorisées à lire /metrics sans clé (le serveur Prometheus) ; "
+        "ailleurs, une clé des rôles rssi ou admin est exigée.",
+    )
+    verify_interval_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Vérification complète du registre toutes les N secondes (résultat dans les "
+        "métriques) ; 0 : jamais.",
+    )
+
+
+class HealthSettings(Strict):
+    """Sondes /healthz (processus vivant) et /readyz (prêt à servir)."""
+
+    ner_stale_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Un processus d'analyse silencieux depuis plus de N secondes ne répond plus.",
+    )
+    upstream_interval_s: float = Field(
+        default=15.0, gt=0, le=3600, description="Sondage de chaque modèle amont toutes les N secondes."
+    )
+    upstream_timeout_s: float = Field(
+        default=3.0, gt=0, le=60, description="Délai de réponse d'un modèle amont sondé."
+    )
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+class LogSettings(Strict):
+    """Journaux du service : types, comptes, identifiants et durées ; jamais un texte ni une clé."""
+
+    format: LogFormat = Field(default=LogFormat.JSON, description="json (une ligne JSON) ou text.")
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Niveau minimal des journaux."
+    )
+    requests: bool = Field(default=True, description="Une ligne par requête HTTP.")
+
+
+class SiemTransport(StrEnum):
+    UDP = "udp"
+    TCP = "tcp"
+    UNIX = "unix"
+
+
+class SiemSettings(Strict):
+    """Copie de chaque ligne du registre et de chaque point de contrôle vers un SIEM (syslog RFC 5424)."""
+
+    enabled: bool = Field(default=False, description="Envoyer le registre au SIEM.")
+    transport: SiemTransport = Field(default=SiemTransport.UDP, description="udp, tcp ou unix.")
+    host: str = Field(default="127.0.0.1", description="Adresse du récepteur syslog (udp, tcp).")
+    port: int = Field(default=514, ge=1, le=65535, description="Port du récepteur syslog (udp, tcp).")
+    socket_path: Path | None = Field(
+        default=None, description="Socket Unix du récepteur (transport unix), ex. /dev/log."
+    )
+    app_name: str = Field(
+        default="gardefou", pattern=r"^[!-~]{1,48}$", description="APP-NAME des messages syslog."
+    )
+    facility: int = Field(
+        default=13, ge=0, le=23, description="Facilité syslog (13 : audit ; 16 à 23 : local0 à local7)."
+    )
+    queue_size: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Messages en attente d'envoi au plus ; au-delà ils sont abandonnés (comptés "
+        "dans les métriques et journalisés), jamais la requête n'attend.",
+    )
+
+    @model_validator(mode="after")
+    def _unix_needs_a_path(self) -> SiemSettings:
+        if self.enabled and self.transport is SiemTransport.UNIX and self.socket_path is None:
+            raise ValueError("le transport unix exige socket_path")
+        return self
 
 
 class Settings(Strict):
@@ -267,6 +471,11 @@ class Settings(Strict):
         le=100_000,
         description="Un point de contrôle signé toutes les N lignes du registre (et à l'arrêt).",
     )
+    collectivite: str = Field(
+        default="",
+        max_length=120,
+        description="Nom de la collectivité, affiché en tête des pages d'administration.",
+    )
     pseudonym_secret_file: Path | None = Field(
         default=None,
         description="Secret des pseudonymes (créé au premier démarrage, droits 0600 ; défaut : "
@@ -276,6 +485,10 @@ class Settings(Strict):
     limits: LimitSettings = LimitSettings()
     detection: DetectionSettings = DetectionSettings()
     upstreams: tuple[UpstreamSettings, ...] = ()
+    metrics: MetricsSettings = MetricsSettings()
+    health: HealthSettings = HealthSettings()
+    logs: LogSettings = LogSettings()
+    siem: SiemSettings = SiemSettings()
     host: str = "127.0.0.1"
     # Set only by the embedded defaults (no configuration file): announced at start-up.
     demo_mode: bool = False
@@ -389,6 +602,22 @@ def sso_secret(sso: SsoSettings) -> str | None:
     return value
 
 
+def frontend_secrets(auth: AuthSettings) -> dict[str, str]:
+    """Each front-end's JWT secret, read from the environment variable its configuration names."""
+    secrets = {}
+    for name, frontend in auth.frontends.items():
+        if frontend.jwt_secret_env is None:
+            continue
+        value = os.environ.get(frontend.jwt_secret_env)
+        if not value or len(value) < 32:
+            raise ConfigFileError(
+                f"La variable d'environnement {frontend.jwt_secret_env} (secret du jeton du frontal "
+                f"{name!r}) est absente ou trop courte (32 caractères au moins)."
+            )
+        secrets[name] = value
+    return secrets
+
+
 def upstream_api_key(upstream: UpstreamSettings) -> str | None:
     """The upstream's secret, read from the environment variable the configuration names."""
     if upstream.api_key_env is None:
@@ -400,3 +629,13 @@ def upstream_api_key(upstream: UpstreamSettings) -> str | None:
             f"{upstream.name!r}) est vide ou absente."
         )
     return value
+
+
+def metrics_multiprocess_dir() -> Path | None:
+    """Where the worker processes of `serve --workers N` share their metrics (prometheus_client's
+    multiprocess mode, set by `gardefou serve`); None in a single process."""
+    value = os.environ.get(METRICS_DIR_ENV)
+    return Path(value) if value else None
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client itself

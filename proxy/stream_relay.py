@@ -19,6 +19,7 @@ import anyio
 from proxy.answer_relay import reading_answer
 from proxy.errors import GardefouError, UpstreamError
 from proxy.exchange import Exchange
+from proxy.governance.answers import appendix_events
 from proxy.openai_api import sse
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
@@ -113,7 +114,7 @@ async def _restored_events(
     yield _COMPLETE
     with reading_answer(upstream.name):
         closing = restorer.closing()
-    for event in closing:
+    for event in appendix_events(exchange, closing):  # AI notice / reminder chunk (proxy/governance)
         yield event
 
 

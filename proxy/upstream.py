@@ -7,6 +7,7 @@ an overall deadline (limits.upstream_deadline_s), stream included: a slow-drippi
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from proxy.errors import (
     UpstreamUnreachable,
 )
 from proxy.settings import DEMO_BASE_URL, Settings, UpstreamSettings, upstream_api_key
+from proxy.timings import note_first_byte
 
 
 class Upstreams:
@@ -44,6 +46,25 @@ class Upstreams:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    async def reachable(self, upstream: UpstreamSettings, timeout_s: float) -> bool:
+        """Whether the upstream answers at all (GET /models; any answer below 500 counts)."""
+        target = self._targets.get(upstream.name) or _Target.of(upstream)
+        try:
+            with anyio.fail_after(timeout_s):
+                response = await self._client.get(
+                    target.url("/models"), headers=target.headers, timeout=timeout_s
+                )
+        except (httpx.HTTPError, TimeoutError):
+            return False
+        return response.status_code < 500
+
+    async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """Send; the time until the answer's headers is noted for the metrics and the log line."""
+        started = time.perf_counter()
+        response = await self._client.send(request, stream=stream)
+        note_first_byte(time.perf_counter() - started)
+        return response
+
     def _request(self, upstream: UpstreamSettings, path: str, body: dict[str, Any]) -> httpx.Request:
         target = self._targets.get(upstream.name) or _Target.of(upstream)
         return self._client.build_request(
@@ -52,7 +73,7 @@ class Upstreams:
 
     async def complete(self, upstream: UpstreamSettings, path: str, body: dict[str, Any]) -> dict[str, Any]:
         with _mapped_errors(upstream), anyio.fail_after(self._deadline):
-            response = await self._client.send(self._request(upstream, path, body))
+            response = await self._send(self._request(upstream, path, body))
             await _raise_for_status(response, upstream)
             payload = response.json()
         if not isinstance(payload, dict):
@@ -66,7 +87,7 @@ class Upstreams:
         """The upstream's response lines, as they arrive; the response is closed on exit."""
         deadline = anyio.current_time() + self._deadline
         with _mapped_errors(upstream), anyio.fail_after(self._deadline):
-            response = await self._client.send(self._request(upstream, path, body), stream=True)
+            response = await self._send(self._request(upstream, path, body), stream=True)
         try:
             with _mapped_errors(upstream), anyio.fail_after(deadline - anyio.current_time()):
                 await _raise_for_status(response, upstream)

@@ -132,3 +132,14 @@ def is_postcode(text: str) -> bool:
     """A French postcode: department 01-95, 2A/2B written 20, or overseas 97x/98x."""
     code = compact(text)[:5]
     return code.isdigit() and (1 <= int(code[:2]) <= 95 or code[:2] in ("97", "98"))
+
+
+def has_ten_digits(text: str) -> bool:
+    """A French phone number however its digits are grouped."""
+    return sum(c.isdigit() for c in text) == 10
+
+
+def is_luhn(text: str) -> bool:
+    """The digits of the text pass Luhn's key (a DPO's own numbers: `validator: luhn`)."""
+    digits = "".join(c for c in text if c.isdigit())
+    return bool(digits) and luhn.is_valid(digits)

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from proxy.analysis.patterns_fr import CATALOGUE
+from proxy.analysis.patterns_fr import CATALOGUE_NAMES
 from proxy.analysis.patterns_names import NAME_RECOGNIZERS
 from proxy.analysis.patterns_places import ADDRESS, PLACE
 from proxy.entities import Entity
@@ -22,6 +22,7 @@ from proxy.entities import Entity
 NER_RECOGNIZER = "spacy_ner"
 NLP_FILE = "nlp.yaml"
 RECOGNIZERS_FILE = "recognizers.yaml"
+CUSTOM_RECOGNIZERS_FILE = "custom_recognizers.yaml"
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -77,6 +78,7 @@ class DetectionConfig:
     recognizers: tuple[RecognizerSettings, ...]
     context_window: int
     context_boost: float
+    custom_file: str = ""  # the DPO's recognizers in Presidio's format (may be absent)
 
     def recognizer(self, name: str) -> RecognizerSettings | None:
         return next((r for r in self.recognizers if r.name == name), None)
@@ -92,7 +94,7 @@ class DetectionConfig:
 
 def known_recognizers() -> frozenset[str]:
     names = {NER_RECOGNIZER, ADDRESS.name, PLACE.name, *NAME_RECOGNIZERS}
-    return frozenset(names | {spec.name for spec in CATALOGUE})
+    return frozenset(names | CATALOGUE_NAMES)
 
 
 def load_detection_config(models_dir: Path) -> DetectionConfig:
@@ -109,6 +111,7 @@ def load_detection_config(models_dir: Path) -> DetectionConfig:
         recognizers=_active(recognizers),
         context_window=recognizers.context.window,
         context_boost=recognizers.context.boost,
+        custom_file=str(models_dir / CUSTOM_RECOGNIZERS_FILE),
     )
 
 

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerRegistry, RecognizerResult
@@ -22,13 +23,15 @@ from proxy.analysis.birth_dates import promote_birth_dates
 from proxy.analysis.common_words import load_common_words
 from proxy.analysis.config import NER_RECOGNIZER, DetectionConfig, load_detection_config
 from proxy.analysis.context import ContextWords
+from proxy.analysis.custom import CustomRecognizerError, CustomRecognizers
 from proxy.analysis.findings import Finding
 from proxy.analysis.first_names import load_first_names, normalise
-from proxy.analysis.ner import FrenchNer, NerLoadError, RawEntity
-from proxy.analysis.ner_processes import Collect, NerProcesses
+from proxy.analysis.markup import clip
+from proxy.analysis.ner import FrenchNer, NerLoadError, NerPath, RawEntity
+from proxy.analysis.ner_processes import Collect, NerHealth, NerProcesses
 from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.overlaps import resolve
-from proxy.analysis.patterns_fr import CATALOGUE
+from proxy.analysis.patterns_fr import catalogue
 from proxy.analysis.patterns_names import name_specs
 from proxy.analysis.patterns_places import ADDRESS, place_spec
 from proxy.analysis.places import load_communes, load_place_names
@@ -69,14 +72,18 @@ class Detector:
             if not recognizers:
                 raise DetectionError("models/recognizers.yaml : aucun reconnaisseur actif.")
             self._registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
-            self._patterns = [r for r in recognizers if isinstance(r, FrenchPatternRecognizer)]
+            registered = self._registry.get_recognizers(LANGUAGE, all_fields=True)  # run from the registry
+            self._patterns = [r for r in registered if isinstance(r, FrenchPatternRecognizer)]
             self._ner_recognizer = next((r for r in recognizers if isinstance(r, SpacyNerRecognizer)), None)
+            self._custom = CustomRecognizers(
+                Path(config.custom_file), config.context_window, config.context_boost
+            )
             self._ner: FrenchNer | NerProcesses | None = None
             if self._ner_recognizer is not None:
                 self._ner = NerProcesses(config, processes, timeout_s) if processes > 0 else FrenchNer(config)
         except DetectionError:
             raise
-        except NerLoadError as error:
+        except (NerLoadError, CustomRecognizerError) as error:
             raise DetectionError(str(error)) from error
         except Exception as error:
             raise DetectionError(f"Chargement du détecteur impossible : {error}") from error
@@ -90,7 +97,12 @@ class Detector:
         entities: set[Entity] = set()
         for recognizer in self._registry.get_recognizers(LANGUAGE, all_fields=True):
             entities.update(Entity(e) for e in recognizer.supported_entities)
-        return frozenset(entities)
+        return frozenset(entities | self._custom.entities)
+
+    @property
+    def ner_path(self) -> NerPath | None:
+        """How the NER runs (None: no NER recognizer active, or workers not warmed up yet)."""
+        return None if self._ner is None else self._ner.path
 
     @property
     def fingerprint(self) -> str:
@@ -128,6 +140,10 @@ class Detector:
                 raise DetectionError(message) from error
         self.detect([_WARM_UP_TEXT])
 
+    def ner_health(self, stale_s: float) -> NerHealth | None:
+        """The NER worker processes' health (None when the NER runs in this process, or not at all)."""
+        return self._ner.health(stale_s) if isinstance(self._ner, NerProcesses) else None
+
     def close(self) -> None:
         """Stop the NER worker processes, if any."""
         if isinstance(self._ner, NerProcesses):
@@ -154,8 +170,12 @@ class Detector:
         if self._ner_recognizer is not None:
             found = found + self._ner_recognizer.analyze(text, _ALL_ENTITIES, self._artifacts(spans))
         results = EntityRecognizer.remove_duplicates(found)
-        findings = map(_finding, results)
-        kept = resolve((f for f in findings if f.score >= self._thresholds[f.recognizer]), text)
+        own = [_finding(result) for result in results]
+        clipped = (clip(text, f) for f in (*own, *self._custom.findings(text)))  # never over markup
+        findings = (
+            f for f in clipped if f is not None and f.score >= self._thresholds.get(f.recognizer, 0.0)
+        )
+        kept = resolve(findings, text)
         return promote_birth_dates(text, kept) if self._birth_dates else kept
 
     def _artifacts(self, spans: list[RawEntity]) -> NlpArtifacts:
@@ -199,7 +219,7 @@ def _recognizers(config: DetectionConfig) -> list[Any]:
         rules = NerRules(stop_words, first_names, places, common_words)
         recognizers.append(SpacyNerRecognizer(NER_RECOGNIZER, entities, config.ner_score, rules))
     names = name_specs(first_names, common_words, places)
-    for spec in (*CATALOGUE, ADDRESS, place_spec(load_communes()), *names):
+    for spec in (*catalogue(), ADDRESS, place_spec(load_communes()), *names):
         settings = config.recognizer(spec.name)
         if settings is not None:
             context = ContextWords.build(settings.context, config.context_window)

@@ -14,6 +14,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from typing import Any
 
 import spacy
@@ -42,6 +43,19 @@ _SELF_CHECK = [
 _NUMPY_OPS = NumpyOps(use_blis=False)
 
 
+class NerPath(StrEnum):
+    """How the NER runs, as `/healthz` and the admin page show it: a spaCy upgrade that breaks
+    the direct path's equivalence must be visible, not only logged (models/README.md)."""
+
+    DIRECT = "direct"  # on the model's own weights, checked equal to spaCy at start-up
+    SPACY_UNSUPPORTED = "spacy-architecture-non-prise-en-charge"  # spaCy's component (slower)
+    SPACY_MISMATCH = "spacy-ecart-detecte"  # the direct path differed from spaCy: spaCy runs it
+
+    @property
+    def degraded(self) -> bool:
+        return self is not NerPath.DIRECT
+
+
 class NerLoadError(Exception):
     """The model cannot be used as configured (not installed, unmapped labels)."""
 
@@ -57,7 +71,7 @@ class FrenchNer:
         _intern_frequent_words(self._nlp)
         self._batch_size = config.batch_size
         self._lock = threading.Lock()
-        self._inference = self._checked_inference()
+        self._inference, self.path = self._checked_inference()
 
     @property
     def vocabulary_size(self) -> int:
@@ -83,19 +97,20 @@ class FrenchNer:
             docs = self._nlp.pipe(texts, batch_size=self._batch_size)
             return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs]
 
-    def _checked_inference(self) -> NerInference | None:
+    def _checked_inference(self) -> tuple[NerInference | None, NerPath]:
         """The direct path, if the model's architecture is supported and it finds what spaCy's
-        component finds on the check texts; else spaCy's component (slower), said in the log."""
+        component finds on the check texts; else spaCy's component (slower), said in the log and
+        in `path`."""
         inference = NerInference.build(self._nlp)
         if inference is None:
             log.warning("NER: architecture not supported by the direct path; spaCy runs it")
-            return None
+            return None, NerPath.SPACY_UNSUPPORTED
         expected = self.spacy_entities(_SELF_CHECK)
         self._inference = inference
         if self.entities(_SELF_CHECK) != expected:
             log.warning("NER: the direct path differs from spaCy on the check texts; spaCy runs it")
-            return None
-        return inference
+            return None, NerPath.SPACY_MISMATCH
+        return inference, NerPath.DIRECT
 
 
 def use_numpy_blas() -> None:

@@ -33,12 +33,13 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from proxy.analysis.config import DetectionConfig
-from proxy.analysis.ner import FrenchNer, RawEntity
+from proxy.analysis.ner import FrenchNer, NerPath, RawEntity
 
 log = logging.getLogger("gardefou")
 
 _WARM_UP = ["M. Jean Dupont habite à Lyon."]
 _STOP_WAIT_S = 5.0
+_HEARTBEAT_S = 0.2  # a loaded worker's thread stamps its shared clock this often (readiness)
 
 Collect = Callable[[], list[list[RawEntity]]]
 
@@ -55,8 +56,18 @@ class _WorkerLost(NerWorkerError):
 class _Worker:
     process: BaseProcess
     pipe: Connection
+    beat: Any  # shared double: the worker's last heartbeat (time.monotonic(), system-wide)
     awaiting_reply: bool = False
     broken: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NerHealth:
+    """How many workers there are, how many stamped their heartbeat lately, how many were replaced."""
+
+    workers: int
+    answering: int
+    restarts: int
 
 
 class NerProcesses:
@@ -70,7 +81,9 @@ class NerProcesses:
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
+        self.path: NerPath | None = None  # as the workers report it once their model is loaded
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._restarts = 0
         for _ in range(count):
             self._idle.put(self._spawn())
 
@@ -78,6 +91,16 @@ class NerProcesses:
     def pids(self) -> list[int]:
         with self._lock:
             return [w.process.pid for w in self._workers if w.process.pid is not None]
+
+    def health(self, stale_s: float) -> NerHealth:
+        """Workers whose heartbeat is fresher than `stale_s` answer (a stopped or still-loading one
+        does not); reading it costs nothing to the workers."""
+        now = time.monotonic()
+        with self._lock:
+            beats = [w.beat.value for w in self._workers]
+            restarts = self._restarts
+        answering = sum(1 for beat in beats if now - beat < stale_s)
+        return NerHealth(self._count, answering, restarts)
 
     @contextlib.contextmanager
     def analysing(self, texts: Sequence[str]) -> Iterator[Collect]:
@@ -129,10 +152,11 @@ class NerProcesses:
         # spawn: the server process has threads (event loop, detection, register); forking it
         # would copy their locks in whatever state they are.
         ours, theirs = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(theirs, self._config), daemon=True)
+        beat = self._context.RawValue("d", 0.0)
+        process = self._context.Process(target=_serve, args=(theirs, self._config, beat), daemon=True)
         process.start()
         theirs.close()
-        worker = _Worker(process, ours)
+        worker = _Worker(process, ours, beat)
         with self._lock:
             self._workers.add(worker)
         return worker
@@ -187,9 +211,10 @@ class NerProcesses:
 
     def _receive(self, worker: _Worker, deadline: float) -> list[list[RawEntity]]:
         try:
-            if not worker.pipe.poll(max(0.0, deadline - time.monotonic())):
-                raise self._broken(worker, "too slow")
-            status, value = worker.pipe.recv()
+            status, value = self._message(worker, deadline)
+            while status == "path":  # said once by each worker when its model is loaded
+                self.path = NerPath(value)
+                status, value = self._message(worker, deadline)
         except (OSError, EOFError, ValueError) as error:
             raise self._lost(worker) from error
         worker.awaiting_reply = False
@@ -197,6 +222,12 @@ class NerProcesses:
             raise NerWorkerError(f"NER failed in a worker process ({value})")
         entities: list[list[RawEntity]] = value
         return entities
+
+    def _message(self, worker: _Worker, deadline: float) -> tuple[str, Any]:
+        if not worker.pipe.poll(max(0.0, deadline - time.monotonic())):
+            raise self._broken(worker, "too slow")
+        message: tuple[str, Any] = worker.pipe.recv()
+        return message
 
     def _broken(self, worker: _Worker, why: str) -> NerWorkerError:
         log.error("NER worker process %s: stopping it", why)
@@ -230,6 +261,7 @@ class NerProcesses:
         worker.process.join(_STOP_WAIT_S)
         with self._lock:
             self._workers.discard(worker)
+            self._restarts += 1
         self._idle.put(self._spawn())
 
 
@@ -244,11 +276,13 @@ def _balanced(texts: Sequence[str], count: int) -> list[list[str]]:
     return batches
 
 
-def _serve(pipe: Connection, config: DetectionConfig) -> None:
+def _serve(pipe: Connection, config: DetectionConfig, beat: Any) -> None:
     """A worker: load the model, then answer each list of texts with their entities until the
     server closes the pipe (or dies). Ctrl-C is the server's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ner = FrenchNer(config)
+    pipe.send(("path", str(ner.path)))
+    threading.Thread(target=_heartbeat, args=(beat,), name="heartbeat", daemon=True).start()
     while True:
         try:
             texts = pipe.recv()
@@ -263,3 +297,10 @@ def _serve(pipe: Connection, config: DetectionConfig) -> None:
             pipe.send(reply)
         except OSError:
             return
+
+
+def _heartbeat(beat: Any) -> None:
+    """Stamp the shared clock while the process runs (and is not stopped)."""
+    while True:
+        beat.value = time.monotonic()
+        time.sleep(_HEARTBEAT_S)

@@ -6,10 +6,14 @@ themselves. Separators between digit groups: space, no-break space, dot or dash.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from proxy.analysis import checksums
 from proxy.analysis.patterns import Pattern, RecognizerSpec
+from proxy.analysis.wordlists import alternation, first_letters, identifier_labels, number_words
 from proxy.entities import Entity
 
 _S = r"[ \u00a0.\-]?"  # optional separator inside a number
@@ -84,6 +88,15 @@ PHONE = RecognizerSpec(
             0.9,
         ),
         Pattern(r"(?<![\w+])\+(?!33)[1-9]\d{0,2}(?:[ \u00a0.\-]?\d){6,12}" + _END, 0.6),
+        # Grouped oddly ("01 2048 3632", "09 65 42 8231"): ten digits, when the text says it's a phone.
+        Pattern(
+            r"(?<![\w+])(?<!\d[.\-])0[1-9]\d{0,2}(?:[ \u00a0.\-]\d{2,4}){2,4}" + _END_PHONE,
+            0.6,
+            checksums.has_ten_digits,
+            True,
+        ),
+        # A digit short after +33 ("+33 20 19 39 00"): the prefix says it is a phone.
+        Pattern(r"(?<![\w+])(?:\+|00)[ \u00a0]?33[ \u00a0]?[1-9]\d(?:[ \u00a0.\-]?\d{2}){3}" + _END, 0.75),
     ),
 )
 
@@ -224,15 +237,6 @@ _MONTH_YEAR = rf"{_MONTHS}[ \u00a0]*{_YEAR}"
 _FULL_MONTHS = (
     r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)"
 )
-# Written in words, as deliberations and civil-status deeds do: "le vingt-huit mars deux mille
-# vingt-quatre", "né le quinze septembre mille neuf cent soixante-cinq".
-_NUMBER_WORD = (
-    r"(?:premier|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
-    r"quinze|seize|vingt|vingts|trente|quarante|cinquante|soixante|cent|cents|mille)"
-)
-_NUMBER_WORDS = rf"{_NUMBER_WORD}(?:(?:[ \u00a0-]+|[ \u00a0-]et[ \u00a0-])(?:{_NUMBER_WORD}))*"
-_DATE_IN_WORDS = rf"{_NUMBER_WORDS}[ \u00a0]+{_FULL_MONTHS}(?:[ \u00a0]+{_NUMBER_WORDS})?(?![\w-])"
-_ANY_DATE = rf"(?:{_WRITTEN_DATE}|{_NUMERIC_DATE}|{_MONTH_YEAR}|{_DATE_IN_WORDS}|{_YEAR})"
 _WEEKDAYS = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
 _WEEKDAY_ABBREVIATIONS = r"(?:lun|mar|mer|jeu|ven|sam|dim)\.?"
 _DAY_MONTH = r"[0-3]?\d/[01]?\d"  # "22/04": a date when its context says so (not "10/10", a mark)
@@ -254,93 +258,102 @@ _ENGLISH_DATE = (
     rf"(?:,?[ \u00a0]+{_YEAR})?"
 )
 
-DATE = RecognizerSpec(
-    "fr_date",
-    Entity.DATE,
-    (
-        Pattern(rf"(?<![\w/.\-]){_WRITTEN_DATE}(?!\w)", 0.85, flags=_I),
-        Pattern(rf"(?<![\w/.\-]){_NUMERIC_DATE}(?![\w/]|[.\-]\d)", 0.85, checksums.is_date),
-        Pattern(rf"(?<!\w){_MONTH_YEAR}(?!\w)", 0.75, flags=_I),
-        Pattern(
-            r"(?<!\w)(?:le|du|au)[ \u00a0]+([0-3]\d[01]\d(?:19|20)\d{2})(?!\w)",
-            0.6,
-            checksums.is_compact_date,
-            group=1,
-            flags=_I,
-        ),
-        Pattern(
-            rf"(?<!\w)(?:en|depuis|dès|année|courant|fin|début)[ \u00a0]+({_YEAR})(?![\w,.]\d)",
-            0.55,
-            group=1,
-            flags=_I,
-        ),
-        # "le 22/04", "Lun. 22/04", "16/01-19/01": day and month without the year
-        Pattern(
-            rf"(?=[AaDdJjLlMmSsVv])(?<!\w){_DAY_MONTH_CONTEXT}[ \u00a0]+({_DAY_MONTH})(?![\w/]|[.\-]\d)",
-            0.7,
-            checksums.is_day_month,
-            group=1,
-            flags=_I,
-        ),
-        Pattern(
-            rf"(?=\d)(?<![\w/.\-])({_DAY_MONTH})(?=[ \u00a0]?[-–][ \u00a0]?{_DAY_MONTH}(?![\w/]))",
-            0.7,
-            checksums.is_day_month,
-            group=1,
-        ),
-        Pattern(rf"(?=\d)(?<=\d[-–])({_DAY_MONTH})(?![\w/]|[.\-]\d)", 0.7, checksums.is_day_month, group=1),
-        # "mardi 19 après-midi", "samedi 13 et dimanche 14 avril": the month comes later or is known
-        Pattern(
-            rf"(?=[DdJjLlMmSsVv])(?<!\w){_WEEKDAYS}[ \u00a0]+(?:1er|[0-3]?\d)(?![\w/:,.]|[ \u00a0]*h\b)",
-            0.7,
-            flags=_I,
-        ),
-        # "du 21 au 25 octobre": the first day of a range
-        Pattern(
-            rf"(?=[DdEe])(?<!\w)(?:du|entre le|entre)[ \u00a0]+(1er|[0-3]?\d)"
-            rf"(?=[ \u00a0]+(?:au|et)[ \u00a0]+(?:1er|[0-3]?\d)[ \u00a0]+{_MONTHS}(?![a-zé]))",
-            0.7,
-            group=1,
-            flags=_I,
-        ),
-        # "en juin", "depuis décembre", "de mai à septembre": a month alone, after a preposition
-        Pattern(
-            rf"(?=[CcDdEeFfMm])(?<!\w)(?:en|depuis|dès|d['’]ici|fin|début|mi-|courant|de|d['’])[ \u00a0]*"
-            rf"(?<=[ \u00a0'’-])"
-            rf"({_FULL_MONTHS})(?![\w-])",
-            0.6,
-            group=1,
-            flags=_I,
-        ),
-        Pattern(rf"(?=[CcDdHhNnPpQqSsTtUuVv])(?<![\w-]){_DATE_IN_WORDS}", 0.8, flags=_I),
-        # English: "3 August 2024", "Tuesday 5 March", "Thu, 7 Mar 2024", "June 13, 2024"
-        Pattern(rf"(?=[A-Z\d])(?<![\w/.\-]){_ENGLISH_DATE}(?![\w])", 0.85),
-    ),
-)
 
-DATE_OF_BIRTH = RecognizerSpec(
-    "fr_date_of_birth",
-    Entity.DATE_OF_BIRTH,
-    (
-        Pattern(
-            r"(?<!\w)(?:n[ée]e?s?(?:\(e\))?|na[iî]t)[ \u00a0]+(?:le|en|au cours de|vers)[ \u00a0]+"
-            rf"({_ANY_DATE})(?![\w/])",
-            0.95,
-            group=1,
-            flags=_I,
+def _date_spec(in_words: str) -> RecognizerSpec:
+    return RecognizerSpec(
+        "fr_date",
+        Entity.DATE,
+        (
+            Pattern(rf"(?<![\w/.\-]){_WRITTEN_DATE}(?!\w)", 0.85, flags=_I),
+            Pattern(rf"(?<![\w/.\-]){_NUMERIC_DATE}(?![\w/]|[.\-]\d)", 0.85, checksums.is_date),
+            Pattern(rf"(?<!\w){_MONTH_YEAR}(?!\w)", 0.75, flags=_I),
+            Pattern(
+                r"(?<!\w)(?:le|du|au)[ \u00a0]+([0-3]\d[01]\d(?:19|20)\d{2})(?!\w)",
+                0.6,
+                checksums.is_compact_date,
+                group=1,
+                flags=_I,
+            ),
+            Pattern(
+                rf"(?<!\w)(?:en|depuis|dès|année|courant|fin|début)[ \u00a0]+({_YEAR})(?![\w,.]\d)",
+                0.55,
+                group=1,
+                flags=_I,
+            ),
+            # "le 22/04", "Lun. 22/04", "16/01-19/01": day and month without the year
+            Pattern(
+                rf"(?=[AaDdJjLlMmSsVv])(?<!\w){_DAY_MONTH_CONTEXT}[ \u00a0]+({_DAY_MONTH})(?![\w/]|[.\-]\d)",
+                0.7,
+                checksums.is_day_month,
+                group=1,
+                flags=_I,
+            ),
+            Pattern(
+                rf"(?=\d)(?<![\w/.\-])({_DAY_MONTH})(?=[ \u00a0]?[-–][ \u00a0]?{_DAY_MONTH}(?![\w/]))",
+                0.7,
+                checksums.is_day_month,
+                group=1,
+            ),
+            Pattern(
+                rf"(?=\d)(?<=\d[-–])({_DAY_MONTH})(?![\w/]|[.\-]\d)", 0.7, checksums.is_day_month, group=1
+            ),
+            # "mardi 19 après-midi", "samedi 13 et dimanche 14 avril": the month comes later or is known
+            Pattern(
+                rf"(?=[DdJjLlMmSsVv])(?<!\w){_WEEKDAYS}[ \u00a0]+(?:1er|[0-3]?\d)(?![\w/:,.]|[ \u00a0]*h\b)",
+                0.7,
+                flags=_I,
+            ),
+            # "du 21 au 25 octobre": the first day of a range
+            Pattern(
+                rf"(?=[DdEe])(?<!\w)(?:du|entre le|entre)[ \u00a0]+(1er|[0-3]?\d)"
+                rf"(?=[ \u00a0]+(?:au|et)[ \u00a0]+(?:1er|[0-3]?\d)[ \u00a0]+{_MONTHS}(?![a-zé]))",
+                0.7,
+                group=1,
+                flags=_I,
+            ),
+            # "en juin", "depuis décembre", "de mai à septembre": a month alone, after a preposition
+            Pattern(
+                rf"(?=[CcDdEeFfMm])(?<!\w)(?:en|depuis|dès|d['’]ici|fin|début|mi-|courant|de|d['’])[ \u00a0]*"
+                rf"(?<=[ \u00a0'’-])"
+                rf"({_FULL_MONTHS})(?![\w-])",
+                0.6,
+                group=1,
+                flags=_I,
+            ),
+            Pattern(in_words, 0.8, flags=_I),
+            # English: "3 August 2024", "Tuesday 5 March", "Thu, 7 Mar 2024", "June 13, 2024"
+            Pattern(rf"(?=[A-Z\d])(?<![\w/.\-]){_ENGLISH_DATE}(?![\w])", 0.85),
         ),
-        Pattern(
-            r"(?<!\w)(?:date[ \u00a0]+de[ \u00a0]+naissance|date[ \u00a0]+de[ \u00a0]+nais\.?|"
-            r"DDN|n[ée]e?[ \u00a0]*(?:\(e\))?[ \u00a0]*le)[ \u00a0]*:?[ \u00a0]*"
-            rf"({_ANY_DATE})(?![\w/])",
-            0.95,
-            group=1,
-            flags=_I,
-        ),
-    ),
-)
+    )
 
-CATALOGUE: tuple[RecognizerSpec, ...] = (
+
+def _birth_date_spec(any_date: str) -> RecognizerSpec:
+    return RecognizerSpec(
+        "fr_date_of_birth",
+        Entity.DATE_OF_BIRTH,
+        (
+            Pattern(
+                r"(?<!\w)(?:n[ée]e?s?(?:\(e\))?|na[iî]t)[ \u00a0]+(?:le|en|au cours de|vers)[ \u00a0]+"
+                rf"({any_date})(?![\w/])",
+                0.95,
+                group=1,
+                flags=_I,
+            ),
+            Pattern(
+                r"(?<!\w)(?:date[ \u00a0]+de[ \u00a0]+naissance|date[ \u00a0]+de[ \u00a0]+nais\.?|"
+                r"DDN|n[ée]e?[ \u00a0]*(?:\(e\))?[ \u00a0]*le)[ \u00a0]*:?[ \u00a0]*"
+                rf"({any_date})(?![\w/])",
+                0.95,
+                group=1,
+                flags=_I,
+            ),
+        ),
+    )
+
+
+DRIVING_LICENCE = RecognizerSpec("fr_driving_licence", Entity.DRIVING_LICENSE, ())
+
+_STATIC: tuple[RecognizerSpec, ...] = (
     EMAIL,
     URL,
     IP_ADDRESS,
@@ -356,6 +369,61 @@ CATALOGUE: tuple[RecognizerSpec, ...] = (
     LICENSE_PLATE,
     ID_CARD,
     PASSPORT,
-    DATE,
-    DATE_OF_BIRTH,
+    DRIVING_LICENCE,
 )
+CATALOGUE_NAMES = frozenset({*(spec.name for spec in _STATIC), "fr_date", "fr_date_of_birth"})
+
+# The shape an identifier must have right after one of its strong labels (identifier_labels.yaml):
+# there, the shape is enough, whatever its checksum.
+_SHAPES: dict[str, str] = {
+    "fr_nir": rf"[1-478](?:{_S}\d){{4}}{_S}(?:\d{_S}\d|2{_S}[AB])(?:{_S}\d){{6}}(?:(?:{_S}\d){{2}})?",
+    "fr_siren": r"\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{3}",
+    "fr_siret": r"\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{5}",
+    "iban": r"[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]{4}){2,7}(?:[ \u00a0]?[A-Z0-9]{1,3})?",
+    "fr_rib": r"\d{5}[ \u00a0]?\d{5}[ \u00a0]?[0-9A-Z]{11}[ \u00a0]?\d{2}",
+    "credit_card": (
+        r"\d{4}(?:[ \u00a0\-]?\d{4}){3}(?:[ \u00a0\-]?\d{3})?|\d{4}[ \u00a0\-]?\d{6}[ \u00a0\-]?\d{5}"
+    ),
+    "fr_tax_id": r"[0-3]\d(?:[ \u00a0]?\d){11}",
+    "fr_caf_number": r"\d{7}",
+    "fr_id_card": r"\d{4}[0-9AB]\d{7}|(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{9}",
+    "fr_passport": r"\d{2}[A-Z]{2}\d{5}",
+    "fr_driving_licence": r"\d{12}|\d{2}[A-Z]{2}\d{5}|\d{2}(?:[ \u00a0]\d{2}){5}",
+}
+_LABEL_GAP = r"[^\n\d]{0,30}?"  # "n° de sécurité sociale (NIR) : ", "IBAN du compte : "
+
+
+def labelled_pattern(name: str, labels: Sequence[str]) -> Pattern:
+    """The shape of `name`'s identifier right after one of its labels, checksum or not."""
+    regex = rf"(?<!\w)(?i:{alternation(labels)})(?!\w){_LABEL_GAP}{_START}({_SHAPES[name]}){_END}"
+    return Pattern(regex, 0.8, group=1)
+
+
+def _with_labels(spec: RecognizerSpec, labels: Mapping[str, Sequence[str]]) -> RecognizerSpec:
+    if spec.name not in labels:
+        return spec
+    return replace(spec, patterns=(*spec.patterns, labelled_pattern(spec.name, labels[spec.name])))
+
+
+def date_in_words(words: Sequence[str], year: str = "?") -> str:
+    """A date written in words ("le onze mars deux mille vingt-quatre"), from the number words;
+    `year` "" makes the year compulsory."""
+    number = alternation(words)
+    numbers = rf"{number}(?:(?:[ \u00a0-]+|[ \u00a0-]et[ \u00a0-]){number})*"
+    return rf"{numbers}[ \u00a0]+{_FULL_MONTHS}(?:[ \u00a0]+{numbers}){year}(?![\w-])"
+
+
+@functools.cache
+def catalogue() -> tuple[RecognizerSpec, ...]:
+    """Every pattern recognizer of the catalogue, with the word lists of data/ compiled in."""
+    words = number_words()
+    in_words = date_in_words(words)
+    # The year in words first: "premier mars deux mille quatre" is not "premier mars" and a year.
+    with_year = date_in_words(words, year="")
+    any_date = rf"(?:{with_year}|{_WRITTEN_DATE}|{_NUMERIC_DATE}|{_MONTH_YEAR}|{in_words}|{_YEAR})"
+    specs = (*_STATIC, _date_spec(rf"{first_letters(words)}(?<![\w-]){in_words}"), _birth_date_spec(any_date))
+    labels = identifier_labels()
+    unknown = sorted(set(labels) - {spec.name for spec in specs})
+    if unknown:
+        raise ValueError(f"identifier_labels.yaml : reconnaisseur inconnu « {unknown[0]} »")
+    return tuple(_with_labels(spec, labels) for spec in specs)

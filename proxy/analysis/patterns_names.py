@@ -9,12 +9,13 @@ the finding: "Madame [PERSONNE_1]" keeps the agent's text polite and gendered.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Set
+from collections.abc import Container, Sequence, Set
 
 from proxy.analysis.first_names import is_first_name, normalise
 from proxy.analysis.lexicon_fr import CALENDAR_WORDS
 from proxy.analysis.patterns import Pattern, RecognizerSpec, Validator
 from proxy.analysis.places import place_key
+from proxy.analysis.wordlists import alternation, people_list_labels
 from proxy.entities import Entity
 
 _UP = "A-ZÀ-ÖØ-Þ"
@@ -310,6 +311,34 @@ def _has_lower_case(name: str) -> bool:
     return any(c.islower() for c in name.split()[0])
 
 
+class _LowerCaseName:
+    """A name written in lower case in a list: a known first name, then at least one more word."""
+
+    def __init__(self, first_names: Set[str]) -> None:
+        self._first_names = first_names
+
+    def __call__(self, text: str) -> bool:
+        words = text.split()
+        return len(words) >= 2 and is_first_name(self._first_names, normalise(words[0]))
+
+
+_LOW_WORD = rf"[{_LOW}][{_LOW}'’]+(?:-[{_LOW}][{_LOW}'’]+)*"
+_LOW_NAME = rf"{_LOW_WORD}(?:[ \t]+{_LOW_WORD}){{1,3}}"
+# Names are split from one another by commas, "et" or semicolons (never "et" inside a name).
+_LOW_NAME_LIST = rf"(?!et[ \t]){_LOW_NAME}(?:(?:{_NAME_SEPARATOR}){_LOW_NAME})*"
+
+
+def _lower_case_list(labels: Sequence[str], first_names: Set[str]) -> Pattern:
+    """ "Infirmiers : theodore roux, marie cécile lefevre": people listed after a label, in lower case."""
+    return Pattern(
+        rf"(?m)^[ \t]*(?i:{alternation(labels)})[ \t]*:[ \t]*({_LOW_NAME_LIST})(?![\w'’-])",
+        0.87,
+        _LowerCaseName(first_names),
+        group=1,
+        split=_NAME_SEPARATOR,
+    )
+
+
 def _family_spec(check: Validator, listed: Validator) -> RecognizerSpec:
     return RecognizerSpec(
         "fr_person_family",
@@ -415,6 +444,8 @@ def name_specs(
     lone = Pattern(_LONE_FIRST_NAME, 0.6, alone, not_after=_NOT_LONE)
     names = RecognizerSpec(names.name, names.entity, (*names.patterns, lone))
     family = _family_spec(_FirstNameFirst(first_names), _ListedName(first_names, common_words))
+    lower_case = _lower_case_list(people_list_labels(), first_names)
+    family = RecognizerSpec(family.name, family.entity, (*family.patterns, lower_case))
     return (CIVILITY, names, GREETING, family)
 
 

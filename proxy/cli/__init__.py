@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from proxy.cli import analyze, keys, policy, register, serve
+from proxy.cli import analyze, charter, keys, policy, register, report, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Garde-fou : proxy de garde-fous pour l'IA générative des collectivités.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
-    for module in (serve, keys, analyze, policy, register):
+    for module in (serve, keys, analyze, policy, register, charter, report):
         module.add_parser(subparsers)
     return parser
 

@@ -77,11 +77,13 @@ def create_key(args: argparse.Namespace) -> int:
 
 
 def list_keys(args: argparse.Namespace) -> int:
-    print(f"{'id':<14}{'utilisateur':<24}{'service':<18}{'rôle':<8}{'expire':<27}état")
+    print(f"{'id':<14}{'utilisateur':<24}{'service':<18}{'rôle':<8}{'expire':<27}{'dernier usage':<15}état")
     now = datetime.now(UTC)
     for key in _store(args).list():
-        expires = key.expires_at or "-"
-        print(f"{key.key_id:<14}{key.user:<24}{key.service:<18}{key.role:<8}{expires:<27}{key.state(now)}")
+        expires, used = key.expires_at or "-", key.last_used_at or "-"
+        print(
+            f"{key.key_id:<14}{key.user:<24}{key.service:<18}{key.role:<8}{expires:<27}{used:<15}{key.state(now)}"
+        )
     return 0
 
 

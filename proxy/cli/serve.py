@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import copy
-import logging
+import logging.config
 import os
+import shutil
 import socket
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,8 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from proxy.cli.common import config_option, settings_or_exit
-from proxy.settings import LimitSettings
+from proxy.logs import logging_config
+from proxy.settings import METRICS_DIR_ENV, Settings
 from proxy.web.protocol import ServerConfig
 
 
@@ -45,10 +46,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args.config)
     host, port = args.host or settings.host, args.port or settings.port
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Presidio logs every analysis at INFO; httpx logs every upstream call: keep the logs about us.
-    for noisy in ("presidio-analyzer", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.config.dictConfig(logging_config(settings.logs))
     print(f"Garde-fou écoute sur http://{host}:{port}/v1 (registre : {settings.register_path})")
     if settings.demo_mode:
         print(
@@ -56,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
             "clé d'API non exigée. Pour un usage réel : gardefou serve --config gardefou.yaml"
         )
     if args.workers > 1:
-        _run_workers(args.config, settings.limits, (host, port), args.workers, access_log=args.access_log)
+        _share_metrics(settings)
+        _run_workers(args.config, settings, (host, port), args.workers, access_log=args.access_log)
         return 0
     from proxy.app import create_app  # heavy (spaCy, Presidio): only in the process that serves
 
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         settings.limits,
         host=host,
         port=port,
-        log_level="info",
+        log_config=logging_config(settings.logs),
         proxy_headers=False,
         access_log=args.access_log,
     )
@@ -76,8 +75,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _share_metrics(settings: Settings) -> None:
+    """Worker processes write their metrics to files in one directory that /metrics adds up
+    (prometheus_client's multiprocess mode); emptied at start, the figures start from zero."""
+    if os.environ.get(METRICS_DIR_ENV):
+        return
+    directory = settings.data_dir / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[METRICS_DIR_ENV] = str(directory.resolve())
+
+
 def _run_workers(
-    config: Path | None, limits: LimitSettings, bind: tuple[str, int], workers: int, *, access_log: bool
+    config: Path | None, settings: Settings, bind: tuple[str, int], workers: int, *, access_log: bool
 ) -> None:
     """Each worker process builds its own app from $GARDEFOU_CONFIG (uvicorn needs an import
     string); uvicorn applies `log_config` in every worker, so the same loggers stay quiet there."""
@@ -85,15 +95,17 @@ def _run_workers(
         os.environ["GARDEFOU_CONFIG"] = str(config.resolve())
     server = ServerConfig(
         "proxy.app:app_from_environment",
-        limits,
+        settings.limits,
         factory=True,
         workers=workers,
         host=bind[0],
         port=bind[1],
-        log_level="info",
-        log_config=_worker_logging(),
+        log_config=logging_config(settings.logs),
         proxy_headers=False,
         access_log=access_log,
+        # uvicorn kills a worker that has not answered its ping for this long: loading the models
+        # on a busy host took longer than the 5 s default, and workers were killed in a loop.
+        timeout_worker_healthcheck=60,
     )
     # uvicorn binds with protocol 0, so asyncio never sets TCP_NODELAY on the connections the
     # workers accept, and every answer on a kept-alive connection waited ~40 ms for a delayed ACK.
@@ -105,13 +117,3 @@ def _run_workers(
         pass
     finally:
         listener.close()
-
-
-def _worker_logging() -> dict[str, Any]:
-    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    config["formatters"]["plain"] = {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
-    config["handlers"]["plain"] = {"formatter": "plain", "class": "logging.StreamHandler"}
-    config["root"] = {"handlers": ["plain"], "level": "INFO"}
-    for noisy in ("presidio-analyzer", "httpx"):
-        config["loggers"][noisy] = {"level": "WARNING"}
-    return config

@@ -19,7 +19,7 @@ from proxy.errors import ModelNotFound
 from proxy.policy import messages
 from proxy.policy.records import Decision, Plan, Refusal, RefusalKind, RequestFacts, Verdict
 from proxy.policy.rulebook import NO_SERVICE, CategoryMatcher, Rulebook, UseMatcher
-from proxy.policy.schema import Action, Lists, OnViolation, Policy, UseAction
+from proxy.policy.schema import Action, Lists, OnViolation, Policy, RuleMode, UseAction
 
 CHAT = "chat.completions"
 
@@ -90,6 +90,7 @@ def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding
     keywords, asked = text_matches(plan, texts)
     categories = _categories(plan.rulebook, keywords, found, rules)
     model, verdict, route_refusal = _route(plan, categories, rules)
+    observed = _observed(plan, asked)
     uses = _uses(plan, asked, rules)
     refusal = plan.refusal or _blocked(plan, found, rules) or _use_refusal(plan, uses) or route_refusal
     warned = [m for m in uses if _use_action(plan, m) is UseAction.WARN]
@@ -105,6 +106,7 @@ def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding
         max_tokens=plan.max_tokens,
         rules=tuple(dict.fromkeys(rules)),
         refusal=refusal,
+        observed=observed,
     )
 
 
@@ -171,9 +173,17 @@ def _route(
 def _uses(plan: Plan, used: set[str], rules: list[str]) -> list[UseMatcher]:
     if not plan.rulebook.uses or not plan.facts.instructions:
         return []
-    asked = [matcher for matcher in plan.rulebook.uses if matcher.id in used]
+    asked = [m for m in plan.rulebook.uses if m.id in used and m.rule.mode is RuleMode.ENFORCE]
     rules.extend(f"use.{matcher.id}.{_use_action(plan, matcher)}" for matcher in asked)
     return asked
+
+
+def _observed(plan: Plan, used: set[str]) -> tuple[str, ...]:
+    """What the observe-mode rules asked for would have done: recorded, never acted upon."""
+    if not plan.rulebook.uses or not plan.facts.instructions:
+        return ()
+    asked = [m for m in plan.rulebook.uses if m.id in used and m.rule.mode is RuleMode.OBSERVE]
+    return tuple(f"use.{matcher.id}.{_use_action(plan, matcher)}" for matcher in asked)
 
 
 def _use_action(plan: Plan, matcher: UseMatcher) -> UseAction:

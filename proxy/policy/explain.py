@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from proxy.entities import Entity
+from proxy.governance.explain import governance_lines
 from proxy.policy.messages import AREA_LABELS, HOSTING_LABELS
 from proxy.policy.schema import Action, EntityRule, Limits, OnViolation, Policy, ServicePolicy, UseAction
 from proxy.settings import Hosting
@@ -18,13 +19,14 @@ ACTION_LABELS = {
 USE_LABELS = {
     UseAction.BLOCK: "refusée (403)",
     UseAction.WARN: "transmise avec un rappel au modèle : l'IA informe, un humain décide",
+    UseAction.NOTICE: "transmise ; la réponse porte la mention « texte rédigé avec l'aide d'une IA »",
 }
 
 
 def explain(policy: Policy, hosting: Mapping[str, Hosting]) -> list[str]:
     """One paragraph per section; models are described with their hosting when it is known."""
     lines = [f"Politique « {policy.name or 'sans nom'} »", ""]
-    for section in (_defaults, _categories, _uses, _grants):
+    for section in (_defaults, _categories, _uses, _grants, governance_lines):
         lines += [*section(policy), ""]
     for name, service in policy.services.items():
         lines += [*_service(name, service, hosting), ""]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proxy.config_file import ConfigFileError, line_of, load_model
+from proxy.governance.checks import charter_problems
 from proxy.policy.checks import PolicyContext, Problem, problems
 from proxy.policy.rulebook import Rulebook
 from proxy.policy.schema import Policy
@@ -26,7 +27,7 @@ def load_policy(path: Path, context: PolicyContext | None = None) -> LoadedPolic
     Raises ConfigFileError naming the file, the line and the key of every problem."""
     policy, text = load_model(path, Policy)
     if context is not None:
-        found = problems(policy, context)
+        found = [*problems(policy, context), *charter_problems(policy, path)]  # proxy/governance
         if found:
             raise ConfigFileError(describe(path, text, found))
     hosting = context.hosting if context is not None else {}

@@ -97,6 +97,7 @@ class Decision:
     max_tokens: int | None
     rules: tuple[str, ...]
     refusal: Refusal | None
+    observed: tuple[str, ...] = ()  # what observe-mode rules would have done ("use.<id>.block")
 
     @property
     def rerouted(self) -> bool:

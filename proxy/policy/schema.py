@@ -11,12 +11,17 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from proxy.attachments.kinds import RawKind
+from proxy.config_file import STRICT
 from proxy.entities import Entity
+from proxy.governance.config import Governance
 from proxy.policy.lexicon import ALTERNATIVE_SEPARATOR, unusable_terms
 from proxy.roles import Role
 from proxy.settings import Hosting
+from proxy.tasks import TaskKind
+from proxy.transform.actions import Action as Action  # re-exported: the rules name it
 from proxy.transform.placeholders import PlaceholderStyle
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -24,21 +29,15 @@ Score = Annotated[float, Field(ge=0.0, le=1.0)]
 _ENTITY_PREFIX = re.compile(r"^([A-Z][A-Z0-9_]+):")
 
 
-class Action(StrEnum):
-    PSEUDONYMISE = "pseudonymise"  # reversible placeholder, restored in the answer
-    MASK = "mask"  # irreversible placeholder, never restored
-    BLOCK = "block"  # the request is refused
-    ALLOW = "allow"  # sent as is
-
-    @property
-    def removes(self) -> bool:
-        """Whether the data is kept from the model (and so counted in the register)."""
-        return self is not Action.ALLOW
-
-
 class UseAction(StrEnum):
     BLOCK = "block"  # 403, naming the rule
     WARN = "warn"  # forwarded, with a reminder appended to the system prompt
+    NOTICE = "notice"  # forwarded; the answer carries the AI-generated notice (proxy/governance)
+
+
+class RuleMode(StrEnum):
+    ENFORCE = "enforce"  # the rule acts (block or warn)
+    OBSERVE = "observe"  # the rule only records what it would have done (register: observed_rule_ids)
 
 
 class OnViolation(StrEnum):
@@ -60,7 +59,7 @@ class Area(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
 
 class EntityRule(Strict):
@@ -98,6 +97,22 @@ class Limits(Strict):
         return base.model_copy(update={k: v for k, v in own.items() if v is not None})
 
 
+class AttachmentRules(Strict):
+    raw: dict[RawKind, tuple[Hosting, ...]] = Field(
+        default={},
+        description="Pièces jointes transmises telles quelles (sans texte à caviarder), par type, "
+        "et les hébergements qui peuvent les recevoir ; par défaut : aucune",
+    )
+    ocr: bool = Field(default=False, description="Lire le texte des images (OCR) et l'envoyer caviardé")
+    max_bytes: Annotated[int, Field(ge=1)] = Field(
+        default=10_000_000, description="Taille maximale d'une pièce jointe une fois décodée (octets)"
+    )
+    max_unpacked_bytes: Annotated[int, Field(ge=1)] = Field(
+        default=50_000_000,
+        description="Taille maximale du contenu décompressé d'un document (DOCX, ODT) ou de son texte",
+    )
+
+
 class Category(Strict):
     description: str = Field(min_length=1)
     entities: tuple[Entity, ...] = ()
@@ -115,6 +130,10 @@ class Category(Strict):
 class UseRule(Strict):
     description: str = Field(min_length=1, description="Ce que la règle reconnaît, en français")
     action: UseAction = UseAction.BLOCK
+    mode: RuleMode = Field(
+        default=RuleMode.ENFORCE,
+        description="enforce (la règle agit) ou observe (le registre note ce qu'elle aurait fait, sans agir)",
+    )
     area: Area | None = None
     match: tuple[tuple[str, ...], ...] = Field(min_length=1)
     unless: tuple[str, ...] = ()
@@ -144,6 +163,9 @@ class ServicePolicy(Strict):
     uses: dict[str, UseAction] = {}
     assessed_areas: tuple[Area, ...] = ()
     limits: Limits = Limits()
+    attachments: AttachmentRules | None = Field(
+        default=None, description="Règles des pièces jointes du service (remplacent celles de defaults)"
+    )
 
 
 class Defaults(Strict):
@@ -153,10 +175,30 @@ class Defaults(Strict):
     on_violation: OnViolation = OnViolation.REFUSE
     lists: Lists = Lists()
     limits: Limits = Limits()
+    attachments: AttachmentRules = AttachmentRules()
     placeholders: PlaceholderStyle = Field(
         default=PlaceholderStyle.TYPED,
         description="Forme des pseudonymes : typed ([PERSONNE_4821]) ou opaque ([DONNEE_4821], type caché)",
     )
+
+
+class TaskAction(StrEnum):
+    ALLOW = "allow"  # forwarded like any request
+    ROUTE = "route"  # sent to `model` instead of the model asked for
+    REFUSE = "refuse"  # 403: the front-end's background task is switched off
+
+
+class TaskRule(Strict):
+    action: TaskAction = Field(description="allow, route (vers model) ou refuse")
+    model: str | None = Field(
+        default=None, description="Modèle (servi et autorisé au service) qui reçoit la tâche si route"
+    )
+
+    @model_validator(mode="after")
+    def _route_names_a_model(self) -> TaskRule:
+        if (self.action is TaskAction.ROUTE) != (self.model is not None):
+            raise ValueError("model est exigé avec action: route, et seulement avec elle")
+        return self
 
 
 class Policy(Strict):
@@ -168,6 +210,12 @@ class Policy(Strict):
     roles: dict[Role, Grant] = {}
     users: dict[str, Grant] = {}
     services: dict[Identifier, ServicePolicy] = Field(min_length=1)
+    governance: Governance = Field(default=Governance(), description="Charte, mention IA, transparence")
+    tasks: dict[TaskKind, TaskRule] = Field(
+        default={},
+        description="Tâches de fond des frontaux (titre, tags, suggestions, autocomplétion...) : "
+        "autoriser, réacheminer vers un autre modèle ou refuser",
+    )
 
     @model_validator(mode="after")
     def _known_rules(self) -> Policy:
@@ -175,7 +223,15 @@ class Policy(Strict):
             unknown = sorted(set(service.uses) - set(self.uses))
             if unknown:
                 raise ValueError(f"services.{name}.uses : règle d'usage inconnue « {unknown[0]} »")
+        unknown = sorted(set(self.governance.notice.services) - set(self.services))
+        if unknown:
+            raise ValueError(f"governance.notice.services : service inconnu « {unknown[0]} »")
         return self
+
+    def attachments_for(self, service: str) -> AttachmentRules:
+        """The attachment rules of a service: its own, or those of `defaults`."""
+        own = self.services[service].attachments if service in self.services else None
+        return own if own is not None else self.defaults.attachments
 
 
 def _check_terms(terms: Any) -> None:

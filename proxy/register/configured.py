@@ -12,7 +12,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from proxy.register.journal import read_checkpoints
+from proxy.register.signing import load_signer
 from proxy.register.store import Register
+from proxy.register.verify import VerifyReport, verify_register
 from proxy.settings import Settings, default_signing_key
 
 log = logging.getLogger(__name__)
@@ -62,3 +65,19 @@ def open_register(settings: Settings) -> Register:
         retention_months=settings.register_retention_months,
         syslog=settings.register_syslog,
     )
+
+
+def verify_configured(settings: Settings) -> VerifyReport | None:
+    """Verify the configured register (chain, signatures, checkpoint copy) from a read-only
+    connection; None while no register file exists yet."""
+    if not settings.register_path.exists():
+        return None
+    key_path = signing_key_path(settings)
+    public = load_signer(key_path).public if key_path.exists() else None
+    journal = checkpoint_journal_path(settings)
+    external = read_checkpoints(journal) if journal.exists() else []
+    register = Register.open(settings.register_path, readonly=True)
+    try:
+        return verify_register(register, public_key=public, external=external)
+    finally:
+        register.close()

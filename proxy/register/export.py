@@ -1,8 +1,10 @@
 """Exports of the register for the RSSI and the DPO: CSV (spreadsheets) or JSON lines, French headers.
 
 CSV is UTF-8 with a byte-order mark (LibreOffice and Excel then detect the encoding), comma-separated,
-decimal point; pandas reads it with `read_csv(path)`. Decisions and entity types are written with
-their French labels; the chain hash of each row is included so an extract can be checked later.
+decimal point; pandas reads it with `read_csv(path)`. The French-spreadsheet variant (the admin page's)
+separates with `;` and writes decimal commas, as a French Excel expects. Decisions and entity types
+are written with their French labels; the chain hash of each row is included
+so an extract can be checked later.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ HEADERS: dict[str, str] = {
     "entity_counts": "donnees_retirees",
     "redactions": "nb_donnees_retirees",
     "rule_ids": "regles_appliquees",
+    "observed_rule_ids": "regles_observees",
+    "task": "tache",
     "stream": "flux",
     "duration_ms": "duree_ms",
     "prompt_tokens": "jetons_entree",
@@ -57,6 +61,14 @@ def entity_label(entity_id: str) -> str:
         return entity_id
 
 
+def type_name(entity_id: str) -> str:
+    """French name of a data type: PERSON -> 'nom de personne' (its phrase without the article)."""
+    try:
+        return Entity(entity_id).phrase.split(" ", 1)[1]
+    except ValueError:
+        return entity_id
+
+
 def decision_label(value: str) -> str:
     try:
         return Decision(value).label
@@ -73,6 +85,7 @@ def export_record(row: Mapping[str, Any]) -> dict[str, Any]:
         "entity_counts": counts,
         "redactions": sum(counts.values()),
         "rule_ids": json.loads(row["rule_ids"]),
+        "observed_rule_ids": json.loads(row.get("observed_rule_ids") or "[]"),
         "stream": bool(row["stream"]),
     }
     return {HEADERS[column]: value for column, value in values.items()}
@@ -86,18 +99,21 @@ def write_jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
     return count
 
 
-def write_csv(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
-    """Write the header and the rows; `out` should be opened with encoding 'utf-8-sig', newline=''."""
-    writer = csv.writer(out)
+def write_csv(rows: Iterable[Mapping[str, Any]], out: TextIO, *, french: bool = False) -> int:
+    """Write the header and the rows; `out` should be opened with encoding 'utf-8-sig', newline=''.
+    `french`: `;` separators and decimal commas (French spreadsheets)."""
+    writer = csv.writer(out, delimiter=";" if french else ",")
     writer.writerow(HEADERS.values())
     count = 0
     for row in rows:
-        writer.writerow(_csv_cell(value) for value in export_record(row).values())
+        writer.writerow(_csv_cell(value, french) for value in export_record(row).values())
         count += 1
     return count
 
 
-def _csv_cell(value: Any) -> Any:
+def _csv_cell(value: Any, french: bool = False) -> Any:
+    if isinstance(value, float) and french:
+        return repr(value).replace(".", ",")
     if isinstance(value, dict):
         return ", ".join(f"{key}:{count}" for key, count in value.items())
     if isinstance(value, list):
@@ -107,5 +123,7 @@ def _csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def write_export(rows: Iterable[Mapping[str, Any]], out: TextIO, fmt: ExportFormat) -> int:
-    return write_csv(rows, out) if fmt is ExportFormat.CSV else write_jsonl(rows, out)
+def write_export(
+    rows: Iterable[Mapping[str, Any]], out: TextIO, fmt: ExportFormat, *, french: bool = False
+) -> int:
+    return write_csv(rows, out, french=french) if fmt is ExportFormat.CSV else write_jsonl(rows, out)

@@ -161,9 +161,13 @@ class ExternalCheckpoints:
     alarms: tuple[Alarm, ...] = ()
 
 
+TASK_NONE = "-"  # RowFilter.task value for the agent's own uses (no background task)
+
+
 @dataclass(frozen=True, slots=True)
 class RowFilter:
-    """Export and statistics filters; `since` inclusive and `until` exclusive, as UTC timestamps."""
+    """Export, browsing and statistics filters; `since` inclusive and `until` exclusive, as UTC
+    timestamps; `rule` matches applied and observe-mode rules; `task` TASK_NONE: no task."""
 
     since: str | None = None
     until: str | None = None
@@ -171,6 +175,9 @@ class RowFilter:
     user: str | None = None
     model: str | None = None
     decision: str | None = None
+    endpoint: str | None = None
+    task: str | None = None
+    rule: str | None = None
 
     def sql(self) -> tuple[str, list[Any]]:
         conditions: list[str] = []
@@ -189,4 +196,13 @@ class RowFilter:
             ('"user" = ?', self.user),
             ("(model = ? OR routed_model = ?)", self.model),
             ("decision = ?", self.decision),
+            ("endpoint = ?", self.endpoint),
+            ("task IS NULL" if self.task == TASK_NONE else "task = ?", self.task),
+            (_HAS_RULE, self.rule),
         ]
+
+
+_HAS_RULE = (
+    "(EXISTS (SELECT 1 FROM json_each(entries.rule_ids) WHERE value = ?)"
+    " OR EXISTS (SELECT 1 FROM json_each(COALESCE(entries.observed_rule_ids, '[]')) WHERE value = ?))"
+)

@@ -8,6 +8,7 @@ row survives a crash of the process or of the machine.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -75,6 +76,8 @@ class Register:
         self._last_written: Head | None = None  # the head this process wrote or checked last
         self._disowned: Head | None = None  # a checkpoint whose rows vanished (alarm raised once)
         self.alarm_count = 0  # head alarms raised by this process (read by metrics)
+        # Called after each commit with the rows and checkpoints it made durable (SIEM export).
+        self.on_commit: Callable[[list[dict[str, Any]], list[Checkpoint]], None] | None = None
 
     @classmethod
     def open(
@@ -127,15 +130,17 @@ class Register:
         for (every N rows, quiet hours) follow in a transaction of their own, so that a checkpoint
         sent off-host always seals rows already committed (a crash in between: rows not yet sealed)."""
         boundaries: list[Head] = []
+        rows: list[dict[str, Any]] = []
         with self._write():
             head, trusted = self._checked_head()
             for entry in entries:
-                head = self._insert(entry, head)
+                head = self._insert(entry, head, rows)
                 if trusted and head.seq % self._options.checkpoint_every == 0:
                     boundaries.append(head)
             if trusted and self.signer is not None and not boundaries and self._seal_due(head, []):
                 boundaries.append(head)  # (under the lock: the connection is shared by threads)
             self._last_written = head
+        self._committed(rows, [])
         if boundaries and self.signer is not None:
             self._seal_heads(boundaries)
 
@@ -148,6 +153,7 @@ class Register:
                 sealed.extend(self._seal(head))
             self._last_written = current
         self._remember(sealed)
+        self._committed([], sealed)
 
     def _seal_due(self, head: Head, sealed: list[Checkpoint]) -> bool:
         """Whether the head is unsealed and the last checkpoint older than the interval."""
@@ -184,6 +190,7 @@ class Register:
             sealed = self._seal(head) if due else []
             self._last_written = head
         self._remember(sealed)
+        self._committed([], sealed)
         return sealed[0] if sealed else None
 
     def record_retention(self, months: int) -> RetentionRecord | None:
@@ -238,6 +245,42 @@ class Register:
         """Stored rows in chain order, optionally filtered (filters are for exports, not verify)."""
         clause, params = (where or RowFilter()).sql()
         return self._db.query(f"SELECT * FROM entries {clause} ORDER BY seq", params)  # noqa: S608
+
+    def page(self, where: RowFilter, *, offset: int, limit: int) -> list[dict[str, Any]]:
+        """One page of the rows matching `where`, newest first (the admin's register browser)."""
+        clause, params = where.sql()
+        sql = f"SELECT * FROM entries {clause} ORDER BY seq DESC LIMIT ? OFFSET ?"  # noqa: S608
+        return list(self._db.query(sql, [*params, limit, offset]))
+
+    def count_where(self, where: RowFilter) -> int:
+        clause, params = where.sql()
+        return int(self._db.execute(f"SELECT COUNT(*) FROM entries {clause}", params).fetchone()[0])  # noqa: S608
+
+    def row(self, seq: int) -> dict[str, Any] | None:
+        rows = list(self._db.query("SELECT * FROM entries WHERE seq = ?", [seq]))
+        return rows[0] if rows else None
+
+    def distinct_values(self) -> dict[str, list[str]]:
+        """The values met in each browsable column, and every rule id (applied or observed): the
+        choices of the register browser's filters, in one pass over the rows."""
+        columns = ", ".join(_BROWSABLE)
+        sql = f"SELECT DISTINCT {columns}, rule_ids, observed_rule_ids FROM entries"  # noqa: S608
+        found: dict[str, set[str]] = {name: set() for name in (*_BROWSABLE, "rules")}
+        for row in self._db.execute(sql).fetchall():
+            for name, value in zip(_BROWSABLE, row, strict=False):
+                if value is not None:
+                    found[name].add(str(value))
+            for rules in row[len(_BROWSABLE) :]:
+                found["rules"].update(json.loads(rules or "[]"))
+        return {name: sorted(values) for name, values in found.items()}
+
+    def first_and_last_ts(self) -> tuple[str | None, str | None]:
+        row = self._db.execute("SELECT MIN(ts), MAX(ts) FROM entries").fetchone()
+        return row[0], row[1]
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        with self._lock:  # the connection is shared with the writer thread
+            return self._last_checkpoint()
 
     def checkpoints(self) -> list[Checkpoint]:
         rows = self._db.query("SELECT * FROM checkpoints ORDER BY id")
@@ -312,9 +355,11 @@ class Register:
             ).fetchone()
         return Head(0, GENESIS) if row is None else Head(int(row[0]), str(row[1]))
 
-    def _insert(self, entry: RegisterEntry, head: Head) -> Head:
+    def _insert(self, entry: RegisterEntry, head: Head, inserted: list[dict[str, Any]] | None = None) -> Head:
         row = entry_row(entry, seq=head.seq + 1, ts=self._now(), prev_hash=head.hash)
         row["hash"] = row_hash(row)
+        if inserted is not None:
+            inserted.append(row)
         columns = ", ".join(f'"{name}"' for name in row)
         marks = ", ".join("?" for _ in row)
         self._db.execute(f"INSERT INTO entries ({columns}) VALUES ({marks})", list(row.values()))  # noqa: S608
@@ -442,10 +487,17 @@ class Register:
         self._db.table("purges").insert(record.to_row())
         return record
 
+    def _committed(self, rows: list[dict[str, Any]], checkpoints: list[Checkpoint]) -> None:
+        if self.on_commit is not None and (rows or checkpoints):
+            self.on_commit(rows, checkpoints)
+
     def _require_signer(self) -> Signer:
         if self.signer is None:
             raise RegisterError("Aucune clé de signature configurée : impossible de sceller le registre.")
         return self.signer
+
+
+_BROWSABLE = ("service", "model", "routed_model", "endpoint", "decision", "task")
 
 
 @dataclass(frozen=True, slots=True)

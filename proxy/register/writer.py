@@ -68,6 +68,11 @@ class RegisterWriter:
         self._queue.put(_Pending(entry, loop, done))
         await done
 
+    @property
+    def alive(self) -> bool:
+        """Whether the writing thread runs (readiness)."""
+        return self._thread.is_alive()
+
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from proxy.analysis.findings import Finding
 from proxy.entities import Entity
-from proxy.policy.schema import Action
+from proxy.transform.actions import Action
 from proxy.transform.placeholders import PlaceholderStyle
 from proxy.transform.vault import Vault
 

@@ -17,7 +17,7 @@ from itertools import chain, islice
 from proxy.analysis.findings import Finding
 from proxy.entities import Entity
 from proxy.errors import InvalidRequest
-from proxy.policy.schema import Action
+from proxy.transform.actions import Action
 from proxy.transform.placeholders import Placeholder, PlaceholderStyle, written_in
 from proxy.transform.pseudonyms import NUMBERS, normalise, numbers
 

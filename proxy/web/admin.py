@@ -20,6 +20,8 @@ from proxy.keystore import KeyRecord, KeyRequestError
 from proxy.roles import Role, may_grant_over_http
 from proxy.services import Services
 from proxy.web import admin_policy, admin_register
+from proxy.web.admin_policy import service_choices
+from proxy.web.admin_view import PARIS
 from proxy.web.body import model_body
 from proxy.web.guards import RoleGuard, ServicesDep
 
@@ -36,8 +38,11 @@ Admin = Annotated[Caller, Depends(RoleGuard(Role.ADMIN))]
 
 
 @router.get("/whoami")
-def whoami(caller: AnyRole) -> dict[str, Any]:
+def whoami(services: ServicesDep, caller: AnyRole) -> dict[str, Any]:
+    """Who is connected, and the names shown in the pages' header."""
     return {
+        "collectivite": services.settings.collectivite,
+        "policy_name": services.policy.current().policy.name,
         "user": caller.user,
         "service": caller.service,
         "roles": sorted(caller.roles),
@@ -60,7 +65,10 @@ class KeyRequest(BaseModel):
 @router.get("/keys")
 def list_keys(services: ServicesDep, _caller: Admin) -> dict[str, Any]:
     now = datetime.now(UTC)
-    return {"keys": [_key_view(record, now) for record in services.keys.list()]}
+    return {
+        "keys": [_key_view(record, now) for record in services.keys.list()],
+        "services": service_choices(services.policy.current().policy),
+    }
 
 
 @router.post("/keys", status_code=201)
@@ -75,6 +83,12 @@ def _create_key(request: KeyRequest, services: Services, caller: Caller) -> dict
             f"Une clé de rôle « {request.role} » ne se crée qu'en ligne de commande, sur le serveur "
             "(gardefou keys create --role ...). Par l'interface, seules des clés agent peuvent être créées."
         )
+    known = services.policy.current().policy.services
+    if request.service not in known:
+        raise InvalidRequest(
+            f"Service inconnu de la politique : « {request.service[:60]} ». Une clé d'un service que la "
+            f"politique ne connaît pas serait refusée à chaque requête ; services : {', '.join(known)}."
+        )
     expires = datetime.combine(request.expires, time.min, UTC) if request.expires else None
     try:
         new = services.keys.create(
@@ -88,6 +102,14 @@ def _create_key(request: KeyRequest, services: Services, caller: Caller) -> dict
 
 @router.delete("/keys/{key_id}")
 def revoke_key(key_id: str, services: ServicesDep, caller: Admin) -> dict[str, Any]:
+    """Revoke an agent key; rssi, dpo and admin keys are revoked on the server only, as they are
+    created (an admin cannot lock the RSSI out of the register from the page)."""
+    record = services.keys.get(key_id)
+    if record is not None and record.role is not Role.AGENT:
+        raise Forbidden(
+            f"Une clé de rôle « {record.role} » ne se révoque qu'en ligne de commande, sur le serveur : "
+            f"gardefou keys revoke {record.key_id}"
+        )
     if not services.keys.revoke(key_id):
         raise NotFound(f"Aucune clé active avec l'identifiant « {key_id[:40]} ».")
     log.info("admin: key %s revoked by %s", key_id, caller.account)
@@ -102,8 +124,23 @@ def _key_view(record: KeyRecord, now: datetime) -> dict[str, Any]:
         "role": str(record.role),
         "created_at": record.created_at,
         "expires_at": record.expires_at,
+        "last_used_at": record.last_used_at,
+        "created_on": _day(record.created_at),
+        "expires_on": _day(record.expires_at),
+        "last_used_on": _day(record.last_used_at),
         "state": record.state(now),
+        "revocable_here": record.role is Role.AGENT and record.state(now) == "active",
     }
+
+
+def _day(moment: str | None) -> str | None:
+    """'2026-03-14T09:05:01+00:00' or '2026-03-14' -> '14/03/2026' (Paris)."""
+    if moment is None:
+        return None
+    parsed = datetime.fromisoformat(moment)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(PARIS)
+    return parsed.strftime("%d/%m/%Y")
 
 
 # -- configuration (admin) ---------------------------------------------------------------------

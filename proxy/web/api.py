@@ -14,16 +14,24 @@ from proxy.errors import GardefouError
 from proxy.exchange import Exchange, new_request_id
 from proxy.policy import engine
 from proxy.services import Services
+from proxy.tasks import declared
 from proxy.web.body import agent_body
-from proxy.web.guards import AgentDep, ServicesDep
+from proxy.web.guards import AgentDep, ListerDep, ServicesDep
 from proxy.web.middleware import request_id_of
 
 router = APIRouter(prefix="/v1")
 
 
-def new_exchange(request: Request, services: Services, caller: Caller, endpoint: str) -> Exchange:
+def new_exchange(
+    services: Services, caller: Caller, endpoint: str, request: Request | None = None
+) -> Exchange:
+    """The request's exchange, under the id the guard gave the request (X-Request-Id)."""
+    request_id = (request_id_of(request.scope) if request is not None else None) or new_request_id()
     policy = services.policy.current().sha256
-    return Exchange(caller, endpoint, policy, request_id=request_id_of(request.scope) or new_request_id())
+    exchange = Exchange(caller=caller, endpoint=endpoint, policy_sha256=policy, request_id=request_id)
+    if request is not None:  # a background task a declared front-end names (X-Gardefou-Task)
+        exchange.task = declared(request.headers, trusted=caller.via == "frontend")
+    return exchange
 
 
 async def recorded_body(request: Request, services: Services, caller: Caller, exchange: Exchange) -> Any:
@@ -38,7 +46,7 @@ async def recorded_body(request: Request, services: Services, caller: Caller, ex
 
 @router.post("/chat/completions")
 async def chat_completions(request: Request, services: ServicesDep, caller: AgentDep) -> Response:
-    exchange = new_exchange(request, services, caller, "chat.completions")
+    exchange = new_exchange(services, caller, "chat.completions", request)
     headers = {"X-Request-Id": exchange.request_id}
     body = await recorded_body(request, services, caller, exchange)
     result = await pipeline.chat_completion(services, exchange, body)
@@ -50,14 +58,14 @@ async def chat_completions(request: Request, services: ServicesDep, caller: Agen
 
 @router.post("/embeddings")
 async def embeddings(request: Request, services: ServicesDep, caller: AgentDep) -> Response:
-    exchange = new_exchange(request, services, caller, "embeddings")
+    exchange = new_exchange(services, caller, "embeddings", request)
     body = await recorded_body(request, services, caller, exchange)
     result = await pipeline.embeddings(services, exchange, body)
     return JSONResponse(result, headers={"X-Request-Id": exchange.request_id, **exchange.headers})
 
 
 @router.get("/models")
-async def models(services: ServicesDep, caller: AgentDep) -> dict[str, Any]:
+async def models(services: ServicesDep, caller: ListerDep) -> dict[str, Any]:
     policy = services.policy.current().policy
     allowed = engine.allowed_models(policy, caller.service, caller.user, caller.roles)
     served = [m for m in allowed if services.settings.upstream_for(m) is not None]

@@ -85,10 +85,24 @@ PUBLIC = PublicRoute()
 AGENT = RoleGuard(Role.AGENT)
 
 
+LISTER = RoleGuard(Role.AGENT, Role.FRONTEND)  # the model list: a front-end may ask in its own name
+
+
 async def admitted(request: Request, caller: Annotated[Caller, Depends(AGENT)]) -> Caller:
     """An agent within the rate and concurrency limits (429 otherwise); the slot is held until the
-    response (stream included) ends, by the RequestGuard middleware."""
-    slot = services_of(request).limiter.admit(caller.user, caller.service)
+    response (stream included) ends, by the RequestGuard middleware. The agent must have
+    acknowledged the charter in force (governance.charter), if any."""
+    services_of(request).charter.require(caller, str(request.base_url))
+    return await admit(request, caller)
+
+
+async def admitted_lister(request: Request, caller: Annotated[Caller, Depends(LISTER)]) -> Caller:
+    """An agent, or a chat front-end in its own name (its key's service), within the limits."""
+    return await admit(request, caller)
+
+
+async def admit(request: Request, caller: Caller) -> Caller:
+    slot = await services_of(request).limiter.acquire(caller.user, caller.service)
     hold(request, slot)
     return caller
 
@@ -102,3 +116,4 @@ def hold(request: Request, slot: Slot) -> None:
 
 
 AgentDep = Annotated[Caller, Depends(admitted)]
+ListerDep = Annotated[Caller, Depends(admitted_lister)]

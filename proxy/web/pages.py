@@ -12,9 +12,11 @@ from proxy.errors import NotFound
 from proxy.web.guards import PUBLIC
 
 STATIC = Path(__file__).resolve().parent / "static"
+_JS = "text/javascript; charset=utf-8"
 FILES = {
-    "admin.js": "text/javascript; charset=utf-8",
     "admin.css": "text/css; charset=utf-8",
+    **{name: _JS for name in ("admin.js", "core.js", "register.js", "stats.js", "policy.js", "keys.js")},
+    "chart.umd.min.js": _JS,  # Chart.js 4 (MIT, chart.js-LICENSE.md), served from the package: no CDN
 }
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from bench.overhead import french_prompt
 from proxy.analysis.engine import Detector
-from proxy.analysis.ner import FrenchNer
+from proxy.analysis.ner import FrenchNer, NerPath
 from proxy.analysis.ner_inference import NerInference
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "pii_fr_dev.jsonl"
+EQUIVALENCE = Path(__file__).resolve().parent / "data" / "ner_equivalence_fr.jsonl"
 WORDS = [
     "Mme", "M.", "Claire", "Martin", "DUPONT", "Jean-Pierre", "Nguyen", "habite", "à", "Lyon", "la",
     "mairie", "de", "Saint-Étienne", "conseil", "départemental", "du", "Finistère", "société",
@@ -33,15 +33,18 @@ def _ner(local_detector: Detector) -> FrenchNer:
 
 def test_the_shipped_model_runs_on_the_direct_path(local_detector: Detector) -> None:
     assert _ner(local_detector).direct
+    assert local_detector.ner_path is NerPath.DIRECT
 
 
-def test_same_entities_as_spacy_on_letters_and_the_development_corpus(local_detector: Detector) -> None:
-    """Batches of mixed lengths: spaCy sorts them and parses them 8 at a time."""
+def test_same_entities_as_spacy_on_letters_and_the_equivalence_corpus(local_detector: Detector) -> None:
+    """Batches of mixed lengths: spaCy sorts them and parses them 8 at a time. The corpus is in the
+    repository (tests/analysis/data/README.md): it cannot shrink silently."""
     ner = _ner(local_detector)
     texts = [french_prompt(size, seed) for seed, size in enumerate([150, 400, 1000, 3000] * 10)]
-    if CORPUS.exists():  # beside the repository on the development machines
-        lines = CORPUS.read_text(encoding="utf-8").splitlines()
-        texts += [json.loads(line)["text"] for line in random.Random(9).sample(lines, 160)]
+    corpus = [json.loads(line)["text"] for line in EQUIVALENCE.read_text(encoding="utf-8").splitlines()]
+    assert len(corpus) >= 200
+    texts += corpus
+    random.Random(9).shuffle(texts)
     for start in range(0, len(texts), 40):
         batch = texts[start : start + 40]
         expected = ner.spacy_entities(batch)

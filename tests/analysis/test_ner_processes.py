@@ -78,11 +78,13 @@ def test_a_killed_worker_is_replaced_and_its_texts_analysed_by_the_new_one() -> 
     import signal
 
     from proxy.analysis.config import load_detection_config
+    from proxy.analysis.ner import NerPath
     from proxy.analysis.ner_processes import NerProcesses
 
     pool = NerProcesses(load_detection_config(REPO / "models"), 1, timeout_s=60.0)
     try:
         pool.warm_up()
+        assert pool.path is NerPath.DIRECT  # reported by the worker once its model is loaded
         text = "Mme Claire Martin habite à Lyon."
         expected = pool.entities([text])
         for _ in range(2):

@@ -71,6 +71,8 @@ def test_server_starts_and_serves_with_the_network_cut_off(tmp_path: Path) -> No
         )
         assert response.status_code == 200, response.text
         assert "jean.martin@mairie-exemple.fr" in response.json()["choices"][0]["message"]["content"]
+        # the NER workers said how they run: the direct path, checked equal to spaCy at start-up
+        assert httpx.get(f"{url}/healthz", timeout=5).json() == {"status": "ok", "ner": "direct"}
     finally:
         process.terminate()
         process.wait(timeout=30)

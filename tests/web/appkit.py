@@ -3,6 +3,7 @@ per role created as `gardefou keys create` does, and small HTTP helpers."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,9 +41,12 @@ class Site:
 
 
 def write_config(tmp: Path, upstream_url: str, **sections: Any) -> Path:
+    policy = tmp / "politique.yaml"  # a copy: the DPO's tests install new versions over it
+    if not policy.exists():
+        shutil.copyfile(REPO / "policies" / "default.yaml", policy)
     config: dict[str, Any] = {
         "data_dir": str(tmp / "data"),
-        "policy": str(REPO / "policies" / "default.yaml"),
+        "policy": str(policy),
         "upstreams": [
             {"name": "local-llm", "base_url": f"{upstream_url}/v1", "models": ["demo"], "hosting": "local"}
         ],

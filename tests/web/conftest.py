@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from proxy.analysis.engine import Detector
-from tests.web.appkit import Site, load, running_site
+from tests.web.appkit import REPO, Site, load, running_site
+from tests.web.consolekit import populate
 
 
 @pytest.fixture(scope="module")
@@ -18,3 +21,33 @@ def site(tmp_path_factory: pytest.TempPathFactory, upstream_url: str, detector: 
     settings = load(tmp_path_factory.mktemp("site"), upstream_url, limits=limits)
     with running_site(settings, detector) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def console_site(
+    tmp_path_factory: pytest.TempPathFactory, upstream_url: str, detector: Detector
+) -> Iterator[Site]:
+    """A proxy whose register holds generated rows over several months and services, with a policy
+    file of its own (the DPO installs new versions over it) and a collectivité's name."""
+    tmp = tmp_path_factory.mktemp("console")
+    (tmp / "data").mkdir()
+    (tmp / "cases").mkdir()  # the policy's test cases, beside it as in policies/
+    shutil.copyfile(REPO / "policies" / "cases" / "commune.yaml", tmp / "cases" / "commune.yaml")
+    populate(tmp / "data" / "register.sqlite")
+    limits = {"user_requests_per_minute": 100_000}
+    settings = load(tmp, upstream_url, limits=limits, collectivite="Commune de Saint-Exemple")
+    with running_site(settings, detector) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox"],
+        )
+        yield launched
+        launched.close()

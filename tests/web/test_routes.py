@@ -14,36 +14,52 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from proxy.app import create_app
 from proxy.keystore import KeyStore
+from proxy.policy.install import PolicyHistory
 from proxy.roles import Role
 from proxy.settings import Settings
 from proxy.web.guards import PUBLIC, RoleGuard
 from tests.web.appkit import SERVICE, Site, chat_body
 
 ALL = frozenset(Role)
-A, R, D, ADM = Role.AGENT, Role.RSSI, Role.DPO, Role.ADMIN
+A, R, D, ADM, F = Role.AGENT, Role.RSSI, Role.DPO, Role.ADMIN, Role.FRONTEND
 POLICY_YAML = "version: 1\nservices:\n  urbanisme:\n    models: [demo]\n"
 
 # (method, path template) -> roles allowed; None: public on purpose.
 EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/healthz"): None,
+    ("GET", "/readyz"): None,
+    ("GET", "/metrics"): frozenset({R, ADM}),
     ("GET", "/admin"): None,  # static shell, no data: everything comes from /admin/api
     ("GET", "/admin/static/{name}"): None,
     ("POST", "/v1/chat/completions"): frozenset({A}),
     ("POST", "/v1/embeddings"): frozenset({A}),
-    ("GET", "/v1/models"): frozenset({A}),
+    ("GET", "/v1/models"): frozenset({A, F}),
     ("GET", "/admin/api/whoami"): ALL,
     ("GET", "/admin/api/keys"): frozenset({ADM}),
     ("POST", "/admin/api/keys"): frozenset({ADM}),
     ("DELETE", "/admin/api/keys/{key_id}"): frozenset({ADM}),
     ("GET", "/admin/api/config"): frozenset({ADM}),
     ("GET", "/admin/api/register/entries"): frozenset({R}),
+    ("GET", "/admin/api/register/entries/{seq}"): frozenset({R}),
+    ("GET", "/admin/api/register/choices"): frozenset({R}),
     ("GET", "/admin/api/register/verify"): frozenset({R}),
     ("GET", "/admin/api/register/export"): frozenset({R}),
     ("GET", "/admin/api/stats"): frozenset({R, D}),
     ("GET", "/admin/api/policy"): frozenset({R, D}),
     ("POST", "/admin/api/policy/validate"): frozenset({D}),
     ("POST", "/admin/api/policy/test"): frozenset({D}),
+    ("POST", "/admin/api/policy/review"): frozenset({D}),
+    ("POST", "/admin/api/policy/install"): frozenset({D}),
+    ("POST", "/admin/api/policy/rollback"): frozenset({D}),
+    ("GET", "/admin/api/policy/history"): frozenset({R, D}),
+    ("GET", "/charte"): None,  # the charter is no secret; acknowledging it needs the agent's identity
+    ("GET", "/charte/static/{name}"): None,
+    ("POST", "/charte/acceptation"): frozenset({A}),
+    ("GET", "/transparence"): None,  # public on purpose, when the policy publishes it
+    ("GET", "/admin/report"): frozenset({R, D}),
 }
+# Published only when the policy opts in (not the default policy): tested in tests/governance.
+OPT_IN = {("GET", "/transparence")}
 
 
 def guards(dependant: Dependant) -> Iterator[object]:
@@ -84,11 +100,26 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
         key_id = KeyStore(settings.keys_path).create(user="jetable", service=SERVICE).record.key_id
         return Call("DELETE", f"/admin/api/keys/{key_id}", {})
 
+    def reinstall() -> Call:  # the policy in force, installed again (changes nothing)
+        return Call(
+            "POST", "/admin/api/policy/install", {"content": settings.policy.read_text(encoding="utf-8")}
+        )
+
+    def rollback() -> Call:
+        kept = PolicyHistory(settings.data_dir / "policy-history").keep(
+            settings.policy.read_text(encoding="utf-8")
+        )
+        return Call("POST", "/admin/api/policy/rollback", {"json": {"sha256": kept}})
+
     new_key = {"json": {"user": "agent.nouveau", "service": SERVICE}}
+    acknowledgement = {"json": {"version": "2026-01", "sha256": "0" * 64}}
+    report = {"params": {"service": SERVICE, "from": "2026-01-01", "to": "2026-01-31"}}
     validate = {"content": POLICY_YAML, "headers": {"Content-Type": "text/plain"}}
     test = {"json": {"service": SERVICE, "model": "demo", "text": "Appeler Marie Dubois au 06 12 34 56 78."}}
     return {
         ("GET", "/healthz"): lambda: Call("GET", "/healthz", {}),
+        ("GET", "/readyz"): lambda: Call("GET", "/readyz", {}),
+        ("GET", "/metrics"): lambda: Call("GET", "/metrics", {}),
         ("GET", "/admin"): lambda: Call("GET", "/admin", {}),
         ("GET", "/admin/static/{name}"): lambda: Call("GET", "/admin/static/admin.js", {}),
         ("POST", "/v1/chat/completions"): lambda: Call("POST", "/v1/chat/completions", {"json": chat_body()}),
@@ -102,12 +133,24 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
         ("DELETE", "/admin/api/keys/{key_id}"): revoke,
         ("GET", "/admin/api/config"): lambda: Call("GET", "/admin/api/config", {}),
         ("GET", "/admin/api/register/entries"): lambda: Call("GET", "/admin/api/register/entries", {}),
+        ("GET", "/admin/api/register/entries/{seq}"): lambda: Call(
+            "GET", "/admin/api/register/entries/1", {}
+        ),
+        ("GET", "/admin/api/register/choices"): lambda: Call("GET", "/admin/api/register/choices", {}),
         ("GET", "/admin/api/register/verify"): lambda: Call("GET", "/admin/api/register/verify", {}),
         ("GET", "/admin/api/register/export"): lambda: Call("GET", "/admin/api/register/export", {}),
         ("GET", "/admin/api/stats"): lambda: Call("GET", "/admin/api/stats", {}),
         ("GET", "/admin/api/policy"): lambda: Call("GET", "/admin/api/policy", {}),
         ("POST", "/admin/api/policy/validate"): lambda: Call("POST", "/admin/api/policy/validate", validate),
         ("POST", "/admin/api/policy/test"): lambda: Call("POST", "/admin/api/policy/test", test),
+        ("POST", "/admin/api/policy/review"): lambda: Call("POST", "/admin/api/policy/review", validate),
+        ("POST", "/admin/api/policy/install"): reinstall,
+        ("POST", "/admin/api/policy/rollback"): rollback,
+        ("GET", "/admin/api/policy/history"): lambda: Call("GET", "/admin/api/policy/history", {}),
+        ("GET", "/charte"): lambda: Call("GET", "/charte", {}),
+        ("GET", "/charte/static/{name}"): lambda: Call("GET", "/charte/static/charte.js", {}),
+        ("POST", "/charte/acceptation"): lambda: Call("POST", "/charte/acceptation", acknowledgement),
+        ("GET", "/admin/report"): lambda: Call("GET", "/admin/report", report),
     }
 
 
@@ -122,7 +165,7 @@ def expected_status(allowed: frozenset[Role] | None, caller: Role | str | None) 
     return "ok" if caller in allowed else "403"
 
 
-@pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("route", sorted(set(EXPECTED) - OPT_IN), ids=lambda r: f"{r[0]} {r[1]}")
 def test_role_matrix(site: Site, route: tuple[str, str]) -> None:
     # The register must exist for the RSSI's routes: one agent call first.
     site.request("POST", "/v1/chat/completions", Role.AGENT, json=chat_body())
