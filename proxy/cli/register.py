@@ -69,10 +69,15 @@ NOT_YET_SEALED_EXIT = 3
 def verify(args: argparse.Namespace) -> int:
     paths = register_files(args)
     key = _trusted_key(args.pubkey, paths.key)
-    external = _external_checkpoints(args.checkpoints, paths.journal)
     register = Register.open(paths.db, readonly=True)
+    external: list[ExternalCheckpoints] = []
+
+    def read_external() -> list[ExternalCheckpoints]:  # after the file's records: a live register
+        external.extend(_external_checkpoints(args.checkpoints, paths.journal))
+        return external
+
     try:
-        report = verify_register(register, public_key=key, external=external, tags=_tags(paths.key))
+        report = verify_register(register, public_key=key, external=read_external, tags=_tags(paths.key))
         _print_material(args, paths, report)
         _print_report(report, register, paths, external)
     finally:

@@ -75,7 +75,7 @@ def verify_configured(settings: Settings) -> VerifyReport | None:
     key_path = signing_key_path(settings)
     public = load_signer(key_path).public if key_path.exists() else None
     journal = checkpoint_journal_path(settings)
-    external = read_checkpoints(journal) if journal.exists() else []
+    external = lambda: read_checkpoints(journal) if journal.exists() else []  # noqa: E731 - read after the file
     register = Register.open(settings.register_path, readonly=True)
     try:
         return verify_register(register, public_key=public, external=external)

@@ -111,7 +111,7 @@ class Register:
         every = max(1, checkpoint_every)
         options = _Options(every, checkpoint_interval_s, checkpoint_journal, readonly, syslog, clock)
         try:
-            db = _connect_readonly(path) if readonly else _connect_and_prepare(path)
+            db = _connect_readonly(path) if readonly else _connect_and_prepare(path, signer is not None)
             register = cls(db, path, signer, options)
         except sqlite3.DatabaseError as exc:
             raise RegisterError(f"{path} : registre illisible ({exc}).") from exc
@@ -597,10 +597,10 @@ def _signer(path: Path, create: bool) -> Signer:
     return load_signer(path)
 
 
-def _connect_and_prepare(path: Path) -> sqlite_utils.Database:
+def _connect_and_prepare(path: Path, tagged: bool) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = _connect(path)
-    _ensure_schema(db)
+    _ensure_schema(db, tagged)
     return db
 
 
@@ -618,7 +618,7 @@ def _connect_readonly(path: Path) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
-def _ensure_schema(db: sqlite_utils.Database) -> None:
+def _ensure_schema(db: sqlite_utils.Database, tagged: bool) -> None:
     db.execute("BEGIN IMMEDIATE")
     try:
         db.executescript(schema_sql())
@@ -627,11 +627,12 @@ def _ensure_schema(db: sqlite_utils.Database) -> None:
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('register_id', ?), ('format', ?)",
             [str(uuid.uuid4()), str(FORMAT_VERSION)],
         )
-        # Rows from here on carry their writer's tag (row_macs); older ones predate the tags.
-        newest = db.execute("SELECT MAX(seq) FROM entries").fetchone()[0]
-        db.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('macs_from', ?)", [str((newest or 0) + 1)]
-        )
+        # Rows from here on carry their writer's tag (row_macs); older ones (written before this
+        # version, or without a signing key) predate the tags.
+        if tagged:
+            newest = db.execute("SELECT MAX(seq) FROM entries").fetchone()[0]
+            first = str((newest or 0) + 1)
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('macs_from', ?)", [first])
     except BaseException:
         db.rollback()
         raise

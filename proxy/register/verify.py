@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from proxy.register import evidence
@@ -109,17 +110,25 @@ def verify_register(
     source: RegisterSource,
     *,
     public_key: PublicKey | None,
-    external: Sequence[ExternalCheckpoints] = (),
+    external: Sequence[ExternalCheckpoints] | Callable[[], Sequence[ExternalCheckpoints]] = (),
     require_sealed: bool = False,
     tags: Tags = Tags(),
 ) -> VerifyReport:
     """Check everything. Rows after the last checkpoint are counted as not yet sealed, never as an
-    alteration (`require_sealed` is kept for callers; the verdict tells them apart)."""
+    alteration (`require_sealed` is kept for callers; the verdict tells them apart).
+
+    A live register: pass `external` as a function; the off-host copy is then read after the file's
+    records, and its records newer than that moment (in flight) are left out."""
     del require_sealed
     findings = _Findings()
+    as_of = (datetime.now(UTC) - IN_FLIGHT).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     checkpoints = source.checkpoints()
     purges = source.purges()
     retention = source.retention_records()
+    if callable(external):
+        known = {cp.signature for cp in checkpoints} | {p.signature for p in purges}
+        known |= {r.signature for r in retention}
+        external = [_until(copy, as_of, known) for copy in external()]
     signer = _SignatureCheck(public_key, source.register_id, findings)
     signer.checkpoints(checkpoints, "du registre")
     anchor = _check_purges(purges, checkpoints, signer, findings)
@@ -131,8 +140,9 @@ def verify_register(
     local = (checkpoints, purges, retention)
     evidence.check_off_host(source.register_id, local, external, source.row_macs().keys(), findings.add)
     alarms = evidence.check_alarm_rows(walk.alarm_rows, findings.add)
-    if tags.mac is not None:
-        evidence.check_tags(walk.tail, source.row_macs(), tags.mac, source.macs_from() or 1, findings.add)
+    macs_from = source.macs_from()  # None: no row was ever written with a key (nothing tagged)
+    if tags.mac is not None and macs_from is not None:
+        evidence.check_tags(walk.tail, source.row_macs(), tags.mac, macs_from, findings.add)
     unsealed = _unsealed(checkpoints, walk)
     return VerifyReport(
         rows=walk.rows,
@@ -147,6 +157,20 @@ def verify_register(
         alarms=alarms,
         tags_checked=tags.mac is not None and source.macs_from() is not None,
         off_host_records=sum(_records(copy) for copy in external),
+    )
+
+
+IN_FLIGHT = timedelta(seconds=1)  # an off-host record may be written just before its commit
+
+
+def _until(copy: ExternalCheckpoints, as_of: str, known: set[str]) -> ExternalCheckpoints:
+    """The copy without the records written after the file was read (not in the file yet)."""
+    return ExternalCheckpoints(
+        copy.register_id,
+        tuple(r for r in copy.checkpoints if r.ts <= as_of or r.signature in known),
+        tuple(r for r in copy.purges if r.ts <= as_of or r.signature in known),
+        tuple(r for r in copy.retention if r.ts <= as_of or r.signature in known),
+        tuple(r for r in copy.alarms if r.ts <= as_of),
     )
 
 
