@@ -83,6 +83,8 @@ async def _validation(request: Request, _error: RequestValidationError) -> JSONR
 
 
 async def _http(request: Request, error: HTTPException) -> JSONResponse:
+    if error.status_code == 404 and request.url.path.startswith("/v1/"):
+        return await _render(request, api.not_offered(request.url.path))  # names the route family
     if error.status_code == 404:
         return await _render(request, NotFound("Cette adresse n'existe pas sur Garde-fou."))
     if error.status_code == 405:

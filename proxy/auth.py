@@ -12,6 +12,7 @@ import hmac
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from proxy.errors import Unauthenticated
 from proxy.frontends import Frontends
@@ -84,6 +85,20 @@ class Identifier:
             return _key_caller(record)
         user, service, roles = agent
         return Caller(user=user, service=service, roles=roles, via="frontend", frontend=record.user)
+
+    def reads_body(self, caller: Caller) -> bool:
+        """Whether the agent may still be named by the body: a bare front-end key allowed to."""
+        return (
+            caller.via == "key" and Role.FRONTEND in caller.roles and self._frontends.reads_body(caller.user)
+        )
+
+    def named_in_body(self, caller: Caller, body: Any) -> Caller:
+        """The agent the body's `user` field names (front-ends with body_user only), else `caller`."""
+        agent = self._frontends.body_fields(caller.user, body)
+        if agent is None:
+            return caller
+        user, service, roles = agent
+        return Caller(user=user, service=service, roles=roles, via="frontend", frontend=caller.user)
 
 
 def _key_caller(record: KeyRecord | None) -> Caller:

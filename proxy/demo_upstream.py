@@ -100,10 +100,77 @@ async def models(_request: Request) -> Response:
     return JSONResponse({"object": "list", "data": [{"id": "demo", "object": "model"}]})
 
 
+async def responses(request: Request) -> Response:
+    """The Responses API: `input` is a text or a list of messages (items without a role are skipped)."""
+    body = await request.json()
+    given = body.get("input", "")
+    messages = [{"role": "user", "content": given}] if isinstance(given, str) else given
+    answer = compose_answer([m for m in messages if isinstance(m, dict)])
+    done = _response(body.get("model", "demo"), answer)
+    if not body.get("stream"):
+        return JSONResponse(done)
+    ids = {"item_id": "msg_demo", "output_index": 0, "content_index": 0}
+    pieces = re.findall(r"\S+\s*|\s+", answer)
+    events = [
+        {"type": "response.created", "response": {**done, "status": "in_progress", "output": []}},
+        *({"type": "response.output_text.delta", **ids, "delta": piece} for piece in pieces),
+        {"type": "response.output_text.done", **ids, "text": answer},
+        {"type": "response.completed", "response": done},
+    ]
+    return StreamingResponse(_events(events), media_type="text/event-stream")
+
+
+def _response(model: str, answer: str) -> dict[str, Any]:
+    part = {"type": "output_text", "text": answer, "annotations": []}
+    item = {
+        "type": "message",
+        "id": "msg_demo",
+        "role": "assistant",
+        "status": "completed",
+        "content": [part],
+    }
+    usage = _usage(answer)
+    return {
+        "id": f"resp_demo_{int(time.time() * 1000)}",
+        "object": "response",
+        "created_at": int(time.time()),
+        "model": model,
+        "status": "completed",
+        "output": [item],
+        "tools": [],
+        "tool_choice": "auto",
+        "parallel_tool_calls": True,
+        "usage": {"input_tokens": usage["prompt_tokens"], "output_tokens": usage["completion_tokens"]},
+    }
+
+
+async def completions(request: Request) -> Response:
+    """Legacy completions: the prompt answered as a user message."""
+    body = await request.json()
+    answer = compose_answer([{"role": "user", "content": str(body.get("prompt", ""))}])
+    base = {"id": "cmpl-demo", "object": "text_completion", "created": int(time.time())}
+    base["model"] = body.get("model", "demo")
+    if not body.get("stream"):
+        choice = {"index": 0, "text": answer, "finish_reason": "stop"}
+        return JSONResponse({**base, "choices": [choice], "usage": _usage(answer)})
+    pieces = re.findall(r"\S+\s*|\s+", answer)
+    chunks = [{**base, "choices": [{"index": 0, "text": piece, "finish_reason": None}]} for piece in pieces]
+    chunks.append({**base, "choices": [{"index": 0, "text": "", "finish_reason": "stop"}]})
+    return StreamingResponse(_events([*chunks, "[DONE]"]), media_type="text/event-stream")
+
+
+async def _events(events: list[Any]) -> AsyncIterator[bytes]:
+    for event in events:
+        data = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False)
+        yield f"data: {data}\n\n".encode()
+
+
 def create_demo_app() -> Starlette:
     return Starlette(
         routes=[
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/v1/responses", responses, methods=["POST"]),
+            Route("/v1/completions", completions, methods=["POST"]),
             Route("/v1/embeddings", embeddings, methods=["POST"]),
             Route("/v1/models", models),
         ]

@@ -59,9 +59,9 @@ class Exchange:
         self.decision, self.status, self.error_code = Decision.FAILED, 499, "client_disconnected"
 
     def record_usage(self, usage: object) -> None:
-        if isinstance(usage, dict):
-            self.prompt_tokens = _int_or_none(usage.get("prompt_tokens"))
-            self.completion_tokens = _int_or_none(usage.get("completion_tokens"))
+        if isinstance(usage, dict):  # chat and completions name them so; the Responses API, in/output
+            self.prompt_tokens = _int_or_none(usage.get("prompt_tokens", usage.get("input_tokens")))
+            self.completion_tokens = _int_or_none(usage.get("completion_tokens", usage.get("output_tokens")))
 
     def to_entry(self) -> RegisterEntry:
         return RegisterEntry(

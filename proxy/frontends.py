@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 import jwt
@@ -94,6 +95,22 @@ class Frontends:
         if not is_identifier(user):
             raise Unauthenticated(_BAD_AGENT, headers=_CHALLENGE)
         return user, _service(frontend, identity.groups), frozenset({Role.AGENT})
+
+    def reads_body(self, frontend_name: str) -> bool:
+        """Whether this front-end may name the agent in the body's `user` field (last resort)."""
+        frontend = self._settings.get(frontend_name)
+        return frontend is not None and frontend.body_user
+
+    def body_fields(self, frontend_name: str, body: Any) -> tuple[str, str, frozenset[Role]] | None:
+        """(user, service, roles) of the agent the body's `user` field names, or None if it names nobody.
+        Called only for a bare front-end key (no identity header), already checked against `clients`."""
+        frontend = self._settings[frontend_name]
+        user = body.get("user") if isinstance(body, dict) else None
+        if not isinstance(user, str) or not user.strip():
+            return None
+        if not is_identifier(user.strip()) or frontend.default_service is None:
+            raise Unauthenticated(_BAD_AGENT, headers=_CHALLENGE)
+        return user.strip(), frontend.default_service, frozenset({Role.AGENT})
 
     def _identity(
         self, name: str, frontend: FrontendSettings, headers: Mapping[str, str]

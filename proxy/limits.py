@@ -145,12 +145,14 @@ class Limiter:
         quota = self.quotas.get(service)
         return (quota.max_tokens if quota else None) or self.settings.max_tokens
 
-    def clamp_tokens(self, body: dict[str, Any], service: str) -> None:
-        """Lower max_tokens / max_completion_tokens to the ceiling, in place."""
+    def clamp_tokens(
+        self, body: dict[str, Any], service: str, fields: tuple[str, ...] = TOKEN_FIELDS
+    ) -> None:
+        """Lower the token fields (chat: max_tokens / max_completion_tokens) to the ceiling, in place."""
         ceiling = self.max_tokens(service)
         if ceiling is None:
             return
-        for name in TOKEN_FIELDS:
+        for name in fields:
             value = body.get(name)
             if isinstance(value, int) and not isinstance(value, bool) and value > ceiling:
                 body[name] = ceiling

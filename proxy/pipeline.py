@@ -1,58 +1,80 @@
 """The path of one request, top to bottom. No web-framework types here.
 
-identify (done by the caller) -> plan -> detect -> decide -> redact -> upstream -> restore -> register
+identify (done by the caller) -> scan -> plan -> detect -> decide + redact -> upstream -> restore -> register
+
+Every served route (chat completions, responses, legacy completions, embeddings) takes this path; the
+wire inventory (proxy/openai_api/inventory.yaml) says where each route's texts are.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import hashlib
+import hmac
+from collections.abc import AsyncIterator, Callable, Mapping
 from functools import partial
 from typing import Any
 
+from anyio import to_thread
+
 from proxy.answer_relay import deliverable, reading_answer
+from proxy.attachments import Treatment, raw_allowed, raw_refusal, register_key
+from proxy.attachments.wire import attachment_converter, forwarded_part
+from proxy.errors import InvalidRequest
 from proxy.exchange import Exchange
 from proxy.governance.answers import annotate, append_to_completion
+from proxy.openai_api.inventory import Route, routes
 from proxy.openai_api.schemas import parse_chat, parse_embeddings
-from proxy.openai_api.segments import TextSlot, chat_slots, embeddings_slots
+from proxy.openai_api.segments import Extracted, Raw, Replaced, Scanned, fill, scan
 from proxy.policy import engine, wire
-from proxy.policy.records import Decision, Plan, RequestFacts
+from proxy.policy.records import Decision, Plan
 from proxy.policy.tasks import settle_task
+from proxy.protection import Protected, plan, protect
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
 from proxy.stream_relay import open_stream
-from proxy.transform.answers import restore_completion
-from proxy.transform.placeholders import outside_placeholders
-from proxy.transform.redact import irreversible, redact
-from proxy.transform.vault import Vault, build_vault
+from proxy.transform.answers import ChunkRestorer, EventRestorer, restore_completion
+from proxy.transform.responses import (
+    CompletionChunkRestorer,
+    ResponseEventRestorer,
+    restore_completion_text,
+    restore_object,
+)
+from proxy.transform.vault import Vault
 
-ChatResult = dict[str, Any] | AsyncIterator[bytes]
+Result = dict[str, Any] | AsyncIterator[bytes]
+CHAT = "chat.completions"
+FORWARDED, REFUSED = Treatment.FORWARDED, Treatment.REFUSED
 
 
-async def chat_completion(services: Services, exchange: Exchange, body: Any) -> ChatResult:
-    """Answer one chat completion; the exchange is recorded however it ends (streams: by the relay)."""
+async def answer(services: Services, exchange: Exchange, body: Any) -> Result:
+    """Answer one request of the exchange's route; it is recorded however it ends (streams: by the relay)."""
+    route = routes()[exchange.endpoint]
     relay: AsyncIterator[bytes] | None = None
     try:
-        exchange.task = settle_task(services.policy.current().policy, exchange.task, body)  # title, tags...
-        request = parse_chat(body)
-        exchange.model, exchange.stream = request.model, request.stream
-        slots = chat_slots(body)
-        plan = _plan(services, exchange, wire.chat_facts(body, slots))
-        decision = await _decide(services, exchange, plan, slots)
-        vault = _protect(services, exchange, plan, decision, slots)
-        wire.apply(body, decision)
-        upstream = _route(services, exchange, decision)
-        annotate(exchange, plan, decision)  # AI notice, human-control reminder (proxy/governance)
-        if request.stream:
-            relay = await open_stream(services, exchange, upstream, body, vault)
+        if route.name == CHAT:  # a front-end's background task (title, tags...) may go elsewhere
+            exchange.task = settle_task(services.policy.current().policy, exchange.task, body)
+        scanned = await _scan(services, exchange, route, body)
+        _admit(services, exchange, route, body)
+        planned = _plan(services, exchange, scanned, body)
+        protected = await _protect(services, exchange, planned, scanned)
+        upstream = _route(services, exchange, protected.decision)
+        outgoing = _outgoing(services, exchange, scanned, protected, upstream)
+        if route.name == CHAT:  # AI notice, human-control reminder (proxy/governance): chat answers
+            annotate(exchange, planned, protected.decision)
+        if exchange.stream:
+            restorer = _RESTORERS[route.name](protected.vault)
+            relay = await open_stream(
+                services, exchange, upstream, outgoing, protected.vault, path=route.path, restorer=restorer
+            )
             return relay
-        answer = await services.upstreams.complete(upstream, "/chat/completions", body)
+        result = await services.upstreams.complete(upstream, route.path, outgoing)
         with reading_answer(upstream.name):  # an answer that cannot be restored: a 502 (sent)
-            restore_completion(answer, vault)
-            append_to_completion(answer, exchange.answer_suffix)
-        deliverable(answer, upstream.name)
-        exchange.record_usage(answer.get("usage"))
+            _restore(route, result, protected.vault)
+            append_to_completion(result, exchange.answer_suffix)
+        deliverable(result, upstream.name)
+        exchange.record_usage(result.get("usage"))
         exchange.succeeded()
-        return answer
+        return result
     except BaseException as error:
         exchange.failed(error)
         raise
@@ -61,76 +83,62 @@ async def chat_completion(services: Services, exchange: Exchange, body: Any) -> 
             await services.record(exchange)
 
 
-async def embeddings(services: Services, exchange: Exchange, body: Any) -> dict[str, Any]:
-    """Embeddings: inputs are redacted like chat texts, but masked: nothing comes back to restore."""
+class _HasAttachments(Exception):
+    """Raised by the first, quick scan: this body carries files, convert them off the event loop."""
+
+
+def _defer(part: Mapping[str, Any], path: str) -> Extracted | Raw:
+    raise _HasAttachments
+
+
+async def _scan(services: Services, exchange: Exchange, route: Route, body: Any) -> Scanned:
+    """The body read along the inventory. Attachment parts are converted (text extracted, or kept raw
+    for the policy) in a worker thread: extraction may take seconds, the event loop goes on."""
     try:
-        request = parse_embeddings(body)
-        exchange.model = request.model
-        slots = embeddings_slots(body)
-        plan = _plan(services, exchange, wire.embeddings_facts(body, slots))
-        decision = await _decide(services, exchange, plan, slots)
-        _protect(services, exchange, plan, decision, slots, reversible=False)
-        wire.apply(body, decision)
-        upstream = _route(services, exchange, decision)
-        answer = deliverable(await services.upstreams.complete(upstream, "/embeddings", body), upstream.name)
-        exchange.record_usage(answer.get("usage"))
-        exchange.succeeded()
-        return answer
-    except BaseException as error:
-        exchange.failed(error)
-        raise
-    finally:
-        await services.record(exchange)
+        return scan(route, body, _defer)
+    except _HasAttachments:
+        rules = services.policy.current().policy.attachments_for(exchange.caller.service)
+        return await to_thread.run_sync(scan, route, body, attachment_converter(rules))
 
 
-def _plan(services: Services, exchange: Exchange, facts: RequestFacts) -> Plan:
+def _admit(services: Services, exchange: Exchange, route: Route, body: dict[str, Any]) -> None:
+    """The fields a route cannot do without; the model is recorded only if the configuration names it."""
+    _SHAPES.get(route.name, lambda body: None)(body)
+    for name in route.required:
+        if body.get(name) in (None, "", []):
+            raise InvalidRequest(f"Requête invalide : le champ « {name} » est obligatoire.")
+    exchange.model = engine.known_model(services.policy.current().rulebook, body["model"])
+    exchange.stream = body.get("stream") is True and route.name != wire.EMBEDDINGS
+
+
+def _plan(services: Services, exchange: Exchange, scanned: Scanned, body: dict[str, Any]) -> Plan:
     """Check the request against the policy in force (model, size, limits) before reading its data."""
     loaded = services.policy.current()
     exchange.policy_sha256 = loaded.sha256
-    plan = engine.plan(loaded.rulebook, exchange.caller, facts)
-    exchange.rule_ids[:] = plan.rules
-    if plan.refusal is not None:
-        raise plan.refusal.error()
-    return plan
+    planned = plan(loaded.rulebook, exchange.caller, scanned, body)
+    exchange.rule_ids[:] = planned.rules
+    if planned.refusal is not None:
+        raise planned.refusal.error()
+    return planned
 
 
-async def _decide(services: Services, exchange: Exchange, plan: Plan, slots: list[TextSlot]) -> Decision:
-    """Detect personal data in every slot; the policy decides what counts, where it may go, and
+async def _protect(services: Services, exchange: Exchange, planned: Plan, scanned: Scanned) -> Protected:
+    """Detect personal data in every scanned text; the policy decides what counts, where it may go, and
     whether the request asks for a forbidden use. The rules that fired are recorded either way."""
-    texts = [slot.text for slot in slots]
-    policy_matches = partial(engine.text_matches, plan, texts)  # worked out while the NER finishes
+    texts = scanned.values
+    policy_matches = partial(engine.text_matches, planned, texts)  # worked out while the NER finishes
     detected = await services.detect(texts, scope=exchange.caller.user, meanwhile=policy_matches)
-    findings = [outside_placeholders(text, row) for text, row in zip(texts, detected, strict=True)]
-    decision = engine.decide(plan, texts, findings)
+    key = services.pseudonyms.key_for(exchange.caller.user)
+    reversible = scanned.route.name != wire.EMBEDDINGS  # nothing comes back to restore
+    protected = protect(planned, scanned, detected, key, reversible=reversible)
+    decision = protected.decision
     exchange.rule_ids[:] = decision.rules
     exchange.observed_rule_ids[:] = decision.observed  # observe-mode rules: recorded, never acted upon
-    for found in decision.findings:
-        exchange.entity_counts.update(f.entity for f in found if decision.actions[f.entity].removes)
+    exchange.entity_counts.update(protected.counts(scanned))
+    exchange.attachments.update(scanned.attachments)
     if decision.refusal is not None:
         raise decision.refusal.error()
-    return decision
-
-
-def _protect(
-    services: Services,
-    exchange: Exchange,
-    plan: Plan,
-    decision: Decision,
-    slots: list[TextSlot],
-    *,
-    reversible: bool = True,
-) -> Vault:
-    """Redact every slot in place as decided. The vault is built from this request's own findings
-    only: it can restore nothing else."""
-    texts = [slot.text for slot in slots]
-    findings = decision.findings
-    actions = decision.actions if reversible else irreversible(decision.actions)
-    style = plan.rulebook.policy.defaults.placeholders
-    key = services.pseudonyms.key_for(exchange.caller.user)
-    vault = build_vault(key, style, texts, findings, actions)
-    for slot, found in zip(slots, findings, strict=True):
-        slot.replace(redact(slot.text, found, actions, vault, style))
-    return vault
+    return protected
 
 
 def _route(services: Services, exchange: Exchange, decision: Decision) -> UpstreamSettings:
@@ -140,3 +148,48 @@ def _route(services: Services, exchange: Exchange, decision: Decision) -> Upstre
     exchange.routed_model, exchange.upstream = decision.model, upstream.name
     exchange.headers.update(wire.route_header(decision))
     return upstream
+
+
+def _outgoing(
+    services: Services, exchange: Exchange, scanned: Scanned, protected: Protected, upstream: UpstreamSettings
+) -> dict[str, Any]:
+    """The request sent upstream, built from the scanned template (the client's body is not edited)."""
+    caller_key = services.pseudonyms.key_for(exchange.caller.user)
+
+    def replace(field: Replaced) -> str:
+        if field.by == "caller_hash":
+            value = scanned.texts[field.index].value.encode()
+            return "gf-" + hmac.new(caller_key, value, hashlib.sha256).hexdigest()[:32]
+        return "gf-" + hashlib.sha256(caller_key).hexdigest()[:16]
+
+    rules = services.policy.current().policy.attachments_for(exchange.caller.service)
+    for part in scanned.raw:  # files that cannot be redacted: only where the policy lets them go
+        allowed = raw_allowed(rules, part.kind, upstream.hosting.value)
+        exchange.attachments[register_key(part.kind, FORWARDED if allowed else REFUSED)] += 1
+        if not allowed:
+            raise raw_refusal(str(part.part.get("type")), part.kind)
+    outgoing: dict[str, Any] = fill(scanned.template, protected.texts, replace, forwarded_part)
+    wire.apply(scanned.route.name, outgoing, protected.decision)  # model, policy's max tokens, reminder
+    fields = wire.TOKEN_FIELDS.get(scanned.route.name, ())
+    services.limiter.clamp_tokens(outgoing, exchange.caller.service, fields)  # configuration's ceiling
+    return outgoing
+
+
+def _restore(route: Route, result: dict[str, Any], vault: Vault) -> None:
+    if route.name == "chat.completions":
+        restore_completion(result, vault)
+    elif route.name == wire.RESPONSES:
+        restore_object(result, vault)
+    elif route.name == wire.COMPLETIONS:
+        restore_completion_text(result, vault)
+
+
+_SHAPES: dict[str, Callable[[Any], object]] = {
+    "chat.completions": parse_chat,
+    wire.EMBEDDINGS: parse_embeddings,
+}
+_RESTORERS: dict[str, Callable[[Vault], EventRestorer]] = {
+    "chat.completions": ChunkRestorer,
+    wire.RESPONSES: ResponseEventRestorer,
+    wire.COMPLETIONS: CompletionChunkRestorer,
+}

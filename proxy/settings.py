@@ -203,15 +203,22 @@ class FrontendSettings(Strict):
         default=None,
         description="Service d'un agent sans groupe reconnu (absent : la requête est refusée, 403).",
     )
+    body_user: bool = Field(
+        default=False,
+        description="En dernier recours, nommer l'agent par le champ « user » du corps (depuis `clients`, "
+        "service : default_service).",
+    )
     headers: FrontendHeaders | None = Field(
         default=None, description="Noms des en-têtes d'identité (défaut : ceux du logiciel, voir README)."
     )
 
     @model_validator(mode="after")
     def _identity_is_verifiable(self) -> FrontendSettings:
-        if self.plain_headers and not self.clients:
-            raise ValueError("plain_headers exige clients (sinon n'importe quel processus serait cru)")
-        if not (self.plain_headers or self.jwt_secret_env):
+        if (self.plain_headers or self.body_user) and not self.clients:
+            raise ValueError("plain_headers et body_user exigent clients (sinon n'importe qui serait cru)")
+        if self.body_user and not self.default_service:
+            raise ValueError("body_user exige default_service (le corps ne dit rien des groupes)")
+        if not (self.plain_headers or self.jwt_secret_env or self.body_user):
             raise ValueError("un frontal doit accepter un jeton signé (jwt_secret_env) ou plain_headers")
         return self
 

@@ -1,18 +1,18 @@
 """A streamed answer relayed to the agent: upstream events restored as they arrive, the register row
 written before the closing events reach the agent, and in `finally` for disconnects and errors.
 
-Status, final event and register row agree: a stream that ends without its closing event (`[DONE]`
-for chat completions), breaks, or carries an event that cannot be read or restored ends with an
-error event, and the row says 502 (the request was sent). Text still held back to restore a
-placeholder (`[PERSONNE_1` cut mid-stream) is dropped with the rest, never sent raw.
-
-A route reads its own events through an `EventRestorer` (chat completions: `ChatEvents`).
+Status, final event and register row agree: a stream that ends before its end (`[DONE]`, or the
+Responses API's `response.completed`), breaks, or carries an event that cannot be read or restored
+ends with an error event, and the row says 502 (the request was sent). Text still held back to
+restore a placeholder (`[PERSONNE_1` cut mid-stream) is dropped with the rest, never sent raw.
+A route's events are restored by its `EventRestorer` (proxy/transform: chat chunks by default).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 import anyio
 
@@ -23,48 +23,12 @@ from proxy.governance.answers import appendix_events
 from proxy.openai_api import sse
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
-from proxy.transform.answers import ChunkRestorer
+from proxy.transform.answers import ChunkRestorer, EventRestorer
 from proxy.transform.vault import Vault
 from proxy.upstream import SENT, cut
 
-
-class EventRestorer(Protocol):
-    """Reads one route's upstream events and writes the agent's."""
-
-    @property
-    def complete(self) -> bool:
-        """Whether the upstream has sent the event that ends a whole answer."""
-        ...
-
-    def events(self, payload: str, exchange: Exchange) -> list[bytes]:
-        """The agent's events for one upstream `data:` payload (raise on a malformed one)."""
-        ...
-
-    def closing(self) -> list[bytes]:
-        """The events that end a complete answer (what was held back, then the closing event)."""
-        ...
-
-
-class ChatEvents:
-    """Chat completion chunks: restored one by one; `[DONE]` ends the answer."""
-
-    def __init__(self, vault: Vault) -> None:
-        self._chunks = ChunkRestorer(vault)
-        self.complete = False
-
-    def events(self, payload: str, exchange: Exchange) -> list[bytes]:
-        if payload == sse.DONE:
-            self.complete = True
-            return []
-        chunk = sse.parse_chunk(payload)
-        if "error" in chunk:
-            raise UpstreamError(f"Le modèle amont a signalé une erreur au cours du flux ; {SENT}.")
-        if chunk.get("usage"):
-            exchange.record_usage(chunk["usage"])
-        return [sse.encode(self._chunks.restore(chunk))]
-
-    def closing(self) -> list[bytes]:
-        return sse.closing_events(self._chunks.leftover(), done=True)
+# Events after which the upstream's answer is whole (the Responses API sends no `[DONE]`).
+_FINAL_TYPES = frozenset({"response.completed", "response.incomplete"})
 
 
 class _Complete:
@@ -73,6 +37,12 @@ class _Complete:
 
 _COMPLETE = _Complete()
 Event = bytes | _Complete
+
+
+@dataclass
+class _End:
+    done: bool = False  # `[DONE]` received
+    whole: bool = False  # the answer's end received (`[DONE]` or a final event)
 
 
 async def open_stream(
@@ -86,8 +56,9 @@ async def open_stream(
     restorer: EventRestorer | None = None,
 ) -> AsyncIterator[bytes]:
     """Start the upstream stream and wait for its first event, so that a failure to start is a plain
-    HTTP error; then hand over a relay that forwards the rest as it arrives."""
-    events = _restored_events(services, exchange, upstream, path, body, restorer or ChatEvents(vault))
+    HTTP error; then hand over a relay that forwards the rest as it arrives. `path` and `restorer`
+    say which route's events these are (chat completions by default)."""
+    events = _restored_events(services, exchange, upstream, path, body, restorer or ChunkRestorer(vault))
     first = await anext(events)
     return _relay(services, exchange, first, events)
 
@@ -100,20 +71,21 @@ async def _restored_events(
     body: dict[str, Any],
     restorer: EventRestorer,
 ) -> AsyncIterator[Event]:
+    end = _End()
     async with services.upstreams.stream_lines(upstream, path, body) as lines:
         exchange.sent = True
         async for payload in sse.data_payloads(lines):
-            with reading_answer(upstream.name):
-                events = restorer.events(payload, exchange)
-            for event in events:
-                yield event
-            if restorer.complete:
+            if payload == sse.DONE:
+                end.done = end.whole = True
                 break
-    if not restorer.complete:
+            with reading_answer(upstream.name):
+                event = _restored_event(payload, restorer, exchange, end)
+            yield event
+    if not end.whole:
         raise cut(upstream.name)  # what the restorer holds back is dropped with the rest
     yield _COMPLETE
     with reading_answer(upstream.name):
-        closing = restorer.closing()
+        closing = sse.closing_events(restorer.leftover(), done=end.done)
     for event in appendix_events(exchange, closing):  # AI notice / reminder chunk (proxy/governance)
         yield event
 
@@ -152,3 +124,16 @@ async def _prepend(first: Event, events: AsyncIterator[Event]) -> AsyncIterator[
     yield first
     async for event in events:
         yield event
+
+
+def _restored_event(payload: str, restorer: EventRestorer, exchange: Exchange, end: _End) -> bytes:
+    chunk = sse.parse_chunk(payload)
+    if "error" in chunk and chunk.get("type") in (None, "error"):
+        raise UpstreamError(f"Le modèle amont a signalé une erreur au cours du flux ; {SENT}.")
+    if chunk.get("usage"):
+        exchange.record_usage(chunk["usage"])
+    elif isinstance(chunk.get("response"), dict) and chunk["response"].get("usage"):
+        exchange.record_usage(chunk["response"]["usage"])  # Responses API: on the last event
+    if chunk.get("type") in _FINAL_TYPES:
+        end.whole = True
+    return b"".join(sse.encode(event) for event in restorer.events(chunk))

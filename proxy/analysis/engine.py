@@ -26,6 +26,7 @@ from proxy.analysis.context import ContextWords
 from proxy.analysis.custom import CustomRecognizerError, CustomRecognizers
 from proxy.analysis.findings import Finding
 from proxy.analysis.first_names import load_first_names, normalise
+from proxy.analysis.language import EnglishLines
 from proxy.analysis.markup import clip
 from proxy.analysis.ner import FrenchNer, NerLoadError, NerPath, RawEntity
 from proxy.analysis.ner_processes import Collect, NerHealth, NerProcesses
@@ -75,6 +76,7 @@ class Detector:
             registered = self._registry.get_recognizers(LANGUAGE, all_fields=True)  # run from the registry
             self._patterns = [r for r in registered if isinstance(r, FrenchPatternRecognizer)]
             self._ner_recognizer = next((r for r in recognizers if isinstance(r, SpacyNerRecognizer)), None)
+            self._english = EnglishLines(NER_RECOGNIZER, load_first_names(), load_place_names())
             self._custom = CustomRecognizers(
                 Path(config.custom_file), config.context_window, config.context_boost
             )
@@ -175,7 +177,7 @@ class Detector:
         findings = (
             f for f in clipped if f is not None and f.score >= self._thresholds.get(f.recognizer, 0.0)
         )
-        kept = resolve(findings, text)
+        kept = self._english.filter(text, resolve(findings, text))  # the French NER on English lines
         return promote_birth_dates(text, kept) if self._birth_dates else kept
 
     def _artifacts(self, spans: list[RawEntity]) -> NlpArtifacts:

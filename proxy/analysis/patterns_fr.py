@@ -395,7 +395,8 @@ _LABEL_GAP = r"[^\n\d]{0,30}?"  # "n° de sécurité sociale (NIR) : ", "IBAN du
 
 def labelled_pattern(name: str, labels: Sequence[str]) -> Pattern:
     """The shape of `name`'s identifier right after one of its labels, checksum or not."""
-    regex = rf"(?<!\w)(?i:{alternation(labels)})(?!\w){_LABEL_GAP}{_START}({_SHAPES[name]}){_END}"
+    prefilter = first_letters(labels)  # generated from the labels: a cheap test at each position
+    regex = rf"{prefilter}(?<!\w)(?i:{alternation(labels)})(?!\w){_LABEL_GAP}{_START}({_SHAPES[name]}){_END}"
     return Pattern(regex, 0.8, group=1)
 
 

@@ -6,8 +6,9 @@ gardefou analyze --file FICHIER               the same, text read from a file
 gardefou analyze --format jsonl [FICHIER]     one JSON object per line in ({"id", "text"}), one out:
                                               {"id", "redacted", "findings": [{start, end,
                                               entity_type, score}]}; the model loads once
-Options: --service S (that service's policy; default: the policy's defaults), --policy FICHIER,
---config FICHIER.
+Options: --service S (that service's policy; default: the policy's defaults), --model M (default: the
+first model of the service's catalogue), --policy FICHIER, --config FICHIER.
+The same path as the proxy and `policy test` (proxy/protection.py).
 """
 
 from __future__ import annotations
@@ -27,13 +28,11 @@ from proxy.config_file import ConfigFileError
 from proxy.entities import Entity
 from proxy.policy import engine
 from proxy.policy.loader import LoadedPolicy, load_policy
-from proxy.policy.records import RequestFacts
 from proxy.policy.schema import Action
-from proxy.policy.simulate import Detects, caller_for
-from proxy.transform.redact import redact
-from proxy.transform.vault import build_vault
+from proxy.policy.simulate import Detects, caller_for, simulate
 
 BATCH = 32
+NO_MODEL = "-"  # the service has no model: the plan refuses it, detection and redaction still show
 _ACTIONS = {
     Action.PSEUDONYMISE: "pseudonymisé",
     Action.MASK: "masqué",
@@ -67,6 +66,7 @@ def add_parser(subparsers: Any) -> None:
         "--format", choices=("table", "jsonl"), default="table", help="format (défaut : table)"
     )
     parser.add_argument("--service", default="", help="service dont la politique s'applique")
+    parser.add_argument("--model", help="modèle demandé (défaut : le premier autorisé pour le service)")
     parser.add_argument("--policy", type=Path, help="politique (défaut : celle de la configuration)")
     parser.set_defaults(func=run)
 
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args.config)
     loaded = _policy(args.policy or settings.policy)
     detector = _detector(settings.models_dir)
-    analyse = Analyser(loaded, detector, args.service)
+    analyse = Analyser(loaded, detector, args.service, args.model)
     if args.format == "jsonl":
         stream = sys.stdin if args.source in (None, "-") else _open(Path(args.source))
         return write_jsonl(analyse, stream, sys.stdout)
@@ -85,27 +85,37 @@ def run(args: argparse.Namespace) -> int:
 
 
 class Analyser:
-    """Detection, then the policy's plan and decision, then redaction, like the proxy does."""
+    """The proxy's path for each text (proxy/policy/simulate.py): detection (in batches), the policy's
+    plan and decision, then redaction. The model is `model`, else the first of the service's catalogue."""
 
-    def __init__(self, loaded: LoadedPolicy, detector: Detects, service: str) -> None:
+    def __init__(
+        self, loaded: LoadedPolicy, detector: Detects, service: str, model: str | None = None
+    ) -> None:
         self._loaded, self._detector = loaded, detector
         self._caller = caller_for(service, user="dpo.analyze")
+        catalogue = engine.allowed_models(loaded.policy, service)
+        self._model = model or (catalogue[0] if catalogue else NO_MODEL)
         self._key = secrets.token_bytes(32)
 
     def __call__(self, texts: Sequence[str]) -> list[Analysis]:
-        detected = self._detector.detect(texts)
-        return [self.decide(text, found) for text, found in zip(texts, detected, strict=True)]
+        detected = dict(zip(texts, self._detector.detect(texts), strict=True))
+        known = _Detected(detected)
+        return [self.analyse(text, known) for text in texts]
 
-    def decide(self, text: str, found: list[Finding]) -> Analysis:
-        """The policy applied to what detection found in `text` (thresholds, lists, actions)."""
-        facts = RequestFacts(endpoint=engine.CHAT, model="", input_chars=len(text))
-        plan = engine.plan(self._loaded.rulebook, self._caller, facts)
-        decision = engine.decide(plan, [text], [found])
-        style = self._loaded.policy.defaults.placeholders
-        vault = build_vault(self._key, style, [text], decision.findings, decision.actions)
-        kept = decision.findings[0]
-        redacted = redact(text, kept, decision.actions, vault, style)
-        return Analysis(redacted, tuple(kept), dict(decision.actions), _blocked(kept, decision.actions))
+    def analyse(self, text: str, detector: Detects) -> Analysis:
+        result = simulate(self._loaded.rulebook, detector, self._caller, self._model, text, key=self._key)
+        actions = dict(result.decision.actions)
+        return Analysis(result.redacted, result.findings, actions, _blocked(result.findings, actions))
+
+
+@dataclass(frozen=True, slots=True)
+class _Detected:
+    """Findings already computed for a batch of texts, served to `simulate` one text at a time."""
+
+    findings: Mapping[str, list[Finding]]
+
+    def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
+        return [self.findings[text] for text in texts]
 
 
 def _blocked(found: Sequence[Finding], actions: Mapping[Entity, Action]) -> str | None:

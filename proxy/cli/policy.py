@@ -19,6 +19,7 @@ from typing import Any
 from proxy.analysis.config import load_detection_config
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.config_file import ConfigFileError
+from proxy.errors import GardefouError
 from proxy.policy.cases import CaseResult, run_file
 from proxy.policy.checks import PolicyContext
 from proxy.policy.explain import ACTION_LABELS, explain
@@ -27,6 +28,7 @@ from proxy.policy.schema import json_schema
 from proxy.policy.simulate import Detects, Simulation, caller_for, simulate
 from proxy.roles import Role
 from proxy.settings import Settings
+from proxy.transform.secret import PseudonymSecret
 
 
 def add_parser(subparsers: Any) -> None:
@@ -131,9 +133,22 @@ def run_test(args: argparse.Namespace) -> int:
     detector = _detector(settings)
     loaded = _load(args.policy or settings.policy, _context(settings, detector))
     caller = caller_for(args.service, args.user, [Role(r) for r in args.role])
-    result = simulate(loaded.rulebook, detector, caller, args.model, args.text, args.system)
+    try:
+        result = simulate(
+            loaded.rulebook, detector, caller, args.model, args.text, args.system, _key(settings, args.user)
+        )
+    except GardefouError as error:
+        print(f"Requête invalide : {error.message}", file=sys.stderr)
+        return 2
     print("\n".join(describe(result)))
     return 0
+
+
+def _key(settings: Settings, user: str) -> bytes | None:
+    """The proxy's own pseudonym key for `user` when the server's secret exists (same placeholders as
+    the proxy); else None (a random key: the same text, other numbers)."""
+    path = settings.pseudonym_secret_path
+    return PseudonymSecret.load_or_create(path).key_for(user) if path.exists() else None
 
 
 def describe(result: Simulation) -> list[str]:
@@ -156,6 +171,8 @@ def describe(result: Simulation) -> list[str]:
             lines.append(f"Rappel ajouté aux consignes : {decision.reminder}")
     lines.append(f"Règles déclenchées : {', '.join(result.rules) or '(aucune)'}")
     lines.append(_verdict(result))
+    if result.refusal is None:
+        lines.append(f"Texte envoyé au modèle : {result.redacted}")
     return lines
 
 

@@ -45,13 +45,18 @@ def parse_embeddings(body: Any) -> EmbeddingsRequest:
 def _parse(model: type[RequestT], body: Any) -> RequestT:
     if not isinstance(body, dict):
         raise InvalidRequest("Le corps de la requête doit être un objet JSON.")
+    refuse_routing(body)
+    return validate_as(model, body)
+
+
+def refuse_routing(body: dict[str, Any]) -> None:
+    """A field that would choose where the request goes is refused (400), whatever the route."""
     routing = sorted(ROUTING_FIELDS & body.keys())
     if routing:
         raise InvalidRequest(
             f"Le champ « {routing[0]} » n'est pas accepté : la destination est fixée par la "
             "configuration de Garde-fou."
         )
-    return validate_as(model, body)
 
 
 def validate_as(model: type[RequestT], body: Any) -> RequestT:

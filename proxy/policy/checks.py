@@ -50,6 +50,9 @@ def _named_models(policy: Policy) -> Iterator[tuple[tuple[str, ...], str]]:
         for name, grant in getattr(policy, section).items():
             for index, model in enumerate(grant.models):
                 yield (section, name, "models", str(index)), model
+    for kind, rule in policy.tasks.items():  # a task routed to a model nobody serves
+        if rule.model is not None:
+            yield ("tasks", str(kind), "model"), rule.model
 
 
 def _unserved_models(policy: Policy, context: PolicyContext) -> Iterator[Problem]:

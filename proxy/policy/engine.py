@@ -22,6 +22,8 @@ from proxy.policy.rulebook import NO_SERVICE, CategoryMatcher, Rulebook, UseMatc
 from proxy.policy.schema import Action, Lists, OnViolation, Policy, RuleMode, UseAction
 
 CHAT = "chat.completions"
+EMBEDDINGS = "embeddings"
+UNKNOWN_MODEL = "(inconnu)"  # what is recorded and shown for a model the configuration does not name
 
 
 def allowed_models(
@@ -42,7 +44,7 @@ def plan(rulebook: Rulebook, caller: Caller, facts: RequestFacts) -> Plan:
     service = policy.services.get(caller.service, NO_SERVICE)
     limits = service.limits.over(policy.defaults.limits)
     rules: list[str] = []
-    refusal = _admission(policy, caller, facts, limits.max_input_chars, rules)
+    refusal = _admission(rulebook, caller, facts, limits.max_input_chars, rules)
     max_tokens = _max_tokens(facts, limits.max_tokens, rules)
     return Plan(
         rulebook=rulebook,
@@ -61,11 +63,12 @@ def plan(rulebook: Rulebook, caller: Caller, facts: RequestFacts) -> Plan:
 
 
 def _admission(
-    policy: Policy, caller: Caller, facts: RequestFacts, max_chars: int | None, rules: list[str]
+    rulebook: Rulebook, caller: Caller, facts: RequestFacts, max_chars: int | None, rules: list[str]
 ) -> Refusal | None:
+    policy = rulebook.policy
     if facts.model not in allowed_models(policy, caller.service, caller.user, caller.roles):
         rules.append("model.not_allowed")
-        message = messages.model_not_allowed(facts.model, caller.service)
+        message = messages.model_not_allowed(known_model(rulebook, facts.model), caller.service)
         return Refusal(RefusalKind.MODEL_NOT_ALLOWED, message)
     if max_chars is not None and facts.input_chars > max_chars:
         rules.append("limit.max_input_chars")
@@ -75,7 +78,7 @@ def _admission(
 
 
 def _max_tokens(facts: RequestFacts, limit: int | None, rules: list[str]) -> int | None:
-    if limit is None or facts.endpoint != CHAT:
+    if limit is None or facts.endpoint == EMBEDDINGS:
         return None
     if facts.max_tokens is not None and facts.max_tokens > limit:
         rules.append("limit.max_tokens")
@@ -204,6 +207,15 @@ def _use_refusal(plan: Plan, uses: list[UseMatcher]) -> Refusal | None:
     closed = blocking.rule.area is not None and blocking.rule.area not in service.assessed_areas
     message = messages.forbidden_use(blocking, plan.service, closed)
     return Refusal(RefusalKind.FORBIDDEN_USE, message)
+
+
+def known_model(rulebook: Rulebook, model: str) -> str:
+    """`model` if the configuration or the policy names it, else UNKNOWN_MODEL: a value the agent made
+    up (an e-mail address, a name) is never echoed in a message nor written to the register."""
+    policy = rulebook.policy
+    named = model in rulebook.hosting or any(model in rules.models for rules in policy.services.values())
+    grants = [*policy.roles.values(), *policy.users.values()]
+    return model if named or any(model in grant.models for grant in grants) else UNKNOWN_MODEL
 
 
 def model_unavailable(model: str) -> ModelNotFound:

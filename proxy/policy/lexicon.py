@@ -21,8 +21,7 @@ import snowballstemmer  # type: ignore[import-untyped]
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?;\n\r]+(?:\s|$)|\n")
 _STOPWORDS = frozenset(
-    (
-        "a",
+    (  # not "a": "le maire a décidé" (a decision taken) is not "décider"
         "au",
         "aux",
         "ce",
@@ -77,10 +76,18 @@ def _stemmer() -> object:
     return stemmer
 
 
+# Verb endings Snowball leaves on words it does not take for verbs ("fraudent", "embauchons"): cut
+# when the word is long enough to keep a stem of four letters or more.
+_VERB_ENDINGS = ("ent", "ons")
+_MIN_CUT = 7
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The accent-free Snowball stem of one lower-case word."""
     stemmed: str = _stemmer().stemWord(word)  # type: ignore[attr-defined]
+    if stemmed == word and len(word) >= _MIN_CUT and word.endswith(_VERB_ENDINGS):
+        stemmed = word[:-3]
     return strip_accents(stemmed)
 
 
@@ -199,19 +206,25 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """Alternatives: the group is present when any of its terms is (one-word terms: a set lookup)."""
+    """Alternatives: the group is present when any of its terms is (one-word terms: a set lookup;
+    phrases: only those whose first stem the sentence holds are looked at)."""
 
     terms: tuple[Term, ...]
     words: frozenset[str]
     phrases: tuple[Term, ...]
     heads: frozenset[str]  # first stem of each phrase: most sentences hold none of them
+    by_head: Mapping[str, tuple[Term, ...]]
 
     @classmethod
     def of(cls, terms: Iterable[Term]) -> Group:
         kept = tuple(terms)
         words = frozenset(t.stems[0] for t in kept if len(t.stems) == 1)
         phrases = tuple(t for t in kept if len(t.stems) > 1)
-        return cls(kept, words, phrases, frozenset(t.stems[0] for t in phrases))
+        by_head: dict[str, list[Term]] = {}
+        for phrase in phrases:
+            by_head.setdefault(phrase.stems[0], []).append(phrase)
+        heads = frozenset(by_head)
+        return cls(kept, words, phrases, heads, {head: tuple(p) for head, p in by_head.items()})
 
     @classmethod
     def parse(cls, source: str) -> Group:
@@ -221,9 +234,8 @@ class Group:
     def found_in(self, sentence: Sentence) -> bool:
         if not self.words.isdisjoint(sentence.where.keys()):
             return True
-        if self.heads.isdisjoint(sentence.where.keys()):
-            return False  # a set check instead of looking for each phrase in turn
-        return any(term.found_in(sentence) for term in self.phrases)
+        present = self.heads.intersection(sentence.where.keys()) if self.heads else ()
+        return any(term.found_in(sentence) for head in present for term in self.by_head[head])
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,8 +34,9 @@ HUMAN_DECIDES = "L'IA informe, un humain décide."
 
 
 def model_not_allowed(model: str, service: str) -> str:
+    named = "Le modèle demandé" if model.startswith("(") else f"Le modèle « {model} »"
     return (
-        f"Le modèle « {model} » n'est pas autorisé pour le service « {service} ». "
+        f"{named} n'est pas autorisé pour le service « {service} ». "
         "Consultez la liste des modèles autorisés (GET /v1/models)."
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -31,12 +32,31 @@ class UseMatcher:
         return cls(rule_id, rule, patterns, Group.of(Term.parse(term) for term in rule.unless))
 
     def found_in(self, text_sentences: Sentences) -> bool:
-        """Whether a sentence matches a pattern and holds none of the `unless` phrases."""
+        """Whether a sentence, or a sentence and the one before it in the same text ("Voici le
+        dossier de M. Perrot. Décide s'il doit être recruté."), holds every group of a pattern and
+        none of the `unless` phrases. Each sentence is read once: a pair matches when the groups
+        each sentence holds cover a pattern between them."""
+        found = [self._groups_in(sentence) for sentence in text_sentences]
+        excluded = [self.unless.found_in(sentence) for sentence in text_sentences]
+        full = [(1 << len(pattern.groups)) - 1 for pattern in self.patterns]
+        if any(not out and _covers(held, full) for held, out in zip(found, excluded, strict=True)):
+            return True
+        pairs = zip(itertools.pairwise(found), itertools.pairwise(excluded), strict=True)
         return any(
-            any(pattern.found_in(sentence) for pattern in self.patterns)
-            and not self.unless.found_in(sentence)
-            for sentence in text_sentences
+            not (out_a or out_b) and _covers([a | b for a, b in zip(held_a, held_b, strict=True)], full)
+            for (held_a, held_b), (out_a, out_b) in pairs
         )
+
+    def _groups_in(self, sentence: Sentence) -> list[int]:
+        """Per pattern, a bit per group the sentence holds."""
+        return [
+            sum(1 << i for i, group in enumerate(pattern.groups) if group.found_in(sentence))
+            for pattern in self.patterns
+        ]
+
+
+def _covers(held: Sequence[int], full: Sequence[int]) -> bool:
+    return any(mask == whole for mask, whole in zip(held, full, strict=True))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,71 +1,61 @@
-"""The OpenAI request body as the policy sees it: facts read before detection, changes applied after.
+"""The OpenAI request as the policy sees it: facts read before detection, changes made to the outgoing body.
 
-Reading: the model, the total size of every text slot, the requested max_tokens, and the instruction
-texts (system, developer and user messages) where forbidden uses are looked for. Writing: the model
-actually called (re-routing), the max_tokens clamp, and the reminder appended to the system prompt.
+Reading (from the scanned request, see proxy/openai_api/segments.py): the model, the total size of
+every text, the requested max tokens, and the instruction texts where forbidden uses are looked for.
+Writing (on the outgoing body, a fresh value built from the inventory): the model actually called
+(re-routing), the max tokens clamp, and the reminder added to the instructions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
-from proxy.openai_api.segments import TextSlot
-from proxy.policy.engine import CHAT
+from proxy.openai_api.segments import Scanned
 from proxy.policy.records import Decision, RequestFacts
 
-INSTRUCTION_ROLES = frozenset({"system", "developer", "user"})
-_TOKEN_FIELDS = ("max_completion_tokens", "max_tokens")
 EMBEDDINGS = "embeddings"
+RESPONSES = "responses"
+COMPLETIONS = "completions"
+TOKEN_FIELDS = {
+    "chat.completions": ("max_completion_tokens", "max_tokens"),
+    RESPONSES: ("max_output_tokens",),
+    COMPLETIONS: ("max_tokens",),
+}
 
 
-def chat_facts(body: dict[str, Any], slots: Sequence[TextSlot]) -> RequestFacts:
-    return RequestFacts(
-        endpoint=CHAT,
-        model=str(body["model"]),
-        input_chars=sum(len(slot.text) for slot in slots),
-        max_tokens=_requested_tokens(body),
-        instructions=tuple(_instructions(body)),
-    )
-
-
-def embeddings_facts(body: dict[str, Any], slots: Sequence[TextSlot]) -> RequestFacts:
+def facts(scanned: Scanned, body: dict[str, Any]) -> RequestFacts:
     """Embeddings carry no instruction: a text to embed is not a request made to the model."""
+    route = scanned.route.name
+    instructions = () if route == EMBEDDINGS else tuple(t.value for t in scanned.texts if t.instruction)
     return RequestFacts(
-        endpoint=EMBEDDINGS, model=str(body["model"]), input_chars=sum(len(s.text) for s in slots)
+        endpoint=route,
+        model=str(body.get("model", "")),
+        input_chars=sum(len(text.value) for text in scanned.texts),
+        max_tokens=_requested_tokens(route, body),
+        instructions=instructions,
     )
 
 
-def _requested_tokens(body: dict[str, Any]) -> int | None:
-    values = [body[f] for f in _TOKEN_FIELDS if isinstance(body.get(f), int) and body[f] > 0]
+def _requested_tokens(route: str, body: dict[str, Any]) -> int | None:
+    names = TOKEN_FIELDS.get(route, ())
+    values = [body[f] for f in names if isinstance(body.get(f), int) and body[f] > 0]
     return min(values) if values else None
 
 
-def _instructions(body: dict[str, Any]) -> list[str]:
-    texts: list[str] = []
-    for message in body.get("messages", []):
-        if message.get("role") not in INSTRUCTION_ROLES:
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            texts.append(content)
-        elif isinstance(content, list):
-            texts.extend(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-    return texts
-
-
-def apply(body: dict[str, Any], decision: Decision) -> None:
+def apply(route: str, body: dict[str, Any], decision: Decision) -> None:
     """Rewrite the outgoing body as decided (after redaction, before forwarding)."""
     body["model"] = decision.model
-    if decision.max_tokens is not None:
-        present = [f for f in _TOKEN_FIELDS if f in body]
-        for field in present or ["max_tokens"]:
-            body[field] = decision.max_tokens
+    names = TOKEN_FIELDS.get(route, ())
+    if decision.max_tokens is not None and names:
+        present = [f for f in names if body.get(f) is not None]
+        for name in present or [names[-1]]:
+            body[name] = decision.max_tokens
     if decision.reminder is not None:
-        _remind(body, decision.reminder)
+        _REMINDERS[route](body, decision.reminder)
 
 
-def _remind(body: dict[str, Any], reminder: str) -> None:
+def _remind_chat(body: dict[str, Any], reminder: str) -> None:
     messages: list[dict[str, Any]] = body["messages"]
     first = messages[0] if messages else None
     instructs = first is not None and first.get("role") in ("system", "developer")
@@ -73,6 +63,31 @@ def _remind(body: dict[str, Any], reminder: str) -> None:
         first["content"] = f"{first['content']}\n\n{reminder}"
     else:
         messages.insert(0, {"role": "system", "content": reminder})
+
+
+def _remind_responses(body: dict[str, Any], reminder: str) -> None:
+    instructions = body.get("instructions")
+    body["instructions"] = f"{instructions}\n\n{reminder}" if isinstance(instructions, str) else reminder
+
+
+def _remind_completions(body: dict[str, Any], reminder: str) -> None:
+    prompt = body.get("prompt")
+    if isinstance(prompt, list):
+        body["prompt"] = [f"{reminder}\n\n{item}" for item in prompt]
+    else:
+        body["prompt"] = f"{reminder}\n\n{prompt}"
+
+
+def _no_reminder(body: dict[str, Any], reminder: str) -> None:
+    """Embeddings: nothing instructs the model."""
+
+
+_REMINDERS: dict[str, Callable[[dict[str, Any], str], None]] = {
+    "chat.completions": _remind_chat,
+    RESPONSES: _remind_responses,
+    COMPLETIONS: _remind_completions,
+    EMBEDDINGS: _no_reminder,
+}
 
 
 def route_header(decision: Decision) -> dict[str, str]:

@@ -3,7 +3,7 @@ arguments (JSON strings), whole (JSON) or streamed (chunks, one carry per choice
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from proxy.transform.restore import StreamRestorer, restore, restore_json_string
 from proxy.transform.vault import Vault
@@ -27,6 +27,8 @@ def _restore_message(message: dict[str, Any], vault: Vault) -> None:
             message[key] = restore(message[key], vault)
     for function in _functions(message):
         function["arguments"] = restore_json_string(function["arguments"], vault)
+        if isinstance(function.get("name"), str):  # a tool name the request carried, redacted
+            function["name"] = restore(function["name"], vault)
 
 
 def _functions(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -34,6 +36,14 @@ def _functions(message: dict[str, Any]) -> list[dict[str, Any]]:
     calls = [call.get("function") for call in message.get("tool_calls") or [] if isinstance(call, dict)]
     calls.append(message.get(_FUNCTION_CALL))
     return [f for f in calls if isinstance(f, dict) and isinstance(f.get("arguments"), str)]
+
+
+class EventRestorer(Protocol):
+    """Restores the events of one streamed answer (the relay calls it for each upstream event)."""
+
+    def events(self, event: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    def leftover(self) -> dict[str, Any] | None: ...
 
 
 class ChunkRestorer:
@@ -54,6 +64,9 @@ class ChunkRestorer:
                     self._flush_into(choice.get("index", 0), choice["delta"])
         return chunk
 
+    def events(self, chunk: dict[str, Any]) -> list[dict[str, Any]]:
+        return [self.restore(chunk)]
+
     def leftover(self) -> dict[str, Any] | None:
         """A last chunk for what carries still hold when the stream ends without a finish_reason."""
         choices = []
@@ -70,6 +83,8 @@ class ChunkRestorer:
                 delta[key] = self._stream(index, key).feed(delta[key])
         for call in delta.get("tool_calls") or []:
             function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
+                function["name"] = restore(function["name"], self._vault)  # sent whole, in one delta
             if isinstance(function, dict) and isinstance(function.get("arguments"), str):
                 stream = self._stream(index, f"{_CALL}{call.get('index', 0)}")
                 function["arguments"] = stream.feed(function["arguments"])

@@ -1,5 +1,5 @@
 """Reading JSON bodies within the limits: size (counted by the middleware), syntax, nesting depth,
-number of messages; max_tokens lowered to the ceiling.
+number of messages (max tokens are lowered on the outgoing request, in the pipeline).
 
 Routes read their bodies here rather than through FastAPI body parameters: FastAPI turns any error
 while reading into a 400, which would hide the 413 of an oversized (chunked) body.
@@ -25,19 +25,22 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 async def agent_body(request: Request, services: Services, caller: Caller) -> Any:
     body = await json_body(request)
     check_shape(body, services.settings.limits)
-    if isinstance(body, dict):
-        services.limiter.clamp_tokens(body, caller.service)
-    return body
+    return body  # max tokens are lowered on the outgoing request (proxy/pipeline.py, _outgoing)
 
 
 async def json_body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)
     except RecursionError as exc:
         raise InvalidRequest("Le JSON de la requête est trop imbriqué.") from exc
     except ValueError as exc:  # includes JSONDecodeError, UnicodeDecodeError, huge integers
         raise InvalidRequest("Le corps de la requête n'est pas un JSON valide.") from exc
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON: refused rather than forwarded."""
+    raise InvalidRequest(f"Le corps de la requête contient « {name} », qui n'est pas un nombre JSON valide.")
 
 
 async def model_body(request: Request, model: type[ModelT]) -> ModelT:

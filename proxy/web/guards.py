@@ -16,6 +16,7 @@ from proxy.errors import Forbidden
 from proxy.limits import Slot
 from proxy.roles import Role
 from proxy.services import Services
+from proxy.web.body import json_body
 
 SLOTS = "gardefou.slots"  # ASGI scope key: concurrency slots released when the response ends
 
@@ -49,7 +50,10 @@ class RoleGuard:
         # On the event loop: identifying is a hash and one indexed read of the key store (WAL mode:
         # it never waits for a writer), cheaper than the thread-pool round trip it used to take.
         peer = request.client.host if request.client else None
-        caller = services_of(request).identity.identify(request.headers, peer)
+        identity = services_of(request).identity
+        caller = identity.identify(request.headers, peer)
+        if identity.reads_body(caller):  # last resort: the agent named in the body's `user` field
+            caller = identity.named_in_body(caller, await json_body(request))
         if not caller.roles & self.roles:
             needed = " ou ".join(sorted(self.roles))
             raise Forbidden(f"Votre rôle ne permet pas cette action (rôle requis : {needed}).")

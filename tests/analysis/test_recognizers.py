@@ -107,18 +107,18 @@ FOUND: list[tuple[Entity, str, str]] = [
 
 NOT_FOUND: list[tuple[Entity, str]] = [
     # (type that must not be reported, sentence with a lookalike)
-    (Entity.NIR, "Numéro de sécurité sociale : 1 84 12 76 451 089 47."),
-    (Entity.SIREN, "SIREN : 732 829 321"),
-    (Entity.SIRET, "SIRET 732 829 320 00075"),
-    (Entity.IBAN, "IBAN : FR76 3000 6000 0112 3456 7890 188"),
-    (Entity.RIB, "RIB : 30004 00823 00010101010 88"),
+    (Entity.NIR, "Référence du dossier : 1 84 12 76 451 089 47."),
+    (Entity.SIREN, "Référence : 732 829 321"),
+    (Entity.SIRET, "Bordereau 732 829 320 00075"),
+    (Entity.IBAN, "Référence : FR76 3000 6000 0112 3456 7890 188"),
+    (Entity.RIB, "Pièce : 30004 00823 00010101010 88"),
     (Entity.PHONE, "Commande n° 1234567890 expédiée."),
     (Entity.PHONE, "Référence 06 12 34 56."),
     (Entity.EMAIL, "Écrire à jean.dupont@ sans domaine."),
     (Entity.URL, "Le site de jean.dupont@mairie-lyon.fr est en panne."),
     (Entity.IP_ADDRESS, "Version 300.12.1.1 du logiciel."),
-    (Entity.CREDIT_CARD, "Carte bancaire n° 4970 1012 3456 7890"),
-    (Entity.TAX_ID, "Numéro fiscal : 30 23 217 600 054"),
+    (Entity.CREDIT_CARD, "Commande n° 4970 1012 3456 7890"),
+    (Entity.TAX_ID, "Référence : 30 23 217 600 054"),
     (Entity.CAF_NUMBER, "Référence de commande : 1234567."),
     (Entity.ID_CARD, "Référence X4RTBPFW4 du colis."),
     (Entity.LICENSE_PLATE, "Le code 1234 AB 56 du formulaire."),
@@ -193,3 +193,25 @@ def test_spacy_span_across_lines_is_split(detector: Detector) -> None:
     text = "Pour la Commission\nM. Jean Loucaides, délégué"
     persons = [text[f.start : f.end] for f in detector.detect([text])[0] if f.entity is Entity.PERSON]
     assert persons == ["Jean Loucaides"]
+
+
+# The same invalid checksums right after their strong label: the shape is enough there.
+LABELLED_INVALID = [
+    (Entity.NIR, "Numéro de sécurité sociale : 1 84 12 76 451 089 47.", "1 84 12 76 451 089 47"),
+    (Entity.SIREN, "SIREN : 732 829 321", "732 829 321"),
+    (Entity.SIRET, "SIRET 732 829 320 00075", "732 829 320 00075"),
+    (Entity.IBAN, "IBAN : FR76 3000 6000 0112 3456 7890 188", "FR76 3000 6000 0112 3456 7890 188"),
+    (Entity.RIB, "RIB : 30004 00823 00010101010 88", "30004 00823 00010101010 88"),
+    (Entity.CREDIT_CARD, "Carte bancaire n° 4970 1012 3456 7890", "4970 1012 3456 7890"),
+    (Entity.TAX_ID, "Numéro fiscal : 30 23 217 600 054", "30 23 217 600 054"),
+]
+
+
+@pytest.mark.parametrize(
+    ("entity", "text", "value"), LABELLED_INVALID, ids=[t for _, t, _ in LABELLED_INVALID]
+)
+def test_invalid_checksum_after_its_label_is_reported(
+    detector: Detector, entity: Entity, text: str, value: str
+) -> None:
+    found = {text[f.start : f.end]: f.entity for f in detector.detect([text])[0]}
+    assert found.get(value) is entity, found

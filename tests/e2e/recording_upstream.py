@@ -34,9 +34,14 @@ class Recorder:
 
 
 def answer_for(body: dict[str, Any]) -> str:
-    user = [m for m in body["messages"] if m.get("role") == "user"][-1]
-    content = user["content"] if isinstance(user["content"], str) else json.dumps(user["content"])
-    found = PLACEHOLDER.findall(content)
+    """The placeholders of the last user message (chat), of `input` (responses) or of `prompt`."""
+    try:
+        user = [m for m in body["messages"] if m.get("role") == "user"][-1]
+        content: Any = user["content"]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        content = body.get("input", body.get("prompt", ""))
+    text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+    found = PLACEHOLDER.findall(text)
     return "Bien noté : " + ", ".join(found) + "." if found else "Rien à signaler."
 
 
@@ -60,12 +65,100 @@ def create_recording_upstream(recorder: Recorder) -> Starlette:
         ]
         return JSONResponse({"object": "list", "data": data, "model": body["model"]})
 
+    async def responses(request: Request) -> Response:
+        body = await request.json()
+        recorder.bodies.append(body)
+        answer = answer_for(body)
+        if body.get("stream"):
+            events = response_events(body, answer, recorder.chunk_size)
+            return StreamingResponse(_sse(events), media_type="text/event-stream")
+        return JSONResponse(response_object(body, answer))
+
+    async def completions(request: Request) -> Response:
+        body = await request.json()
+        recorder.bodies.append(body)
+        answer = answer_for(body)
+        if body.get("stream"):
+            chunks = completion_chunks(body, answer, recorder.chunk_size)
+            return StreamingResponse(_sse([*chunks, "[DONE]"]), media_type="text/event-stream")
+        return JSONResponse(_text_completion(body, [{"index": 0, "text": answer, "finish_reason": "stop"}]))
+
     return Starlette(
         routes=[
             Route("/v1/chat/completions", chat, methods=["POST"]),
             Route("/v1/embeddings", embeddings, methods=["POST"]),
+            Route("/v1/responses", responses, methods=["POST"]),
+            Route("/v1/completions", completions, methods=["POST"]),
         ]
     )
+
+
+async def _sse(events: list[Any]) -> AsyncIterator[bytes]:
+    for event in events:
+        data = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False)
+        yield f"data: {data}\n\n".encode()
+
+
+def response_object(body: dict[str, Any], answer: str) -> dict[str, Any]:
+    message = {
+        "type": "message",
+        "id": "msg_1",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "output_text", "text": answer, "annotations": []}],
+    }
+    return {
+        "id": "resp_rec",
+        "object": "response",
+        "created_at": 0,
+        "model": body.get("model"),
+        "status": "completed",
+        "output": [message],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": {"input_tokens": 11, "output_tokens": 7, "total_tokens": 18},
+    }
+
+
+def response_events(body: dict[str, Any], answer: str, size: int) -> list[dict[str, Any]]:
+    """The events of a streamed answer, the text cut into small deltas."""
+    done = response_object(body, answer)
+    item, part = done["output"][0], done["output"][0]["content"][0]
+    ids = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
+    deltas = [
+        {"type": "response.output_text.delta", **ids, "delta": answer[i : i + size]}
+        for i in range(0, len(answer), size)
+    ]
+    events = [
+        {"type": "response.created", "response": {**done, "status": "in_progress", "output": []}},
+        {"type": "response.output_item.added", "output_index": 0, "item": {**item, "content": []}},
+        {"type": "response.content_part.added", **ids, "part": {**part, "text": ""}},
+        *deltas,
+        {"type": "response.output_text.done", **ids, "text": answer},
+        {"type": "response.content_part.done", **ids, "part": part},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": done},
+    ]
+    return [{**event, "sequence_number": number} for number, event in enumerate(events)]
+
+
+def completion_chunks(body: dict[str, Any], answer: str, size: int) -> list[dict[str, Any]]:
+    pieces = [answer[i : i + size] for i in range(0, len(answer), size)]
+    chunks = [_text_completion(body, [{"index": 0, "text": p, "finish_reason": None}]) for p in pieces]
+    return [*chunks, _text_completion(body, [{"index": 0, "text": "", "finish_reason": "stop"}])]
+
+
+def _text_completion(body: dict[str, Any], choices: list[dict[str, Any]]) -> dict[str, Any]:
+    usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
+    return {
+        "id": "cmpl-rec",
+        "object": "text_completion",
+        "created": 0,
+        "model": body.get("model"),
+        "choices": choices,
+        "usage": usage,
+    }
 
 
 def tool_arguments(answer: str) -> str:

@@ -129,10 +129,12 @@ def test_model_not_allowed_is_refused_and_recorded(proxy: Proxy) -> None:
     before = len(proxy.recorder.bodies)
     with pytest.raises(openai.PermissionDeniedError) as caught:
         proxy.client().chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": PROMPT}])
-    assert "gpt-4o" in caught.value.message and "service" in caught.value.message
+    # a model the configuration does not name is neither echoed nor recorded as written
+    assert "gpt-4o" not in caught.value.message and "service" in caught.value.message
     assert len(proxy.recorder.bodies) == before
     row = dict(register_rows(proxy)[-1])
     assert row["decision"] == "blocked" and row["error_code"] == "model_not_allowed"
+    assert row["model"] != "gpt-4o"
 
 
 def test_models_lists_only_the_callers_models(proxy: Proxy) -> None:

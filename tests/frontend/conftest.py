@@ -41,3 +41,27 @@ def elsewhere(
     frontend = {"plain_headers": True, "clients": ["10.0.0.0/8"], "default_service": "urbanisme"}
     with frontend_site(tmp_path_factory.mktemp("else"), upstream_url, detector, frontend) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def body_site(
+    tmp_path_factory: pytest.TempPathFactory, upstream_url: str, detector: Detector
+) -> Iterator[tuple[Site, str]]:
+    frontend = {"body_user": True, "clients": ["127.0.0.1/32"], "default_service": "urbanisme"}
+    with frontend_site(tmp_path_factory.mktemp("body"), upstream_url, detector, frontend) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def librechat(
+    tmp_path_factory: pytest.TempPathFactory, upstream_url: str, detector: Detector
+) -> Iterator[tuple[Site, str]]:
+    frontend = {
+        "kind": "librechat",
+        "plain_headers": True,
+        "clients": ["127.0.0.1/32"],
+        "agent_key": "id",
+        "default_service": "urbanisme",
+    }
+    with frontend_site(tmp_path_factory.mktemp("librechat"), upstream_url, detector, frontend) as running:
+        yield running

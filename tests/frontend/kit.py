@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -50,3 +51,11 @@ def frontend_site(
     key = KeyStore(settings.keys_path).create(user="openwebui", service="dsi", role=Role.FRONTEND)
     with running_site(settings, detector) as site:
         yield site, key.secret_key
+
+
+def register_rows(site: Site) -> list[dict[str, Any]]:
+    """The register's rows as stored (ids, not the admin pages' French labels), oldest first."""
+    path = site.settings.register_path
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("SELECT * FROM entries ORDER BY seq")]

@@ -11,7 +11,7 @@ import re
 
 from proxy.roles import Role
 from tests.e2e.recording_upstream import Recorder
-from tests.frontend.kit import mint, plain
+from tests.frontend.kit import mint, plain, register_rows
 from tests.web.appkit import Site, chat_body
 
 Running = tuple[Site, str]
@@ -27,9 +27,7 @@ def chat(site: Site, key: str | None, headers: dict[str, str], content: str | No
 
 
 def last_row(site: Site) -> dict[str, object]:
-    rows = site.request("GET", "/admin/api/register/entries", Role.RSSI).json()["entries"]
-    row: dict[str, object] = rows[-1]
-    return row
+    return register_rows(site)[-1]
 
 
 def test_a_signed_token_names_the_agent_and_groups_their_service(signed: Running) -> None:
@@ -120,6 +118,44 @@ def test_plain_headers_from_elsewhere_are_refused(elsewhere: Running) -> None:
     site, key = elsewhere
     for spoof in ({}, {"X-Forwarded-For": "10.0.0.7"}, {"X-Real-IP": "10.0.0.7"}):
         assert chat(site, key, plain("jean.dupont@ville.fr") | spoof) == 401
+
+
+def test_the_body_user_field_as_a_last_resort_when_configured(body_site: Running, signed: Running) -> None:
+    site, key = body_site
+    bearer = {"Authorization": f"Bearer {key}"}
+
+    def status(body: dict[str, object], headers: dict[str, str] = bearer, on: Site = site) -> int:
+        return on.request("POST", "/v1/chat/completions", headers=headers, json=body).status_code
+
+    assert status(chat_body() | {"user": "claire.morin@ville.fr"}) == 200
+    row = last_row(site)
+    assert row["user"] == "claire.morin@ville.fr" and row["service"] == "urbanisme"
+    assert status(chat_body()) == 403  # names nobody: the front-end itself calls no model
+    assert status(chat_body() | {"user": "pas un identifiant"}) == 401
+    agent = {"Authorization": f"Bearer {site.keys[Role.AGENT]}"}
+    assert status(chat_body() | {"user": "claire.morin@ville.fr"}, agent) == 200
+    assert last_row(site)["user"] != "claire.morin@ville.fr"  # an agent key names only itself
+    other, other_key = signed  # not configured there: the field names nobody
+    assert (
+        status(
+            chat_body() | {"user": "claire.morin@ville.fr"}, {"Authorization": f"Bearer {other_key}"}, other
+        )
+        == 403
+    )
+
+
+def test_librechat_placeholders_name_the_agent_by_id(librechat: Running) -> None:
+    site, key = librechat
+    headers = {  # what LibreChat puts for {{LIBRECHAT_USER_ID}}, {{LIBRECHAT_USER_EMAIL}}...
+        "X-LibreChat-User-Id": "6650f1c2a9e4b2d1c0ffee01",
+        "X-LibreChat-User-Email": "claire.morin@ville.fr",
+        "X-LibreChat-User-Name": "Claire Morin",
+        "X-LibreChat-Conversation-Id": "c0nv-1",
+    }
+    assert chat(site, key, headers) == 200
+    row = last_row(site)
+    assert row["user"] == "6650f1c2a9e4b2d1c0ffee01" and row["service"] == "urbanisme"
+    assert chat(site, site.keys[Role.AGENT], headers) == 401  # not from an agent key
 
 
 def _unsigned(email: str) -> str:

@@ -10,10 +10,13 @@ import pytest
 import yaml
 
 from proxy.analysis.engine import Detector
+from proxy.policy.checks import PolicyContext, problems
+from proxy.policy.schema import Policy
 from proxy.roles import Role
+from proxy.settings import Hosting
 from proxy.tasks import TASK_HEADER, TaskKind, declared, recognised
 from tests.e2e.recording_upstream import Recorder
-from tests.frontend.kit import GROUPS, JWT_ENV, JWT_SECRET, frontend_site, mint
+from tests.frontend.kit import GROUPS, JWT_ENV, JWT_SECRET, frontend_site, mint, register_rows
 from tests.web.appkit import REPO, Site, chat_body
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openwebui"
@@ -94,13 +97,6 @@ def tasked(
             yield running
 
 
-def rows(site: Site) -> list[dict[str, object]]:
-    entries: list[dict[str, object]] = site.request("GET", "/admin/api/register/entries", Role.RSSI).json()[
-        "entries"
-    ]
-    return entries
-
-
 def test_tasks_are_recorded_routed_and_refused(tasked: tuple[Site, str], recorder: Recorder) -> None:
     site, key = tasked
     agent = {"Authorization": f"Bearer {key}", "X-OpenWebUI-User-Jwt": mint("marie.dubois@ville.fr")}
@@ -122,9 +118,9 @@ def test_tasks_are_recorded_routed_and_refused(tasked: tuple[Site, str], recorde
         json=user_body(rendered("autocomplete")),
     )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "task_refused"
-    last = rows(site)[-5:]
+    last = register_rows(site)[-5:]
     assert [row["task"] for row in last] == [None, "tags", "follow_ups", "title", "autocomplete"]
-    assert last[-1]["decision"] != last[0]["decision"]
+    assert last[-1]["decision"] == "blocked" and last[0]["decision"] == "forwarded"
     assert all(row["user"] == "marie.dubois@ville.fr" for row in last)
 
 
@@ -132,4 +128,19 @@ def test_an_agent_key_cannot_label_its_requests(tasked: tuple[Site, str]) -> Non
     site, _ = tasked
     headers = {TASK_HEADER: "title_generation"}
     response = site.request("POST", "/v1/chat/completions", Role.AGENT, headers=headers, json=chat_body())
-    assert response.status_code == 200 and rows(site)[-1]["task"] is None
+    assert response.status_code == 200 and register_rows(site)[-1]["task"] is None
+
+
+def test_a_task_routed_to_an_unserved_model_is_refused_at_load() -> None:
+    policy = Policy.model_validate(
+        {
+            "services": {"urbanisme": {"models": ["demo"]}},
+            "tasks": {"title": {"action": "route", "model": "x"}},
+        }
+    )
+    found = problems(policy, PolicyContext({"demo": Hosting.LOCAL}, frozenset()))
+    assert [p.keys for p in found] == [("tasks", "title", "model")]
+    with pytest.raises(ValueError, match="model"):
+        Policy.model_validate(
+            {"services": {"s": {"models": ["demo"]}}, "tasks": {"title": {"action": "route"}}}
+        )

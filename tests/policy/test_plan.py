@@ -9,7 +9,8 @@ from typing import Any
 from proxy.analysis.engine import Detector
 from proxy.analysis.findings import Finding
 from proxy.entities import Entity
-from proxy.openai_api.segments import chat_slots
+from proxy.openai_api.inventory import routes
+from proxy.openai_api.segments import scan
 from proxy.policy import engine, wire
 from proxy.policy.checks import PolicyContext
 from proxy.policy.loader import LoadedPolicy, load_policy
@@ -82,10 +83,10 @@ def test_apply_rewrites_model_tokens_and_system_prompt(table: LoadedPolicy, dete
         "max_completion_tokens": 4000,
         "messages": [{"role": "user", "content": "Décide de la sanction."}],
     }
-    slots = chat_slots(body)
-    plan = engine.plan(table.rulebook, caller_for("social"), wire.chat_facts(body, slots))
-    decision = engine.decide(plan, [s.text for s in slots], detector.detect([s.text for s in slots]))
-    wire.apply(body, decision)
+    scanned = scan(routes()["chat.completions"], body)
+    plan = engine.plan(table.rulebook, caller_for("social"), wire.facts(scanned, body))
+    decision = engine.decide(plan, scanned.values, detector.detect(scanned.values))
+    wire.apply("chat.completions", body, decision)
     assert body["max_completion_tokens"] == 100 and "max_tokens" not in body
     assert body["messages"][0]["role"] == "system" and "un humain décide" in body["messages"][0]["content"]
     assert body["messages"][1]["content"] == "Décide de la sanction."
@@ -98,7 +99,7 @@ def test_reminder_is_appended_to_an_existing_system_prompt(table: LoadedPolicy, 
     )
     assert result.decision is not None
     body: dict[str, Any] = {"model": "local-llm", "messages": [{"role": "system", "content": "Sois bref."}]}
-    wire.apply(body, result.decision)
+    wire.apply("chat.completions", body, result.decision)
     assert len(body["messages"]) == 1 and body["messages"][0]["content"].startswith("Sois bref.\n\n")
 
 
@@ -112,6 +113,7 @@ def test_instructions_exclude_assistant_and_tool_messages() -> None:
             {"role": "user", "content": [{"type": "text", "text": "Question"}]},
         ],
     }
-    read = wire.chat_facts(body, chat_slots(body))
+    scanned = scan(routes()["chat.completions"], body)
+    read = wire.facts(scanned, body)
     assert read.instructions == ("Consigne", "Question")
-    assert read.input_chars == sum(len(s.text) for s in chat_slots(body))
+    assert read.input_chars == sum(len(text) for text in scanned.values)

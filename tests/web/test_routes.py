@@ -33,6 +33,8 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/admin/static/{name}"): None,
     ("POST", "/v1/chat/completions"): frozenset({A}),
     ("POST", "/v1/embeddings"): frozenset({A}),
+    ("POST", "/v1/responses"): frozenset({A}),
+    ("POST", "/v1/completions"): frozenset({A}),
     ("GET", "/v1/models"): frozenset({A, F}),
     ("GET", "/admin/api/whoami"): ALL,
     ("GET", "/admin/api/keys"): frozenset({ADM}),
@@ -125,6 +127,12 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
         ("POST", "/v1/chat/completions"): lambda: Call("POST", "/v1/chat/completions", {"json": chat_body()}),
         ("POST", "/v1/embeddings"): lambda: Call(
             "POST", "/v1/embeddings", {"json": {"model": "demo", "input": ["Bonjour"]}}
+        ),
+        ("POST", "/v1/responses"): lambda: Call(
+            "POST", "/v1/responses", {"json": {"model": "demo", "input": "Bonjour"}}
+        ),
+        ("POST", "/v1/completions"): lambda: Call(
+            "POST", "/v1/completions", {"json": {"model": "demo", "prompt": "Bonjour"}}
         ),
         ("GET", "/v1/models"): lambda: Call("GET", "/v1/models", {}),
         ("GET", "/admin/api/whoami"): lambda: Call("GET", "/admin/api/whoami", {}),
