@@ -23,7 +23,7 @@ from proxy.register.retention import purge_daily
 from proxy.services import Services
 from proxy.settings import Settings, load_settings
 from proxy.web import admin, api, pages, supervision
-from proxy.web.middleware import RequestGuard
+from proxy.web.middleware import RequestGuard, request_id_of
 
 log = logging.getLogger("gardefou")
 
@@ -70,8 +70,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-async def _render(_request: Request, error: GardefouError) -> JSONResponse:
-    return JSONResponse(error.to_openai(), status_code=error.status, headers=error.headers)
+async def _render(request: Request, error: GardefouError) -> JSONResponse:
+    """The OpenAI error body, with the request's id (also in X-Request-Id, even for the errors
+    rendered outside the guard: the unexpected ones)."""
+    request_id = request_id_of(request.scope)
+    headers = {**error.headers, **({"X-Request-Id": request_id} if request_id else {})}
+    return JSONResponse(error.to_openai(request_id), status_code=error.status, headers=headers)
 
 
 async def _validation(request: Request, _error: RequestValidationError) -> JSONResponse:
@@ -91,5 +95,6 @@ async def _http(request: Request, error: HTTPException) -> JSONResponse:
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     # The type only: an exception's text may quote the request.
     log.error("unexpected error: %s", type(error).__name__)
-    failure = GardefouError("Erreur interne de Garde-fou ; la requête n'a pas été transmise.")
+    # What happened to the request is in its register row (same id), when it got that far.
+    failure = GardefouError("Erreur interne de Garde-fou ; voir le registre (même identifiant de requête).")
     return await _render(request, failure)

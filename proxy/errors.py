@@ -10,14 +10,20 @@ class GardefouError(Exception):
     status: int = 500
     type: str = "server_error"
     code: str = "internal_error"
+    sent: bool = False  # whether the request had been handed to the upstream model when this happened
 
     def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.headers = headers or {}
 
-    def to_openai(self) -> dict[str, dict[str, str | None]]:
-        return {"error": {"message": self.message, "type": self.type, "code": self.code, "param": None}}
+    def to_openai(self, request_id: str | None = None) -> dict[str, dict[str, str | None]]:
+        """The OpenAI error body; `request_id` (the X-Request-Id) added when known."""
+        error: dict[str, str | None] = {"message": self.message, "type": self.type, "code": self.code}
+        error["param"] = None
+        if request_id is not None:
+            error["request_id"] = request_id
+        return {"error": error}
 
 
 class InvalidRequest(GardefouError):
@@ -60,16 +66,51 @@ class MethodNotAllowed(GardefouError):
     status, type, code = 405, "invalid_request_error", "method_not_allowed"
 
 
+class RequestTimeout(GardefouError):
+    status, type, code = 408, "invalid_request_error", "request_timeout"
+
+
 class PayloadTooLarge(GardefouError):
     status, type, code = 413, "invalid_request_error", "payload_too_large"
+
+
+class HeadersTooLarge(GardefouError):
+    status, type, code = 431, "invalid_request_error", "headers_too_large"
 
 
 class RateLimited(GardefouError):
     status, type, code = 429, "rate_limit_error", "rate_limit_exceeded"
 
 
+class TooManyConnections(RateLimited):
+    code = "too_many_connections"
+
+
 class UpstreamError(GardefouError):
+    """The upstream failed after the request was sent to it (its status, its answer, its stream)."""
+
     status, type, code = 502, "upstream_error", "upstream_error"
+    sent = True
+
+
+class UpstreamUnreachable(UpstreamError):
+    """No connection to the upstream: the request was not sent."""
+
+    code = "upstream_unreachable"
+    sent = False
+
+
+class UpstreamBadAnswer(UpstreamError):
+    """The upstream answered, but its answer cannot be read or restored (the request was sent)."""
+
+    code = "upstream_bad_answer"
+
+
+class UpstreamCut(UpstreamError):
+    """The upstream's answer broke off: connection lost, or a stream ended before `[DONE]` (the
+    request was sent)."""
+
+    code = "upstream_cut"
 
 
 class DetectionUnavailable(GardefouError):
@@ -82,3 +123,4 @@ class LimitsUnavailable(GardefouError):
 
 class UpstreamTimeout(GardefouError):
     status, type, code = 504, "upstream_error", "upstream_timeout"
+    sent = True

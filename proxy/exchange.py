@@ -22,7 +22,7 @@ class Exchange:
     caller: Caller
     endpoint: str
     policy_sha256: str
-    request_id: str = field(default_factory=lambda: f"req_{uuid.uuid4().hex}")
+    request_id: str = field(default_factory=lambda: new_request_id())
     started: float = field(default_factory=time.perf_counter)
     model: str = ""
     routed_model: str | None = None
@@ -41,15 +41,17 @@ class Exchange:
     notice: bool = False  # the AI-generated-text notice was added to the answer
     answer_suffix: str = ""  # notice / human-control reminder appended to the answer (proxy/governance)
     observed_rule_ids: list[str] = field(default_factory=list)  # observe-mode rules that would have acted
+    sent: bool = False  # the request reached the upstream model
 
     def succeeded(self) -> None:
-        self.decision, self.status = Decision.FORWARDED, 200
+        self.decision, self.status, self.sent = Decision.FORWARDED, 200, True
 
     def failed(self, error: BaseException) -> None:
         if isinstance(error, GardefouError):
             blocked = isinstance(error, Forbidden)
             self.decision = Decision.BLOCKED if blocked else Decision.FAILED
             self.status, self.error_code = error.status, error.code
+            self.sent = self.sent or error.sent
         else:
             self.decision, self.status, self.error_code = Decision.FAILED, 500, "internal_error"
 
@@ -84,7 +86,13 @@ class Exchange:
             attachments=dict(self.attachments),
             notice=self.notice,
             observed_rule_ids=tuple(self.observed_rule_ids),
+            sent=self.sent,
         )
+
+
+def new_request_id() -> str:
+    """The id of one HTTP request: in its X-Request-Id header, its error body and its register row."""
+    return f"req_{uuid.uuid4().hex}"
 
 
 def _int_or_none(value: object) -> int | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from anyio import to_thread
 
+from proxy.answer_relay import deliverable, reading_answer
 from proxy.attachments import Treatment, raw_allowed, raw_refusal, register_key
 from proxy.attachments.wire import attachment_converter, forwarded_part
 from proxy.errors import InvalidRequest
@@ -67,8 +68,10 @@ async def answer(services: Services, exchange: Exchange, body: Any) -> Result:
             )
             return relay
         result = await services.upstreams.complete(upstream, route.path, outgoing)
-        _restore(route, result, protected.vault)
-        append_to_completion(result, exchange.answer_suffix)
+        with reading_answer(upstream.name):  # an answer that cannot be restored: a 502 (sent)
+            _restore(route, result, protected.vault)
+            append_to_completion(result, exchange.answer_suffix)
+        deliverable(result, upstream.name)
         exchange.record_usage(result.get("usage"))
         exchange.succeeded()
         return result

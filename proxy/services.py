@@ -87,7 +87,7 @@ class Services:
             policy=policy,
             keys=keys,
             register=register,
-            writer=RegisterWriter(register),
+            writer=RegisterWriter(register, settings.register_seal_interval_s),
             upstreams=Upstreams(settings),
             pseudonyms=PseudonymSecret.load_or_create(settings.pseudonym_secret_path),
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),

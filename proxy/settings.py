@@ -280,6 +280,37 @@ class LimitSettings(Strict):
         le=3600,
         description="Durée maximale d'un appel au modèle amont, flux compris (au-delà : 504).",
     )
+    max_header_bytes: int = Field(
+        default=32 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Taille maximale de la ligne de requête et des en-têtes HTTP (octets ; au-delà : 431).",
+    )
+    max_headers: int = Field(
+        default=100, ge=8, le=10_000, description="Nombre maximal d'en-têtes HTTP (au-delà : 431)."
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Délai pour recevoir les en-têtes d'une requête (trop lent : 408, connexion fermée).",
+    )
+    max_connections_per_client: int = Field(
+        default=256,
+        ge=1,
+        le=100_000,
+        description="Connexions ouvertes à la fois par adresse cliente (au-delà : 429). Derrière un "
+        "mandataire inverse, toutes les connexions viennent de son adresse : prévoir large.",
+    )
+    drain_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="Après un refus (413...), octets du corps encore lus puis jetés pour que le client "
+        "puisse lire la réponse avant la fermeture (comme nginx).",
+    )
+    drain_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="Durée maximale de cette lecture avant fermeture."
+    )
     backend: str = Field(
         default="memory",
         pattern=r"^(memory|(redis|rediss|unix)://.+)$",
@@ -413,13 +444,27 @@ class Settings(Strict):
     register_key: Path | None = Field(
         default=None,
         description="Clé privée Ed25519 qui signe les points de contrôle du registre, créée au premier "
-        "démarrage (défaut : register-signing.key à côté du registre). Hors de la base ; à sauvegarder.",
+        "démarrage (défaut : ~/.config/gardefou/register-signing.key, hors du dossier de données ; une "
+        "clé déjà présente à côté du registre reste utilisée, avec un avertissement). À sauvegarder.",
     )
     register_checkpoints: Path | None = Field(
         default=None,
-        description="Fichier où chaque point de contrôle signé est recopié (une ligne JSON chacun), à "
-        "placer hors de la machine (partage réseau...) ; défaut : register-checkpoints.jsonl à côté "
+        description="Flux hors machine : fichier où chaque point de contrôle, purge, durée de "
+        "conservation et alarme est recopié (une ligne JSON chacun) avant d'être inscrit au registre ; "
+        "à placer hors de la machine (partage réseau...) ; défaut : register-checkpoints.jsonl à côté "
         "du registre.",
+    )
+    register_syslog: str | None = Field(
+        default=None,
+        description="Copie du flux hors machine vers syslog : /dev/log, ou hôte:port (UDP) d'un "
+        "collecteur ; défaut : aucune.",
+    )
+    register_seal_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="Tant que des lignes arrivent, un point de contrôle signé au moins toutes les N "
+        "secondes (minuterie du serveur).",
     )
     register_retention_months: int = Field(
         default=12,
@@ -496,6 +541,13 @@ class Settings(Strict):
 
     def upstream_for(self, model: str) -> UpstreamSettings | None:
         return next((u for u in self.upstreams if model in u.models), None)
+
+
+def default_signing_key() -> Path:
+    """Where the register's signing key is created by default: the user's configuration directory,
+    outside the data directory (a copy of the data does not carry the key that can sign it)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "gardefou" / "register-signing.key"
 
 
 def demo_upstream() -> UpstreamSettings:

@@ -1,13 +1,22 @@
 """A streamed answer relayed to the agent: upstream events restored as they arrive, the register row
-written before `[DONE]` reaches the agent, and in `finally` for disconnects and errors."""
+written before the closing events reach the agent, and in `finally` for disconnects and errors.
+
+Status, final event and register row agree: a stream that ends before its end (`[DONE]`, or the
+Responses API's `response.completed`), breaks, or carries an event that cannot be read or restored
+ends with an error event, and the row says 502 (the request was sent). Text still held back to
+restore a placeholder (`[PERSONNE_1` cut mid-stream) is dropped with the rest, never sent raw.
+A route's events are restored by its `EventRestorer` (proxy/transform: chat chunks by default).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 
+from proxy.answer_relay import reading_answer
 from proxy.errors import GardefouError, UpstreamError
 from proxy.exchange import Exchange
 from proxy.governance.answers import appendix_events
@@ -16,6 +25,24 @@ from proxy.services import Services
 from proxy.settings import UpstreamSettings
 from proxy.transform.answers import ChunkRestorer, EventRestorer
 from proxy.transform.vault import Vault
+from proxy.upstream import SENT, cut
+
+# Events after which the upstream's answer is whole (the Responses API sends no `[DONE]`).
+_FINAL_TYPES = frozenset({"response.completed", "response.incomplete"})
+
+
+class _Complete:
+    """Marks, in the relayed events, the point where the upstream's answer is known to be whole."""
+
+
+_COMPLETE = _Complete()
+Event = bytes | _Complete
+
+
+@dataclass
+class _End:
+    done: bool = False  # `[DONE]` received
+    whole: bool = False  # the answer's end received (`[DONE]` or a final event)
 
 
 async def open_stream(
@@ -32,10 +59,7 @@ async def open_stream(
     HTTP error; then hand over a relay that forwards the rest as it arrives. `path` and `restorer`
     say which route's events these are (chat completions by default)."""
     events = _restored_events(services, exchange, upstream, path, body, restorer or ChunkRestorer(vault))
-    try:
-        first = await anext(events)
-    except StopAsyncIteration:
-        raise UpstreamError(f"Le modèle amont « {upstream.name} » a renvoyé un flux vide.") from None
+    first = await anext(events)
     return _relay(services, exchange, first, events)
 
 
@@ -46,38 +70,47 @@ async def _restored_events(
     path: str,
     body: dict[str, Any],
     restorer: EventRestorer,
-) -> AsyncIterator[bytes]:
-    done = False
+) -> AsyncIterator[Event]:
+    end = _End()
     async with services.upstreams.stream_lines(upstream, path, body) as lines:
+        exchange.sent = True
         async for payload in sse.data_payloads(lines):
             if payload == sse.DONE:
-                done = True
+                end.done = end.whole = True
                 break
-            yield _restored_event(payload, restorer, exchange)
-    closing = sse.closing_events(restorer.leftover(), done=done)
+            with reading_answer(upstream.name):
+                event = _restored_event(payload, restorer, exchange, end)
+            yield event
+    if not end.whole:
+        raise cut(upstream.name)  # what the restorer holds back is dropped with the rest
+    yield _COMPLETE
+    with reading_answer(upstream.name):
+        closing = sse.closing_events(restorer.leftover(), done=end.done)
     for event in appendix_events(exchange, closing):  # AI notice / reminder chunk (proxy/governance)
         yield event
 
 
 async def _relay(
-    services: Services, exchange: Exchange, first: bytes, events: AsyncIterator[bytes]
+    services: Services, exchange: Exchange, first: Event, events: AsyncIterator[Event]
 ) -> AsyncIterator[bytes]:
-    """Forward events as they come. The row is written before `[DONE]` reaches the agent (a crash
-    after a complete answer still leaves its row), and in `finally` for disconnects and errors."""
+    """Forward events as they come. The row is written before the closing events reach the agent
+    (a crash after a complete answer still leaves its row), and in `finally` for disconnects and
+    errors."""
     recorded = ended = False
     try:
         async for event in _prepend(first, events):
-            if event == _DONE_EVENT:
+            if isinstance(event, _Complete):
                 exchange.succeeded()
                 await services.record(exchange)
                 recorded = True
-            yield event
-        exchange.succeeded()
+            else:
+                yield event
         ended = True
     except GardefouError as error:
-        exchange.failed(error)
         ended = True
-        yield sse.error_event(error.to_openai())
+        if not recorded:
+            exchange.failed(error)
+        yield sse.error_event(error.to_openai(exchange.request_id))
     finally:
         if not ended and not recorded:
             exchange.client_gone()
@@ -87,19 +120,20 @@ async def _relay(
                 await services.record(exchange)
 
 
-_DONE_EVENT = sse.encode(sse.DONE)
-
-
-async def _prepend(first: bytes, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _prepend(first: Event, events: AsyncIterator[Event]) -> AsyncIterator[Event]:
     yield first
     async for event in events:
         yield event
 
 
-def _restored_event(payload: str, restorer: EventRestorer, exchange: Exchange) -> bytes:
+def _restored_event(payload: str, restorer: EventRestorer, exchange: Exchange, end: _End) -> bytes:
     chunk = sse.parse_chunk(payload)
+    if "error" in chunk and chunk.get("type") in (None, "error"):
+        raise UpstreamError(f"Le modèle amont a signalé une erreur au cours du flux ; {SENT}.")
     if chunk.get("usage"):
         exchange.record_usage(chunk["usage"])
     elif isinstance(chunk.get("response"), dict) and chunk["response"].get("usage"):
         exchange.record_usage(chunk["response"]["usage"])  # Responses API: on the last event
+    if chunk.get("type") in _FINAL_TYPES:
+        end.whole = True
     return b"".join(sse.encode(event) for event in restorer.events(chunk))

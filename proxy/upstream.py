@@ -17,7 +17,15 @@ import anyio
 import httpx
 
 from proxy.demo_upstream import create_demo_app
-from proxy.errors import GardefouError, InvalidRequest, UpstreamError, UpstreamTimeout
+from proxy.errors import (
+    GardefouError,
+    InvalidRequest,
+    UpstreamBadAnswer,
+    UpstreamCut,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
 from proxy.settings import DEMO_BASE_URL, Settings, UpstreamSettings, upstream_api_key
 from proxy.timings import note_first_byte
 
@@ -69,7 +77,7 @@ class Upstreams:
             await _raise_for_status(response, upstream)
             payload = response.json()
         if not isinstance(payload, dict):
-            raise UpstreamError(f"Réponse inattendue du modèle amont « {upstream.name} ».")
+            raise bad_answer(upstream.name)
         return payload
 
     @asynccontextmanager
@@ -135,8 +143,28 @@ async def _raise_for_status(response: httpx.Response, upstream: UpstreamSettings
             f"Le modèle amont « {upstream.name} » a refusé la requête (statut {response.status_code})."
         )
     raise UpstreamError(
-        f"Le modèle amont « {upstream.name} » a répondu par une erreur (statut {response.status_code})."
+        f"Le modèle amont « {upstream.name} » a répondu par une erreur (statut {response.status_code}) ; "
+        f"{SENT}."
     )
+
+
+SENT = "la requête lui a été transmise"
+
+
+def bad_answer(name: str) -> UpstreamBadAnswer:
+    """The 502 of an answer that came back but cannot be read or restored: the request was sent."""
+    return UpstreamBadAnswer(f"La réponse du modèle amont « {name} » est illisible ou mal formée ; {SENT}.")
+
+
+def cut(name: str) -> UpstreamCut:
+    return UpstreamCut(
+        f"La réponse du modèle amont « {name} » s'est interrompue avant sa fin ; {SENT}, "
+        "mais la réponse est incomplète."
+    )
+
+
+# Failures before a byte of the request could leave: the request was not sent.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 class _mapped_errors:  # noqa: N801 - used as a context manager, reads like one
@@ -151,9 +179,14 @@ class _mapped_errors:  # noqa: N801 - used as a context manager, reads like one
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: Any) -> None:
         if exc is None or isinstance(exc, GardefouError):
             return
-        if isinstance(exc, httpx.TimeoutException | TimeoutError):
-            raise UpstreamTimeout(f"Le modèle amont « {self._name} » n'a pas répondu à temps.") from exc
-        if isinstance(exc, httpx.HTTPError | ValueError):
-            raise UpstreamError(
-                f"Le modèle amont « {self._name} » est injoignable ou a mal répondu."
+        if isinstance(exc, _NOT_SENT):
+            raise UpstreamUnreachable(
+                f"Le modèle amont « {self._name} » est injoignable ; la requête ne lui a pas été transmise."
             ) from exc
+        if isinstance(exc, httpx.TimeoutException | TimeoutError):
+            late = f"Le modèle amont « {self._name} » n'a pas répondu à temps ; {SENT}."
+            raise UpstreamTimeout(late) from exc
+        if isinstance(exc, httpx.HTTPError):
+            raise cut(self._name) from exc
+        if isinstance(exc, ValueError):  # JSON, text decoding
+            raise bad_answer(self._name) from exc

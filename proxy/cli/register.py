@@ -21,14 +21,21 @@ from proxy.policy.loader import load_policy
 from proxy.policy.schema import Policy
 from proxy.register import retention
 from proxy.register.art30 import Art30Context, render_art30
+from proxy.register.configured import KEY_BESIDE_WARNING, key_beside_register
 from proxy.register.export import ExportFormat, write_export
 from proxy.register.journal import journal_lines, read_checkpoints
 from proxy.register.odt import markdown_to_fodt
 from proxy.register.records import ExternalCheckpoints
-from proxy.register.signing import PublicKey, load_or_create_signer, parse_public_key
+from proxy.register.signing import (
+    KeyFileError,
+    PublicKey,
+    load_or_create_signer,
+    load_signer,
+    parse_public_key,
+)
 from proxy.register.stats import compute_stats, render_text, stats_json
 from proxy.register.store import Register
-from proxy.register.verify import VerifyReport, verify_register
+from proxy.register.verify import Tags, VerifyReport, verify_register
 from proxy.settings import Settings
 
 
@@ -50,21 +57,59 @@ def _verify(actions: Any) -> None:
     )
     parser.add_argument("--pubkey", help="clé publique de confiance (ed25519:... ou fichier)")
     parser.add_argument("--checkpoints", type=Path, help="copie des points de contrôle (JSONL)")
-    parser.add_argument("--strict", action="store_true", help="signaler aussi les lignes pas encore scellées")
+    parser.add_argument(
+        "--strict", action="store_true", help="code 3 si des lignes ne sont pas encore scellées (sinon 0)"
+    )
     parser.set_defaults(func=guarded(verify))
+
+
+NOT_YET_SEALED_EXIT = 3
 
 
 def verify(args: argparse.Namespace) -> int:
     paths = register_files(args)
     key = _trusted_key(args.pubkey, paths.key)
-    external = _external_checkpoints(args.checkpoints, paths.journal)
     register = Register.open(paths.db, readonly=True)
+    external: list[ExternalCheckpoints] = []
+
+    def read_external() -> list[ExternalCheckpoints]:  # after the file's records: a live register
+        external.extend(_external_checkpoints(args.checkpoints, paths.journal))
+        return external
+
     try:
-        report = verify_register(register, public_key=key, external=external, require_sealed=args.strict)
+        report = verify_register(register, public_key=key, external=read_external, tags=_tags(paths.key))
+        _print_material(args, paths, report)
         _print_report(report, register, paths, external)
     finally:
         register.close()
-    return 0 if report.ok else 1
+    if not report.ok:
+        return 1
+    return NOT_YET_SEALED_EXIT if args.strict and report.unsealed else 0
+
+
+def _tags(key_path: Path) -> Tags:
+    """The writers' tags can be checked where the private key is readable (on the host)."""
+    try:
+        return Tags(load_signer(key_path).mac) if key_path.is_file() else Tags()
+    except (KeyFileError, OSError):
+        return Tags()
+
+
+def _print_material(args: argparse.Namespace, paths: RegisterFiles, report: VerifyReport) -> None:
+    """Say what the verdict rests on: off-host material, or only what sits on the host."""
+    if args.pubkey is not None:
+        print("Clé publique : fournie (--pubkey), gardée hors de la machine.")
+    elif report.signatures_checked:
+        print(f"Clé publique : tirée de la clé privée locale {paths.key} (pas une preuve hors machine).")
+        if key_beside_register(paths.key, paths.settings, paths.db):
+            print(KEY_BESIDE_WARNING.format(key=paths.key))
+    source = args.checkpoints or (paths.journal if paths.journal.exists() else None)
+    if source is None:
+        print("Flux hors machine : aucune copie lue (--checkpoints).")
+    else:
+        print(f"Flux hors machine : {source} ({report.off_host_records} enregistrement(s)).")
+    tags = "vérifiées" if report.tags_checked else "non vérifiées (clé privée illisible ici)"
+    print(f"Étiquettes des lignes non scellées : {tags}.")
 
 
 def _trusted_key(option: str | None, key_path: Path) -> PublicKey | None:
@@ -94,11 +139,18 @@ def _print_report(
         print("ATTENTION : aucune clé publique de confiance, signatures non vérifiées (--pubkey).")
     if report.unsealed:
         print(f"{report.unsealed} ligne(s) récente(s) pas encore scellée(s) par un point de contrôle.")
+    if report.alarms:
+        print(f"ALARME : {report.alarms} alarme(s) de tête inscrite(s) par Garde-fou.")
     for trigger in register.missing_triggers():
         print(f"ATTENTION : protection « {trigger} » absente du fichier (supprimée ?).")
     integrity = register.integrity_check()
     if integrity != "ok":
         print(f"ATTENTION : contrôle d'intégrité SQLite : {integrity}")
+    if report.ok and report.unsealed:
+        print(
+            f"Registre PAS ENCORE SCELLÉ : aucune altération trouvée ; {report.unsealed} ligne(s) à sceller."
+        )
+        return
     if report.ok:
         print("Registre intègre.")
         return
@@ -202,6 +254,7 @@ def _open_for_writing(paths: RegisterFiles) -> Register:
         create_key=False,
         checkpoint_every=paths.settings.register_checkpoint_every,
         checkpoint_journal=paths.journal,
+        syslog=paths.settings.register_syslog,
     )
 
 

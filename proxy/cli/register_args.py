@@ -12,6 +12,7 @@ from pathlib import Path
 
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.config_file import ConfigFileError
+from proxy.register.configured import LEGACY_KEY_NAME, signing_key_path
 from proxy.register.entry import Decision
 from proxy.register.journal import JournalError
 from proxy.register.records import RowFilter
@@ -56,7 +57,10 @@ class RegisterFiles:
 def register_files(args: argparse.Namespace) -> RegisterFiles:
     settings = settings_or_exit(args.config)
     db = args.db or settings.register_path
-    key = args.key or settings.register_key or db.with_name("register-signing.key")
+    # A register named by --db alone: only a key beside it is presumed its own (never the default
+    # key of this machine's proxy, which signs another register).
+    alone = args.db is not None and args.config is None
+    key = args.key or (db.with_name(LEGACY_KEY_NAME) if alone else signing_key_path(settings, db))
     journal = settings.register_checkpoints or db.with_name("register-checkpoints.jsonl")
     return RegisterFiles(settings, db, key, journal)
 

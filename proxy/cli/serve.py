@@ -15,7 +15,8 @@ from uvicorn.supervisors import Multiprocess
 
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.logs import logging_config
-from proxy.settings import METRICS_DIR_ENV, LogSettings, Settings
+from proxy.settings import METRICS_DIR_ENV, Settings
+from proxy.web.protocol import ServerConfig
 
 
 def add_parser(subparsers: Any) -> None:
@@ -54,21 +55,23 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.workers > 1:
         _share_metrics(settings)
-        _run_workers(args.config, host, port, args.workers, settings.logs, access_log=args.access_log)
+        _run_workers(args.config, settings, (host, port), args.workers, access_log=args.access_log)
         return 0
     from proxy.app import create_app  # heavy (spaCy, Presidio): only in the process that serves
 
     # proxy_headers=False: X-Forwarded-For must not rewrite the peer address that SSO trust checks.
     # access_log: off unless asked; the register already has a row per request, and uvicorn's line
     # (formatted and written while the answer's headers are sent) cost ~0.3 ms per request.
-    uvicorn.run(
+    config = ServerConfig(
         create_app(settings),
+        settings.limits,
         host=host,
         port=port,
         log_config=logging_config(settings.logs),
         proxy_headers=False,
         access_log=args.access_log,
     )
+    uvicorn.Server(config).run()
     return 0
 
 
@@ -84,19 +87,20 @@ def _share_metrics(settings: Settings) -> None:
 
 
 def _run_workers(
-    config: Path | None, host: str, port: int, workers: int, logs: LogSettings, *, access_log: bool
+    config: Path | None, settings: Settings, bind: tuple[str, int], workers: int, *, access_log: bool
 ) -> None:
     """Each worker process builds its own app from $GARDEFOU_CONFIG (uvicorn needs an import
     string); uvicorn applies `log_config` in every worker, so the same loggers stay quiet there."""
     if config is not None:
         os.environ["GARDEFOU_CONFIG"] = str(config.resolve())
-    server = uvicorn.Config(
+    server = ServerConfig(
         "proxy.app:app_from_environment",
+        settings.limits,
         factory=True,
         workers=workers,
-        host=host,
-        port=port,
-        log_config=logging_config(logs),
+        host=bind[0],
+        port=bind[1],
+        log_config=logging_config(settings.logs),
         proxy_headers=False,
         access_log=access_log,
         # uvicorn kills a worker that has not answered its ping for this long: loading the models

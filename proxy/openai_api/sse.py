@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from proxy.errors import UpstreamError
+from proxy.errors import UpstreamBadAnswer
 
 DONE = "[DONE]"
 
@@ -24,18 +24,20 @@ def parse_chunk(payload: str) -> dict[str, Any]:
     except json.JSONDecodeError:
         chunk = None
     if not isinstance(chunk, dict):
-        raise UpstreamError("Le modèle amont a envoyé un événement de flux illisible.")
+        raise UpstreamBadAnswer(
+            "Le modèle amont a envoyé un événement de flux illisible ; la requête lui a été transmise."
+        )
     return chunk
 
 
 def encode(payload: dict[str, Any] | str) -> bytes:
-    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    """One event; raises ValueError (UnicodeError included) on what cannot be sent (NaN, lone surrogate)."""
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, allow_nan=False)
     return f"data: {text}\n\n".encode()
 
 
 def closing_events(leftover: dict[str, Any] | None, *, done: bool) -> list[bytes]:
-    """The end of a relayed stream: a last chunk if text was still held back, then `[DONE]` if the
-    upstream sent it."""
+    """The end of a relayed stream: a last chunk if text was still held back, then `[DONE]`."""
     events = [encode(leftover)] if leftover else []
     return [*events, encode(DONE)] if done else events
 

@@ -65,6 +65,7 @@ class RegisterEntry:
     attachments: Mapping[str, int] = field(default_factory=dict)  # "<kind>:<treatment>" -> count
     notice: bool = False  # the AI-generated-text notice was added to the answer
     observed_rule_ids: tuple[str, ...] = ()  # observe-mode rules that would have acted
+    sent: bool = False  # the request was handed to the upstream model (whatever came back)
 
     def __post_init__(self) -> None:
         if not self.model or not _TOKEN.match(self.model):
@@ -136,6 +137,6 @@ def _check_numbers(entry: RegisterEntry) -> None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name}: entier positif attendu")
-    for name in ("stream", "notice"):
+    for name in ("stream", "notice", "sent"):
         if not isinstance(getattr(entry, name), bool):
             raise ValueError(f"{name}: booléen attendu")

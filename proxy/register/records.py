@@ -47,7 +47,7 @@ class Checkpoint:
 
     def journal_line(self, register_id: str) -> str:
         """One JSON line for the checkpoint file kept outside the host (export, syslog)."""
-        return canonical_json({"kind": "checkpoint", "register": register_id, **self.to_row()})
+        return journal_line("checkpoint", register_id, self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +88,63 @@ class PurgeRecord:
         return dataclasses.asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class RetentionRecord:
+    """A signed statement: 'from `ts`, rows of this register are kept `months` months'. A purge is
+    valid only within the retention in force when it was made."""
+
+    ts: str
+    months: int
+    key_id: str
+    signature: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> RetentionRecord:
+        return cls(str(row["ts"]), int(row["months"]), str(row["key_id"]), str(row["signature"]))
+
+    def signed_fields(self) -> dict[str, Any]:
+        return {"ts": self.ts, "months": self.months, "key_id": self.key_id}
+
+    def signed(self, signature: str) -> RetentionRecord:
+        return dataclasses.replace(self, signature=signature)
+
+    def to_row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    """The writer found a head it did not write (rows inserted, edited or deleted by another hand)."""
+
+    ts: str
+    seq: int  # the alarm row's own place in the chain
+    expected_seq: int
+    expected_hash: str
+    found_seq: int
+    found_hash: str
+
+    def to_row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Alarm:
+        return cls(
+            str(row["ts"]),
+            int(row["seq"]),
+            int(row["expected_seq"]),
+            str(row["expected_hash"]),
+            int(row["found_seq"]),
+            str(row["found_hash"]),
+        )
+
+
+def journal_line(
+    kind: str, register_id: str, record: Checkpoint | PurgeRecord | RetentionRecord | Alarm
+) -> str:
+    """One JSON line of the off-host stream (file, syslog): `kind`, register id, the record's fields."""
+    return canonical_json({"kind": kind, "register": register_id, **record.to_row()})
+
+
 def signed_message(kind: str, register_id: str, fields: Mapping[str, Any]) -> bytes:
     """The exact bytes signed for a checkpoint or purge record (bound to one register)."""
     return canonical_json({"kind": kind, "register": register_id, **fields}).encode("utf-8")
@@ -95,10 +152,13 @@ def signed_message(kind: str, register_id: str, fields: Mapping[str, Any]) -> by
 
 @dataclass(frozen=True, slots=True)
 class ExternalCheckpoints:
-    """Checkpoints of one register read back from a file kept outside the host."""
+    """What the off-host stream holds about one register: checkpoints, purges, retention, alarms."""
 
     register_id: str
     checkpoints: tuple[Checkpoint, ...]
+    purges: tuple[PurgeRecord, ...] = ()
+    retention: tuple[RetentionRecord, ...] = ()
+    alarms: tuple[Alarm, ...] = ()
 
 
 TASK_NONE = "-"  # RowFilter.task value for the agent's own uses (no background task)

@@ -59,6 +59,19 @@ CREATE TABLE IF NOT EXISTS purges (
     key_id TEXT NOT NULL,
     signature TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS retention (
+    id INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    months INTEGER NOT NULL,
+    key_id TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+-- The writers' keyed tags of the rows not yet sealed (pruned at each checkpoint): a row at the head
+-- without its tag was not appended by a writer holding the signing key.
+CREATE TABLE IF NOT EXISTS row_macs (
+    seq INTEGER PRIMARY KEY,
+    mac TEXT NOT NULL
+);
 CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
 BEGIN SELECT RAISE(ABORT, 'registre en ajout seul : modification interdite'); END;
 CREATE TRIGGER IF NOT EXISTS entries_delete_only_purged BEFORE DELETE ON entries
@@ -70,7 +83,7 @@ WHEN NEW.seq <= COALESCE(
 BEGIN SELECT RAISE(ABORT, 'registre en ajout seul : insertion hors de la tête interdite'); END;
 """
 
-_SEALED_TABLES = ("meta", "checkpoints", "purges")
+_SEALED_TABLES = ("meta", "checkpoints", "purges", "retention")
 
 
 def _sealed_table_triggers() -> str:
@@ -100,6 +113,7 @@ OPTIONAL_COLUMNS: dict[str, str] = {
     "attachments": "TEXT",  # canonical JSON {"<kind>:<treatment>": count}, NULL when none
     "notice": "INTEGER",  # 1 when the AI-generated-text notice was added to the answer
     "observed_rule_ids": "TEXT",  # canonical JSON list of observe-mode rules that would have acted
+    "sent": "INTEGER",  # 1 when the request reached the upstream model (a 502 after it says so too)
 }
 
 

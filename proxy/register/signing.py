@@ -7,7 +7,9 @@ key is what the RSSI keeps elsewhere and gives to `gardefou register verify`.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,21 @@ class Signer:
 
     def sign(self, message: bytes) -> str:
         return base64.b64encode(self.private_key.sign(message)).decode("ascii")
+
+    def mac(self, text: str) -> str:
+        """A keyed tag of `text` (a row hash): only a holder of the private key can make one.
+
+        The writers tag each row they append, so that a row another hand inserted at the head,
+        even with a recomputed hash, is told apart before a checkpoint signs it."""
+        return hmac.new(_mac_key(self.private_key), text.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=8)
+def _mac_key(private_key: Ed25519PrivateKey) -> bytes:
+    raw = private_key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return hashlib.sha256(b"gardefou-row-mac:" + raw).digest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,18 @@ import sqlite_utils
 
 from proxy.register.chain import FORMAT_VERSION, GENESIS, canonical_json, row_hash
 from proxy.register.entry import RegisterEntry
-from proxy.register.journal import append_checkpoints
-from proxy.register.records import Checkpoint, Head, PurgeRecord, RowFilter, signed_message
+from proxy.register.head import alarm_entry, unexplained
+from proxy.register.journal import OffHostStream
+from proxy.register.records import (
+    Alarm,
+    Checkpoint,
+    Head,
+    PurgeRecord,
+    RetentionRecord,
+    RowFilter,
+    journal_line,
+    signed_message,
+)
 from proxy.register.schema import OPTIONAL_COLUMNS, TRIGGER_NAMES, schema_sql
 from proxy.register.signing import Signer, load_or_create_signer, load_signer
 
@@ -42,8 +52,11 @@ class RegisterError(RuntimeError):
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).strftime(TS_FORMAT)
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+Clock = Callable[[], datetime]
 
 
 class Register:
@@ -59,6 +72,10 @@ class Register:
         self._lock = threading.Lock()
         self._known_checkpoint: Checkpoint | None = None
         self.register_id = self._meta("register_id")
+        self._stream = OffHostStream(options.checkpoint_journal, options.syslog)
+        self._last_written: Head | None = None  # the head this process wrote or checked last
+        self._disowned: Head | None = None  # a checkpoint whose rows vanished (alarm raised once)
+        self.alarm_count = 0  # head alarms raised by this process (read by metrics)
         # Called after each commit with the rows and checkpoints it made durable (SIEM export).
         self.on_commit: Callable[[list[dict[str, Any]], list[Checkpoint]], None] | None = None
 
@@ -74,6 +91,9 @@ class Register:
         create: bool = True,
         readonly: bool = False,
         create_key: bool = True,
+        retention_months: int | None = None,
+        syslog: str | None = None,
+        clock: Clock = _system_clock,
     ) -> Register:
         """Open (creating if asked) the register; sign checkpoints if a key path is given.
 
@@ -81,18 +101,23 @@ class Register:
         once the last checkpoint is `checkpoint_interval_s` old (quiet hours), and at close.
 
         `readonly` opens an existing register for reading only (verify, export, stats): nothing
-        is written, not even the schema.
+        is written, not even the schema. `retention_months`, when it differs from the retention
+        recorded last, is recorded (signed, and sent to the off-host stream with the checkpoints:
+        `checkpoint_journal` file, `syslog` address).
         """
         if (readonly or not create) and not path.exists():
             raise RegisterError(f"Registre introuvable : {path}")
         signer = _signer(signing_key_path, create_key) if signing_key_path else None
         every = max(1, checkpoint_every)
-        options = _Options(every, checkpoint_interval_s, checkpoint_journal, readonly)
+        options = _Options(every, checkpoint_interval_s, checkpoint_journal, readonly, syslog, clock)
         try:
-            db = _connect_readonly(path) if readonly else _connect_and_prepare(path)
-            return cls(db, path, signer, options)
+            db = _connect_readonly(path) if readonly else _connect_and_prepare(path, signer is not None)
+            register = cls(db, path, signer, options)
         except sqlite3.DatabaseError as exc:
             raise RegisterError(f"{path} : registre illisible ({exc}).") from exc
+        if retention_months is not None and signer is not None and not readonly:
+            register.record_retention(retention_months)
+        return register
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -101,20 +126,34 @@ class Register:
         self.append_many((entry,))
 
     def append_many(self, entries: Iterable[RegisterEntry]) -> None:
-        """Append several rows in one transaction (imports, benchmarks)."""
-        sealed: list[Checkpoint] = []
+        """Append several rows in one transaction (imports, benchmarks); the checkpoints they call
+        for (every N rows, quiet hours) follow in a transaction of their own, so that a checkpoint
+        sent off-host always seals rows already committed (a crash in between: rows not yet sealed)."""
+        boundaries: list[Head] = []
         rows: list[dict[str, Any]] = []
         with self._write():
-            head = self._head()
+            head, trusted = self._checked_head()
             for entry in entries:
                 head = self._insert(entry, head, rows)
-                if head.seq % self._options.checkpoint_every == 0 and self.signer is not None:
-                    sealed.append(self._insert_checkpoint(head, self.signer))
-            if self.signer is not None and self._seal_due(head, sealed):
-                sealed.append(self._insert_checkpoint(head, self.signer))
-        self._journal(sealed)
+                if trusted and head.seq % self._options.checkpoint_every == 0:
+                    boundaries.append(head)
+            if trusted and self.signer is not None and not boundaries and self._seal_due(head, []):
+                boundaries.append(head)  # (under the lock: the connection is shared by threads)
+            self._last_written = head
+        self._committed(rows, [])
+        if boundaries and self.signer is not None:
+            self._seal_heads(boundaries)
+
+    def _seal_heads(self, heads: list[Head]) -> None:
+        """Sign checkpoints of committed heads, once the file's head is checked."""
+        sealed: list[Checkpoint] = []
+        with self._write():
+            current, trusted = self._checked_head()
+            for head in heads if trusted else []:
+                sealed.extend(self._seal(head))
+            self._last_written = current
         self._remember(sealed)
-        self._committed(rows, sealed)
+        self._committed([], sealed)
 
     def _seal_due(self, head: Head, sealed: list[Checkpoint]) -> bool:
         """Whether the head is unsealed and the last checkpoint older than the interval."""
@@ -132,7 +171,7 @@ class Register:
     def _unsealed_and_old(self, last: Checkpoint, head: Head) -> bool:
         if last.seq == head.seq:
             return False
-        oldest = datetime.now(UTC) - timedelta(seconds=self._options.checkpoint_interval_s)
+        oldest = self._options.clock() - timedelta(seconds=self._options.checkpoint_interval_s)
         return last.ts <= oldest.strftime(TS_FORMAT)
 
     def _remember(self, checkpoints: list[Checkpoint]) -> None:
@@ -141,21 +180,44 @@ class Register:
             self._known_checkpoint = checkpoints[-1]
 
     def checkpoint(self) -> Checkpoint | None:
-        """Sign the current head unless it is already sealed (or the register is empty)."""
+        """Sign the current head unless it is already sealed (or the register is empty), once the
+        head is checked (a head this writer did not write raises an alarm instead: no seal)."""
+        self._require_signer()
+        with self._write():
+            head, trusted = self._checked_head()
+            last = self._last_checkpoint()
+            due = trusted and head.seq > 0 and (last is None or last.seq != head.seq)
+            sealed = self._seal(head) if due else []
+            self._last_written = head
+        self._remember(sealed)
+        self._committed([], sealed)
+        return sealed[0] if sealed else None
+
+    def record_retention(self, months: int) -> RetentionRecord | None:
+        """Record (signed, off-host first) the retention in force, unless it is already the last one."""
         signer = self._require_signer()
         with self._write():
-            head = self._head()
-            last = self._last_checkpoint()
-            if head.seq == 0 or (last is not None and last.seq == head.seq):
+            latest = self._db.execute("SELECT months FROM retention ORDER BY id DESC LIMIT 1").fetchone()
+            if latest is not None and int(latest[0]) == months:
                 return None
-            checkpoint = self._insert_checkpoint(head, signer)
-        self._journal([checkpoint])
-        self._remember([checkpoint])
-        self._committed([], [checkpoint])
-        return checkpoint
+            unsigned = RetentionRecord(self._now(), months, signer.public.key_id, "")
+            message = signed_message("retention", self.register_id, unsigned.signed_fields())
+            record = unsigned.signed(signer.sign(message))
+            self._send_off_host("retention", record)
+            self._db.table("retention").insert(record.to_row())
+        return record
 
     def purge(self, cutoff: str, retention_months: int) -> PurgeRecord | None:
-        """Delete, in whole checkpointed blocks, the oldest rows all timestamped before `cutoff`."""
+        """Delete, in whole checkpointed blocks, the oldest rows all timestamped before `cutoff`
+        (a block ends at a checkpoint made before `cutoff`). The signed purge record goes to the
+        off-host stream before the deletion is committed."""
+        latest = _retention_cutoff(self._options.clock(), retention_months)
+        if cutoff > latest:
+            raise RegisterError(
+                f"Purge refusée : la date de coupure {cutoff[:10]} est plus récente que la conservation "
+                f"de {retention_months} mois ne le permet ({latest[:10]})."
+            )
+        self.record_retention(retention_months)
         self.checkpoint()
         signer = self._require_signer()
         with self._write():
@@ -163,7 +225,9 @@ class Register:
             if through is None:
                 return None
             record = self._insert_purge(through, cutoff, retention_months, signer)
+            self._send_off_host("purge", record)
             self._db.execute("DELETE FROM entries WHERE seq <= ?", [through.seq])
+            self._db.execute("DELETE FROM row_macs WHERE seq <= ?", [through.seq])
         return record
 
     def close(self) -> None:
@@ -225,6 +289,23 @@ class Register:
     def purges(self) -> list[PurgeRecord]:
         return [PurgeRecord.from_row(row) for row in self._db.query("SELECT * FROM purges ORDER BY id")]
 
+    def retention_records(self) -> list[RetentionRecord]:
+        if not self._db["retention"].exists():
+            return []
+        rows = self._db.query("SELECT * FROM retention ORDER BY id")
+        return [RetentionRecord.from_row(row) for row in rows]
+
+    def row_macs(self) -> dict[int, str]:
+        """The writers' tags of the rows not yet sealed."""
+        if not self._db["row_macs"].exists():
+            return {}
+        return {int(row[0]): str(row[1]) for row in self._db.execute("SELECT seq, mac FROM row_macs")}
+
+    def macs_from(self) -> int | None:
+        """First row tagged by its writer (older registers: rows before this version are not)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'macs_from'").fetchone()
+        return int(row[0]) if row is not None else None
+
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
 
@@ -254,6 +335,9 @@ class Register:
 
     # -- internals ---------------------------------------------------------------------------
 
+    def _now(self) -> str:
+        return self._options.clock().strftime(TS_FORMAT)
+
     def _write(self) -> _WriteTransaction:
         return _WriteTransaction(self._db, self._lock)
 
@@ -271,14 +355,96 @@ class Register:
             ).fetchone()
         return Head(0, GENESIS) if row is None else Head(int(row[0]), str(row[1]))
 
-    def _insert(self, entry: RegisterEntry, head: Head, inserted: list[dict[str, Any]]) -> Head:
-        row = entry_row(entry, seq=head.seq + 1, ts=utc_now(), prev_hash=head.hash)
+    def _insert(self, entry: RegisterEntry, head: Head, inserted: list[dict[str, Any]] | None = None) -> Head:
+        row = entry_row(entry, seq=head.seq + 1, ts=self._now(), prev_hash=head.hash)
         row["hash"] = row_hash(row)
-        inserted.append(row)
+        if inserted is not None:
+            inserted.append(row)
         columns = ", ".join(f'"{name}"' for name in row)
         marks = ", ".join("?" for _ in row)
         self._db.execute(f"INSERT INTO entries ({columns}) VALUES ({marks})", list(row.values()))  # noqa: S608
+        if self.signer is not None:
+            mac = self.signer.mac(row["hash"])
+            self._db.execute("INSERT OR REPLACE INTO row_macs (seq, mac) VALUES (?, ?)", [row["seq"], mac])
         return Head(row["seq"], row["hash"])
+
+    # -- the head check (see head.py) ----------------------------------------------------------
+
+    def _checked_head(self) -> tuple[Head, bool]:
+        """The head to write after, and whether it may be sealed: a head no writer made raises an
+        alarm (a row in the chain, a line off-host, an error in the logs, `alarm_count`)."""
+        head = self._head()
+        signer = self.signer
+        if signer is None:
+            return head, True
+        anchor = self._anchor()
+        if head == anchor:
+            return head, True
+        rows = self._db.query("SELECT * FROM entries WHERE seq > ? ORDER BY seq", [anchor.seq])
+        macs = self.row_macs()
+        problem = unexplained(anchor, head, rows, macs.get, signer.mac, self.macs_from() or 1)
+        if problem is None:
+            self._last_written = head
+            return head, True
+        return self._raise_alarm(anchor, head, problem), False
+
+    def _anchor(self) -> Head:
+        """The newest head known good: the one this process wrote last, or the highest checkpoint
+        (several processes may seal out of order: the highest one pruned the tags below it)."""
+        last = self._highest_checkpoint()
+        sealed = Head(last.seq, last.hash) if last else None
+        known = [head for head in (self._last_written, sealed) if head and head != self._disowned]
+        if known:
+            return max(known, key=lambda head: head.seq)
+        row = self._db.execute(
+            "SELECT through_seq, through_hash FROM purges ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return Head(0, GENESIS) if row is None else Head(int(row[0]), str(row[1]))
+
+    def _raise_alarm(self, anchor: Head, head: Head, problem: str) -> Head:
+        last = self._highest_checkpoint()
+        if last is not None and last.seq > head.seq:  # its rows are gone: alarm once, not at each write
+            self._disowned = Head(last.seq, last.hash)
+        alarm_head = self._insert(alarm_entry(f"alarm_{uuid.uuid4().hex}"), head)
+        alarm = Alarm(self._now(), alarm_head.seq, anchor.seq, anchor.hash, head.seq, head.hash)
+        try:
+            self._send_off_host("alarm", alarm)
+        except OSError as exc:
+            log.error("register: alarm not sent off-host (%s)", type(exc).__name__)
+        self.alarm_count += 1
+        log.error(
+            "register: ALARM, head not written by Garde-fou (expected row %d, found row %d): %s; "
+            "not sealed, alarm recorded at row %d",
+            anchor.seq,
+            head.seq,
+            problem,
+            alarm_head.seq,
+        )
+        return alarm_head
+
+    def _seal(self, head: Head) -> list[Checkpoint]:
+        """Insert the checkpoint of `head` and send it off-host, inside the caller's transaction;
+        when the off-host stream cannot be written, no checkpoint (the rows stay unsealed)."""
+        signer = self._require_signer()
+        self._db.execute("SAVEPOINT seal")
+        try:
+            checkpoint = self._insert_checkpoint(head, signer)
+            self._db.execute("DELETE FROM row_macs WHERE seq <= ?", [head.seq])
+            self._send_off_host("checkpoint", checkpoint)
+        except OSError as exc:
+            self._db.execute("ROLLBACK TO seal")
+            self._db.execute("RELEASE seal")
+            log.warning("register: checkpoint not made, off-host stream not written (%s)", type(exc).__name__)
+            return []
+        self._db.execute("RELEASE seal")
+        return [checkpoint]
+
+    def _send_off_host(self, kind: str, record: Checkpoint | PurgeRecord | RetentionRecord | Alarm) -> None:
+        self._stream.send([journal_line(kind, self.register_id, record)])
+
+    def _highest_checkpoint(self) -> Checkpoint | None:
+        rows = list(self._db.query("SELECT * FROM checkpoints ORDER BY seq DESC, id DESC LIMIT 1"))
+        return Checkpoint.from_row(rows[0]) if rows else None
 
     def _last_checkpoint(self) -> Checkpoint | None:
         rows = list(self._db.query("SELECT * FROM checkpoints ORDER BY id DESC LIMIT 1"))
@@ -286,7 +452,7 @@ class Register:
 
     def _insert_checkpoint(self, head: Head, signer: Signer) -> Checkpoint:
         key_id = signer.public.key_id
-        unsigned = Checkpoint(ts=utc_now(), seq=head.seq, hash=head.hash, key_id=key_id, signature="")
+        unsigned = Checkpoint(ts=self._now(), seq=head.seq, hash=head.hash, key_id=key_id, signature="")
         message = signed_message("checkpoint", self.register_id, unsigned.signed_fields())
         checkpoint = unsigned.signed(signer.sign(message))
         self._db.table("checkpoints").insert(checkpoint.to_row())
@@ -298,8 +464,8 @@ class Register:
         anchor = self._db.execute("SELECT MIN(seq) FROM entries").fetchone()[0]
         rows = list(
             self._db.query(
-                "SELECT * FROM checkpoints WHERE seq < ? AND seq >= ? ORDER BY seq DESC LIMIT 1",
-                [limit, anchor if anchor is not None else limit],
+                "SELECT * FROM checkpoints WHERE seq < ? AND seq >= ? AND ts < ? ORDER BY seq DESC LIMIT 1",
+                [limit, anchor if anchor is not None else limit, cutoff],
             )
         )
         return Checkpoint.from_row(rows[0]) if rows else None
@@ -307,7 +473,7 @@ class Register:
     def _insert_purge(self, through: Checkpoint, cutoff: str, months: int, signer: Signer) -> PurgeRecord:
         deleted = self._db.execute("SELECT COUNT(*) FROM entries WHERE seq <= ?", [through.seq]).fetchone()[0]
         unsigned = PurgeRecord(
-            ts=utc_now(),
+            ts=self._now(),
             through_seq=through.seq,
             through_hash=through.hash,
             cutoff=cutoff,
@@ -321,23 +487,14 @@ class Register:
         self._db.table("purges").insert(record.to_row())
         return record
 
-    def _require_signer(self) -> Signer:
-        if self.signer is None:
-            raise RegisterError("Aucune clé de signature configurée : impossible de sceller le registre.")
-        return self.signer
-
     def _committed(self, rows: list[dict[str, Any]], checkpoints: list[Checkpoint]) -> None:
         if self.on_commit is not None and (rows or checkpoints):
             self.on_commit(rows, checkpoints)
 
-    def _journal(self, checkpoints: list[Checkpoint]) -> None:
-        journal = self._options.checkpoint_journal
-        if journal is None or not checkpoints:
-            return
-        try:
-            append_checkpoints(journal, self.register_id, checkpoints)
-        except OSError as exc:
-            log.warning("register: checkpoint journal not written (%s)", type(exc).__name__)
+    def _require_signer(self) -> Signer:
+        if self.signer is None:
+            raise RegisterError("Aucune clé de signature configurée : impossible de sceller le registre.")
+        return self.signer
 
 
 _BROWSABLE = ("service", "model", "routed_model", "endpoint", "decision", "task")
@@ -349,6 +506,8 @@ class _Options:
     checkpoint_interval_s: float
     checkpoint_journal: Path | None
     readonly: bool
+    syslog: str | None = None
+    clock: Clock = _system_clock  # UTC now (tests move it to purge what is old enough)
 
 
 class _WriteTransaction:
@@ -374,6 +533,12 @@ class _WriteTransaction:
                 self._db.rollback()
         finally:
             self._lock.release()
+
+
+def _retention_cutoff(now: datetime, months: int) -> str:
+    from proxy.register.retention import cutoff  # retention imports this module
+
+    return cutoff(now, months)
 
 
 def entry_row(entry: RegisterEntry, *, seq: int, ts: str, prev_hash: str) -> dict[str, Any]:
@@ -405,6 +570,7 @@ def entry_row(entry: RegisterEntry, *, seq: int, ts: str, prev_hash: str) -> dic
         "attachments": _json_or_null(dict(entry.attachments)),
         "notice": int(entry.notice) if entry.notice else None,
         "observed_rule_ids": _json_or_null(list(entry.observed_rule_ids)),
+        "sent": 1 if entry.sent else None,
         "prev_hash": prev_hash,
     }
 
@@ -431,10 +597,10 @@ def _signer(path: Path, create: bool) -> Signer:
     return load_signer(path)
 
 
-def _connect_and_prepare(path: Path) -> sqlite_utils.Database:
+def _connect_and_prepare(path: Path, tagged: bool) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = _connect(path)
-    _ensure_schema(db)
+    _ensure_schema(db, tagged)
     return db
 
 
@@ -452,7 +618,7 @@ def _connect_readonly(path: Path) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
-def _ensure_schema(db: sqlite_utils.Database) -> None:
+def _ensure_schema(db: sqlite_utils.Database, tagged: bool) -> None:
     db.execute("BEGIN IMMEDIATE")
     try:
         db.executescript(schema_sql())
@@ -461,6 +627,12 @@ def _ensure_schema(db: sqlite_utils.Database) -> None:
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('register_id', ?), ('format', ?)",
             [str(uuid.uuid4()), str(FORMAT_VERSION)],
         )
+        # Rows from here on carry their writer's tag (row_macs); older ones (written before this
+        # version, or without a signing key) predate the tags.
+        if tagged:
+            newest = db.execute("SELECT MAX(seq) FROM entries").fetchone()[0]
+            first = str((newest or 0) + 1)
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('macs_from', ?)", [first])
     except BaseException:
         db.rollback()
         raise

@@ -7,21 +7,26 @@ public key the signatures cannot be checked, and the report says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from proxy.register import evidence
 from proxy.register.chain import GENESIS, row_hash
+from proxy.register.head import ALARM_ENDPOINT
 from proxy.register.records import (
     Checkpoint,
     ExternalCheckpoints,
     Head,
     PurgeRecord,
+    RetentionRecord,
     signed_message,
 )
 from proxy.register.signing import PublicKey
 
 MAX_PROBLEMS = 50
+ALTERED, NOT_YET_SEALED, INTACT = "altéré", "pas encore scellé", "intègre"
 
 
 class RegisterSource(Protocol):
@@ -30,6 +35,16 @@ class RegisterSource(Protocol):
     def rows(self) -> Iterator[dict[str, Any]]: ...
     def checkpoints(self) -> list[Checkpoint]: ...
     def purges(self) -> list[PurgeRecord]: ...
+    def retention_records(self) -> list[RetentionRecord]: ...
+    def row_macs(self) -> dict[int, str]: ...
+    def macs_from(self) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Tags:
+    """What checking the writers' tags needs: the private key's tag function (None: not checked)."""
+
+    mac: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +64,21 @@ class VerifyReport:
     signatures_checked: bool
     problems: tuple[Problem, ...]
     problem_count: int
+    alarms: int = 0  # alarm rows (heads the writer did not write)
+    tags_checked: bool = False  # writers' tags of the unsealed rows checked (private key at hand)
+    off_host_records: int = 0  # records read from the off-host stream copy
 
     @property
     def ok(self) -> bool:
+        """No alteration found (rows not yet sealed are not an alteration)."""
         return self.problem_count == 0
+
+    @property
+    def verdict(self) -> str:
+        """'altéré', 'pas encore scellé' or 'intègre' (French, for the RSSI)."""
+        if not self.ok:
+            return ALTERED
+        return NOT_YET_SEALED if self.unsealed else INTACT
 
     @property
     def first_bad_seq(self) -> int | None:
@@ -84,23 +110,40 @@ def verify_register(
     source: RegisterSource,
     *,
     public_key: PublicKey | None,
-    external: Sequence[ExternalCheckpoints] = (),
+    external: Sequence[ExternalCheckpoints] | Callable[[], Sequence[ExternalCheckpoints]] = (),
     require_sealed: bool = False,
+    tags: Tags = Tags(),
 ) -> VerifyReport:
-    """Check everything; `require_sealed` also flags rows appended after the last checkpoint."""
+    """Check everything. Rows after the last checkpoint are counted as not yet sealed, never as an
+    alteration (`require_sealed` is kept for callers; the verdict tells them apart).
+
+    A live register: pass `external` as a function; the off-host copy is then read after the file's
+    records, and its records newer than that moment (in flight) are left out."""
+    del require_sealed
     findings = _Findings()
+    as_of = (datetime.now(UTC) - IN_FLIGHT).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     checkpoints = source.checkpoints()
     purges = source.purges()
+    retention = source.retention_records()
+    if callable(external):
+        known = {cp.signature for cp in checkpoints} | {p.signature for p in purges}
+        known |= {r.signature for r in retention}
+        external = [_until(copy, as_of, known) for copy in external()]
     signer = _SignatureCheck(public_key, source.register_id, findings)
     signer.checkpoints(checkpoints, "du registre")
     anchor = _check_purges(purges, checkpoints, signer, findings)
+    _check_retention(purges, retention, checkpoints, external, signer, findings)
     expected = _expected_hashes(checkpoints, external, source.register_id, signer, findings)
-    walk = _walk_chain(source.rows(), anchor, expected, findings)
+    last_sealed = max((cp.seq for cp in checkpoints), default=anchor.seq)
+    walk = _walk_chain(source.rows(), anchor, expected, findings, last_sealed)
     _check_beyond_head(expected, walk, anchor, findings)
-    _check_external_presence(external, checkpoints, findings)
+    local = (checkpoints, purges, retention)
+    evidence.check_off_host(source.register_id, local, external, source.row_macs().keys(), findings.add)
+    alarms = evidence.check_alarm_rows(walk.alarm_rows, findings.add)
+    macs_from = source.macs_from()  # None: no row was ever written with a key (nothing tagged)
+    if tags.mac is not None and macs_from is not None:
+        evidence.check_tags(walk.tail, source.row_macs(), tags.mac, macs_from, findings.add)
     unsealed = _unsealed(checkpoints, walk)
-    if require_sealed and unsealed:
-        findings.add(walk.last_seq, f"{unsealed} ligne(s) postérieure(s) au dernier point de contrôle")
     return VerifyReport(
         rows=walk.rows,
         first_seq=walk.first_seq,
@@ -111,7 +154,43 @@ def verify_register(
         signatures_checked=public_key is not None,
         problems=tuple(sorted(findings.problems, key=_problem_order)),
         problem_count=findings.count,
+        alarms=alarms,
+        tags_checked=tags.mac is not None and source.macs_from() is not None,
+        off_host_records=sum(_records(copy) for copy in external),
     )
+
+
+IN_FLIGHT = timedelta(seconds=1)  # an off-host record may be written just before its commit
+
+
+def _until(copy: ExternalCheckpoints, as_of: str, known: set[str]) -> ExternalCheckpoints:
+    """The copy without the records written after the file was read (not in the file yet)."""
+    return ExternalCheckpoints(
+        copy.register_id,
+        tuple(r for r in copy.checkpoints if r.ts <= as_of or r.signature in known),
+        tuple(r for r in copy.purges if r.ts <= as_of or r.signature in known),
+        tuple(r for r in copy.retention if r.ts <= as_of or r.signature in known),
+        tuple(r for r in copy.alarms if r.ts <= as_of),
+    )
+
+
+def _records(copy: ExternalCheckpoints) -> int:
+    return len(copy.checkpoints) + len(copy.purges) + len(copy.retention) + len(copy.alarms)
+
+
+def _check_retention(
+    purges: Sequence[PurgeRecord],
+    retention: Sequence[RetentionRecord],
+    checkpoints: Sequence[Checkpoint],
+    external: Sequence[ExternalCheckpoints],
+    signer: _SignatureCheck,
+    findings: _Findings,
+) -> None:
+    """Signed retention records, and each purge within the retention in force at its time."""
+    for record in retention:
+        signer.check(f"durée de conservation ({record.months} mois)", "retention", record)
+    known = list(checkpoints) + [cp for copy in external for cp in copy.checkpoints]
+    evidence.check_purges_retention(purges, retention, known, findings.add)
 
 
 def _problem_order(problem: Problem) -> tuple[int, int]:
@@ -124,7 +203,7 @@ class _SignatureCheck:
         self._register_id = register_id
         self._findings = findings
 
-    def check(self, what: str, kind: str, signed: Checkpoint | PurgeRecord) -> None:
+    def check(self, what: str, kind: str, signed: Checkpoint | PurgeRecord | RetentionRecord) -> None:
         """Report `what` (French) when its signature is not the trusted key's."""
         if self._key is None:
             return
@@ -185,6 +264,8 @@ class _Walk:
     rows: int = 0
     first_seq: int | None = None
     last_seq: int | None = None
+    alarm_rows: list[Mapping[str, Any]] = field(default_factory=list)
+    tail: list[Mapping[str, Any]] = field(default_factory=list)  # rows after the last checkpoint
 
 
 def _walk_chain(
@@ -192,6 +273,7 @@ def _walk_chain(
     anchor: Head,
     expected: Mapping[int, set[str]],
     findings: _Findings,
+    last_sealed: int = 0,
 ) -> _Walk:
     walk = _Walk()
     seq, previous, block_start = anchor.seq + 1, anchor.hash, anchor.seq + 1
@@ -206,11 +288,19 @@ def _walk_chain(
             findings.add(start, _sealed_mismatch(start, current))
         if sealed is not None:
             block_start, block_problems = current + 1, findings.count
+        _keep(walk, row, last_sealed)
         walk.rows += 1
         walk.first_seq = current if walk.first_seq is None else walk.first_seq
         walk.last_seq = current
         seq, previous = current + 1, row["hash"]
     return walk
+
+
+def _keep(walk: _Walk, row: Mapping[str, Any], last_sealed: int) -> None:
+    if row["endpoint"] == ALARM_ENDPOINT:
+        walk.alarm_rows.append(row)
+    if row["seq"] > last_sealed:
+        walk.tail.append(row)
 
 
 def _sealed_mismatch(start: int, seq: int) -> str:
@@ -239,16 +329,6 @@ def _check_beyond_head(
     beyond = [seq for seq in expected if seq > last]
     if beyond:
         findings.add(last + 1, f"registre tronqué : la ligne {max(beyond)} est scellée mais absente")
-
-
-def _check_external_presence(
-    external: Sequence[ExternalCheckpoints], checkpoints: Sequence[Checkpoint], findings: _Findings
-) -> None:
-    present = {(cp.seq, cp.hash, cp.signature) for cp in checkpoints}
-    for copy in external:
-        for cp in copy.checkpoints:
-            if (cp.seq, cp.hash, cp.signature) not in present:
-                findings.add(None, f"point de contrôle de la ligne {cp.seq} absent du registre")
 
 
 def _unsealed(checkpoints: Sequence[Checkpoint], walk: _Walk) -> int:

@@ -15,12 +15,13 @@ from starlette.responses import Response
 from proxy import pipeline
 from proxy.auth import Caller
 from proxy.errors import GardefouError, NotFound
-from proxy.exchange import Exchange
+from proxy.exchange import Exchange, new_request_id
 from proxy.policy import engine
 from proxy.services import Services
 from proxy.tasks import declared
 from proxy.web.body import agent_body
 from proxy.web.guards import AgentDep, ListerDep, ServicesDep
+from proxy.web.middleware import request_id_of
 
 router = APIRouter(prefix="/v1")
 
@@ -49,7 +50,10 @@ NOT_OFFERED = {
 def new_exchange(
     services: Services, caller: Caller, endpoint: str, request: Request | None = None
 ) -> Exchange:
-    exchange = Exchange(caller=caller, endpoint=endpoint, policy_sha256=services.policy.current().sha256)
+    """The request's exchange, under the id the guard gave the request (X-Request-Id)."""
+    request_id = (request_id_of(request.scope) if request is not None else None) or new_request_id()
+    policy = services.policy.current().sha256
+    exchange = Exchange(caller=caller, endpoint=endpoint, policy_sha256=policy, request_id=request_id)
     if request is not None:  # a background task a declared front-end names (X-Gardefou-Task)
         exchange.task = declared(request.headers, trusted=caller.via == "frontend")
     return exchange

@@ -1,5 +1,6 @@
-"""The ASGI guard around every request: body size counted on the stream (chunked bodies too), and
-concurrency slots released when the response is over, however it ends."""
+"""The ASGI guard around every request: a request id on every response (errors included), body size
+counted on the stream (chunked bodies too), and concurrency slots released when the response is over,
+however it ends."""
 
 from __future__ import annotations
 
@@ -7,8 +8,18 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proxy.errors import PayloadTooLarge
+from proxy.exchange import new_request_id
 from proxy.limits import Slot
 from proxy.web.guards import SLOTS
+
+REQUEST_ID_HEADER = b"x-request-id"
+_STATE_KEY = "request_id"
+
+
+def request_id_of(scope: Scope) -> str | None:
+    """The id the guard gave this request (None outside the guard, e.g. in unit tests of a route)."""
+    value = scope.get("state", {}).get(_STATE_KEY)
+    return value if isinstance(value, str) else None
 
 
 class RequestGuard:
@@ -20,10 +31,14 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        request_id = new_request_id()
+        scope.setdefault("state", {})[_STATE_KEY] = request_id
+        send = _with_request_id(send, request_id)
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
             error = self._too_large()
-            await JSONResponse(error.to_openai(), status_code=error.status)(scope, receive, send)
+            response = JSONResponse(error.to_openai(request_id), error.status, headers=error.headers)
+            await response(scope, receive, send)
             return
         slots: list[Slot] = []
         scope[SLOTS] = slots
@@ -49,7 +64,24 @@ class RequestGuard:
 
     def _too_large(self) -> PayloadTooLarge:
         limit = self.max_body_bytes // 1024
-        return PayloadTooLarge(f"Le corps de la requête dépasse la taille maximale autorisée ({limit} Kio).")
+        message = f"Le corps de la requête dépasse la taille maximale autorisée ({limit} Kio)."
+        # Connection: close: the server reads and drops a bounded rest of the body, then closes
+        # (proxy/web/protocol.py), so that the client reads this answer instead of a reset.
+        return PayloadTooLarge(message, headers={"Connection": "close"})
+
+
+def _with_request_id(send: Send, request_id: str) -> Send:
+    """`send` adding the X-Request-Id header to the response (unless a handler already did)."""
+    value = request_id.encode("ascii")
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if all(name.lower() != REQUEST_ID_HEADER for name, _ in headers):
+                message = {**message, "headers": [*headers, (REQUEST_ID_HEADER, value)]}
+        await send(message)
+
+    return sending
 
 
 def _content_length(scope: Scope) -> int | None:

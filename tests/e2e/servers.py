@@ -11,16 +11,21 @@ from typing import Any
 
 import uvicorn
 
+from proxy.settings import LimitSettings
+from proxy.web.protocol import ServerConfig
+
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run `app` with uvicorn on 127.0.0.1; yield its base URL; stop it on exit."""
+def serve(app: Any, limits: LimitSettings | None = None) -> Iterator[str]:
+    """Run `app` with uvicorn on 127.0.0.1; yield its base URL; stop it on exit. With `limits`, as
+    `gardefou serve` runs it (bounded connections, proxy/web/protocol.py)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     # proxy_headers=False as in `gardefou serve`: the peer address is the socket's, never a header's.
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False)
+    options: dict[str, Any] = {"log_level": "warning", "lifespan": "on", "proxy_headers": False}
+    config = ServerConfig(app, limits, **options) if limits else uvicorn.Config(app, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from proxy.register.entry import Decision, RegisterEntry
+from proxy.register.retention import cutoff
 from proxy.register.signing import PublicKey, load_signer
 from proxy.register.store import Register
 
@@ -66,6 +67,17 @@ def random_entry(rng: random.Random, index: int) -> RegisterEntry:
     )
 
 
+@dataclass
+class Clock:
+    """A register clock the test moves (rows a year old, then today's)."""
+
+    moment: datetime
+
+    def __call__(self) -> datetime:
+        self.moment += timedelta(microseconds=10)
+        return self.moment
+
+
 @dataclass(frozen=True)
 class SealedRegister:
     path: Path
@@ -79,14 +91,19 @@ def make_sealed_register(directory: Path, rows: int, every: int, purge_through: 
     `purge_through` (a whole block), the head sealed, every checkpoint copied to a journal file."""
     key_path, journal = directory / "signature.key", directory / "points-de-controle.jsonl"
     path = directory / "registre.sqlite"
+    clock = Clock(datetime.now(UTC) - timedelta(days=400))  # the first rows are over a year old
     register = Register.open(
-        path, signing_key_path=key_path, checkpoint_every=every, checkpoint_journal=journal
+        path,
+        signing_key_path=key_path,
+        checkpoint_every=every,
+        checkpoint_journal=journal,
+        retention_months=12,
+        clock=clock,
     )
     rng = random.Random(7)
     register.append_many(random_entry(rng, i) for i in range(purge_through))
-    time.sleep(0.002)  # the rows to keep are strictly younger than the cutoff
+    clock.moment = datetime.now(UTC)  # the rows to keep are young
     register.append_many(random_entry(rng, i) for i in range(purge_through, rows))
-    cutoff = next(row["ts"] for row in register.rows() if row["seq"] == purge_through + 1)
-    register.purge(cutoff, 12)
+    register.purge(cutoff(clock.moment, 12), 12)
     register.close()
     return SealedRegister(path, key_path, journal, load_signer(key_path).public)

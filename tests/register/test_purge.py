@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from registerkit import EntryFactory
+from registerkit import Clock, EntryFactory
 
 from proxy.register.retention import check_months, cutoff
 from proxy.register.signing import load_signer
@@ -16,15 +15,21 @@ from proxy.register.store import Register
 from proxy.register.verify import verify_register
 
 
-def filled(tmp_path: Path, entry_factory: EntryFactory, old: int, young: int) -> tuple[Register, str]:
-    """`old` rows, then (after the returned cutoff) `young` rows; a checkpoint every 10 rows."""
-    register = Register.open(tmp_path / "r.sqlite", signing_key_path=tmp_path / "k.pem", checkpoint_every=10)
+def filled(
+    tmp_path: Path, entry_factory: EntryFactory, old: int, young: int, months: int = 12, seal: bool = False
+) -> tuple[Register, str]:
+    """`old` rows over 3 years old, then today's `young` rows; a checkpoint every 10 rows; the
+    cutoff of a `months` retention today."""
+    clock = Clock(datetime.now(UTC) - timedelta(days=3 * 366))
+    register = Register.open(
+        tmp_path / "r.sqlite", signing_key_path=tmp_path / "k.pem", checkpoint_every=10, clock=clock
+    )
     register.append_many(entry_factory(request_id=f"old{i}") for i in range(old))
-    time.sleep(0.002)
-    limit = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    time.sleep(0.002)
+    if seal:  # as the server's timer does within a second
+        register.checkpoint()
+    clock.moment = datetime.now(UTC)
     register.append_many(entry_factory(request_id=f"new{i}") for i in range(young))
-    return register, limit
+    return register, cutoff(clock.moment, months)
 
 
 def test_purge_removes_whole_blocks_only(tmp_path: Path, entry_factory: EntryFactory) -> None:
@@ -39,7 +44,7 @@ def test_purge_removes_whole_blocks_only(tmp_path: Path, entry_factory: EntryFac
 
 
 def test_register_verifies_after_purges(tmp_path: Path, entry_factory: EntryFactory) -> None:
-    register, limit = filled(tmp_path, entry_factory, old=30, young=5)
+    register, limit = filled(tmp_path, entry_factory, old=30, young=5, months=6)
     register.purge(limit, 6)
     register.append(entry_factory(request_id="after"))
     register.close()
@@ -52,8 +57,8 @@ def test_register_verifies_after_purges(tmp_path: Path, entry_factory: EntryFact
 
 
 def test_everything_old_is_purged_and_appending_goes_on(tmp_path: Path, entry_factory: EntryFactory) -> None:
-    register, _ = filled(tmp_path, entry_factory, old=13, young=0)
-    record = register.purge("9999-01-01T00:00:00.000000Z", 36)
+    register, limit = filled(tmp_path, entry_factory, old=13, young=0, months=36, seal=True)
+    record = register.purge(limit, 36)
     assert record is not None and record.through_seq == 13  # the head was sealed first
     assert register.count() == 0
     register.append(entry_factory(request_id="next"))

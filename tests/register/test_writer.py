@@ -4,13 +4,16 @@ transaction, a failing row failing its own request only."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from registerkit import EntryFactory
 
+from proxy.register.chain import row_hash
 from proxy.register.entry import RegisterEntry
 from proxy.register.signing import load_signer
 from proxy.register.store import Register
@@ -20,6 +23,8 @@ from proxy.register.writer import RegisterWriter
 
 class GatedRegister:
     """Stands for a Register: the first append waits for `gate`; rows with status 599 fail."""
+
+    signer = None  # nothing to seal
 
     def __init__(self) -> None:
         self.gate = threading.Event()
@@ -125,3 +130,50 @@ def test_groups_never_exceed_the_limit(entry_factory: EntryFactory, count: int) 
     writer.close()
     assert sum(len(group) for group in fake.groups) == count
     assert max(len(group) for group in fake.groups) <= 256
+
+
+def test_a_timer_seals_the_head_while_no_request_comes(tmp_path: Path, entry_factory: EntryFactory) -> None:
+    journal = tmp_path / "hors-machine" / "flux.jsonl"
+    register = Register.open(
+        tmp_path / "r.sqlite", signing_key_path=tmp_path / "k.pem", checkpoint_journal=journal
+    )
+    writer = RegisterWriter(register, seal_interval_s=0.2)
+
+    async def three() -> None:
+        for n in range(3):
+            await writer.append(entry_factory(request_id=f"req-{n}"))
+
+    asyncio.run(three())
+    assert [cp.seq for cp in register.checkpoints()] == [1]  # the first row, then not at each append...
+    deadline = time.monotonic() + 5
+    while len(register.checkpoints()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [cp.seq for cp in register.checkpoints()] == [1, 3]  # ...but by the timer, with no request
+    assert time.monotonic() < deadline
+    assert '"kind":"checkpoint"' in journal.read_text(encoding="utf-8")  # and off-host
+    writer.close()
+    register.close()
+
+
+def test_a_head_written_by_another_hand_raises_an_alarm(tmp_path: Path, entry_factory: EntryFactory) -> None:
+    register = Register.open(tmp_path / "r.sqlite", signing_key_path=tmp_path / "k.pem")
+    writer = RegisterWriter(register, seal_interval_s=60)
+    asyncio.run(writer.append(entry_factory(request_id="req-0")))
+    with sqlite3.connect(tmp_path / "r.sqlite") as conn:  # the forger: a copy of the head, re-chained
+        conn.execute("DROP TRIGGER entries_append_at_head")
+        row = dict(zip(*_columns_and_row(conn), strict=True))
+        row.update(seq=row["seq"] + 1, prev_hash=row["hash"], request_id="req-forged")
+        row["hash"] = row_hash(row)
+        conn.execute(f"INSERT INTO entries VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    asyncio.run(writer.append(entry_factory(request_id="req-1")))  # checked before appending
+    writer.close()
+    assert register.alarm_count == 1
+    endpoints = [row["endpoint"] for row in register.rows()]
+    assert endpoints[2] == "register.alarm" and len(endpoints) == 4  # req-0, forged, alarm, req-1
+    assert all(cp.seq != 2 for cp in register.checkpoints())  # the forged head was never sealed alone
+    register.close()
+
+
+def _columns_and_row(conn: sqlite3.Connection) -> tuple[list[str], tuple[object, ...]]:
+    cursor = conn.execute("SELECT * FROM entries ORDER BY seq DESC LIMIT 1")
+    return [c[0] for c in cursor.description], cursor.fetchone()
