@@ -11,9 +11,9 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from proxy.caller import Caller as Caller  # re-exported: the identity layer builds callers
 from proxy.errors import Unauthenticated
 from proxy.frontends import Frontends
 from proxy.keystore import KeyRecord, KeyStore
@@ -29,21 +29,6 @@ _NO_KEY = (
 )
 _BAD_SSO_USER = "Identifiant transmis par le mandataire d'authentification invalide."
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gardefou"'}
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    user: str
-    service: str
-    roles: frozenset[Role] = frozenset({Role.AGENT})
-    key_id: str | None = None
-    via: str = "key"  # key | sso | frontend | anonymous
-    frontend: str | None = None  # the front-end that named the agent (via == "frontend")
-
-    @property
-    def account(self) -> str:
-        """The identity recorded in the register: the agent's account, and the key it used."""
-        return f"{self.user}:{self.key_id}" if self.key_id else self.user
 
 
 class Identifier:

@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
-from proxy.auth import Caller
+from proxy.caller import Caller
 from proxy.entities import Entity
 from proxy.errors import Forbidden, GardefouError
 from proxy.register.entry import Decision, RegisterEntry

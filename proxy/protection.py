@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from proxy.analysis.findings import Finding
-from proxy.auth import Caller
+from proxy.caller import Caller
 from proxy.entities import Entity
 from proxy.openai_api.segments import Scanned
 from proxy.policy import engine, wire

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from proxy.analysis.findings import Finding
 from proxy.analysis.lists import DENY_RECOGNIZER, apply_lists
-from proxy.auth import Caller
+from proxy.caller import Caller
 from proxy.entities import Entity
 from proxy.errors import ModelNotFound
 from proxy.policy import messages

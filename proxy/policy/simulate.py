@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from proxy.analysis.findings import Finding
-from proxy.auth import Caller
+from proxy.caller import Caller
 from proxy.entities import Entity
 from proxy.openai_api.inventory import routes
 from proxy.openai_api.segments import scan
