@@ -42,28 +42,33 @@ class Count:
     value: int
 
 
+class _Outcomes:
+    """Uses of a period, the sum of its outcomes (one definition for weeks and months)."""
+
+    __slots__ = ()
+    forwarded: int
+    blocked: int
+    failed: int
+
+    @property
+    def uses(self) -> int:
+        return self.forwarded + self.blocked + self.failed
+
+
 @dataclass(frozen=True, slots=True)
-class Week:
+class Week(_Outcomes):
     monday: date
     forwarded: int
     blocked: int
     failed: int
 
-    @property
-    def uses(self) -> int:
-        return self.forwarded + self.blocked + self.failed
-
 
 @dataclass(frozen=True, slots=True)
-class Month:
+class Month(_Outcomes):
     month: str  # "2026-03"
     forwarded: int
     blocked: int
     failed: int
-
-    @property
-    def uses(self) -> int:
-        return self.forwarded + self.blocked + self.failed
 
 
 @dataclass(frozen=True, slots=True)
