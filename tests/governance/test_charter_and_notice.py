@@ -4,33 +4,17 @@ reminder in JSON and streamed answers."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import openai
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.governance.conftest import CHARTER_V1, Governed
+from tests.governance.conftest import CHARTER_V1, SHOTS, Governed
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(os.environ.get("GARDEFOU_SCREENSHOTS", "/tmp/gardefou-captures"))
 NOTICE = "Texte rédigé avec l'aide d'une IA (modèle demo) — à relire et à valider avant diffusion."
 ASK = [{"role": "user", "content": "Résume la réunion de quartier de mardi."}]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip("apt-get install chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def ask(governed: Governed, service: str, messages: list[dict[str, str]] = ASK) -> str:

@@ -4,31 +4,14 @@ agent, no account id, small counts suppressed."""
 from __future__ import annotations
 
 import html
-import os
-import shutil
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from proxy.governance.transparency import shown
-from tests.governance.conftest import CHARTER_V1, Governed
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(os.environ.get("GARDEFOU_SCREENSHOTS", "/tmp/gardefou-captures"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip("apt-get install chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+from tests.governance.conftest import CHARTER_V1, SHOTS, Governed
 
 
 @pytest.fixture(scope="module")
