@@ -16,7 +16,7 @@ from typing import Any
 from proxy.caller import Caller as Caller  # re-exported: the identity layer builds callers
 from proxy.errors import Unauthenticated
 from proxy.frontends import Frontends
-from proxy.keystore import KeyRecord, KeyStore
+from proxy.keystore import KeyRecord, Keys
 from proxy.peers import within
 from proxy.roles import Role, is_identifier
 from proxy.settings import AuthSettings, SsoSettings
@@ -37,7 +37,7 @@ class Identifier:
     def __init__(
         self,
         settings: AuthSettings,
-        keys: KeyStore,
+        keys: Keys,
         sso_secret: str | None,
         frontend_secrets: Mapping[str, str] | None = None,
     ) -> None:

@@ -121,6 +121,12 @@ class LimitsUnavailable(GardefouError):
     status, type, code = 503, "server_error", "limits_unavailable"
 
 
+class KeysUnavailable(GardefouError):
+    """The shared key store (PostgreSQL) did not answer: nobody is let in unchecked."""
+
+    status, type, code = 503, "server_error", "keys_unavailable"
+
+
 class UpstreamTimeout(GardefouError):
     status, type, code = 504, "upstream_error", "upstream_timeout"
     sent = True

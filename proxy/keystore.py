@@ -3,6 +3,9 @@
 A key reads `gf_<id>_<secret>`: 12 hex digits of id, 43 characters of random secret (256 bits).
 Only sha256(secret) is stored (a slow hash adds nothing to 256 bits of entropy). Everything else
 (the register, logs, the admin pages) refers to a key by its id.
+
+`KeyStore` keeps them in a SQLite file (one machine); proxy/keystore_pg.py in PostgreSQL (several
+instances). Both answer the `Keys` protocol the identity layer, the admin API and the CLI use.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from proxy.roles import Role, is_identifier
 
@@ -38,9 +42,9 @@ _COLUMNS = "key_id, user, service, role, created_at, expires_at, revoked_at, las
 # Columns added since the first format; files created before them gain them at opening.
 _ADDED_COLUMNS = {"last_used_at": "TEXT"}
 _KEY = re.compile(r"^gf_([0-9a-f]{12})_([A-Za-z0-9_\-]{20,100})$")
-_KEY_ID = re.compile(r"^[0-9a-f]{12}$")
+KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 # Compared against when the id is unknown, so that unknown and wrong keys take the same time.
-_DUMMY_DIGEST = hashlib.sha256(b"gardefou-unknown-key").hexdigest()
+DUMMY_DIGEST = hashlib.sha256(b"gardefou-unknown-key").hexdigest()
 
 
 class KeyRequestError(ValueError):
@@ -78,7 +82,59 @@ class NewKey:
     secret_key: str  # the full key, to show once
 
 
+class Keys(Protocol):
+    """What the identity layer, the admin API and the CLI ask of a key store."""
+
+    def create(
+        self, *, user: str, service: str, role: Role = Role.AGENT, expires_at: datetime | None = None
+    ) -> NewKey: ...
+
+    def authenticate(self, presented: str, now: datetime | None = None) -> KeyRecord | None: ...
+
+    def get(self, key_id: str) -> KeyRecord | None: ...
+
+    def list(self) -> list[KeyRecord]: ...
+
+    def revoke(self, key_id: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KeyDraft:
+    """A key about to be stored: its record, its digest, and the full key to show once."""
+
+    record: KeyRecord
+    digest: str
+    secret_key: str
+
+
+def draft_key(user: str, service: str, role: Role, expires_at: datetime | None) -> KeyDraft:
+    """A new key, checked (KeyRequestError otherwise): the store only has to write it."""
+    if expires_at is not None and expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    check_new(user, service, role, expires_at)
+    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    expires = expires_at.astimezone(UTC).isoformat(timespec="seconds") if expires_at else None
+    record = KeyRecord(key_id, user, service, Role(role), now, expires, None)
+    return KeyDraft(record, digest(secret), f"gf_{key_id}_{secret}")
+
+
+def split_key(presented: str) -> tuple[str, str] | None:
+    """(key id, secret) of a well-formed key, else None."""
+    match = _KEY.match(presented)
+    return None if match is None else (match.group(1), match.group(2))
+
+
+def day_of(now: datetime) -> str:
+    """The day (UTC) a key is noted as used: a day, never a time."""
+    return now.astimezone(UTC).date().isoformat()
+
+
 class KeyStore:
+    """API keys in a SQLite file (the single-machine default)."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._readers = threading.local()
@@ -111,27 +167,22 @@ class KeyStore:
         self, *, user: str, service: str, role: Role = Role.AGENT, expires_at: datetime | None = None
     ) -> NewKey:
         """A new key; the caller decides whether the role may be granted (CLI: any; HTTP: see roles)."""
-        if expires_at is not None and expires_at.tzinfo is None:
-            expires_at = expires_at.replace(tzinfo=UTC)
-        _check_new(user, service, role, expires_at)
-        key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        expires = expires_at.astimezone(UTC).isoformat(timespec="seconds") if expires_at else None
+        draft = draft_key(user, service, role, expires_at)
+        record = draft.record
         with self._connect() as db:
             db.execute(
                 "INSERT INTO api_keys (key_id, secret_sha256, user, service, role, created_at, expires_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key_id, _digest(secret), user, service, str(role), now, expires),
+                (record.key_id, draft.digest, user, service, str(role), record.created_at, record.expires_at),
             )
-        record = KeyRecord(key_id, user, service, Role(role), now, expires, None)
-        return NewKey(record, f"gf_{key_id}_{secret}")
+        return NewKey(record, draft.secret_key)
 
     def authenticate(self, presented: str, now: datetime | None = None) -> KeyRecord | None:
         """The active key matching `presented`, or None (malformed, unknown, wrong, expired, revoked)."""
-        match = _KEY.match(presented)
-        if match is None:
+        parts = split_key(presented)
+        if parts is None:
             return None
-        key_id, secret = match.groups()
+        key_id, secret = parts
         row = (
             self._reader()
             .execute(
@@ -140,10 +191,10 @@ class KeyStore:
             )
             .fetchone()
         )
-        stored = row[0] if row else _DUMMY_DIGEST
-        if not hmac.compare_digest(stored, _digest(secret)) or row is None:
+        stored = row[0] if row else DUMMY_DIGEST
+        if not hmac.compare_digest(stored, digest(secret)) or row is None:
             return None
-        record = _record(row[1:])
+        record = record_from_row(row[1:])
         moment = now or datetime.now(UTC)
         if not record.is_active(moment):
             return None
@@ -152,7 +203,7 @@ class KeyStore:
 
     def _note_use(self, record: KeyRecord, now: datetime) -> None:
         """Record the day of use, once per key and day (one small write a day, not per request)."""
-        today = now.astimezone(UTC).date().isoformat()
+        today = day_of(now)
         if record.last_used_at == today:
             return
         try:
@@ -163,19 +214,19 @@ class KeyStore:
             return
 
     def get(self, key_id: str) -> KeyRecord | None:
-        if not _KEY_ID.match(key_id):
+        if not KEY_ID.match(key_id):
             return None
         with self._connect() as db:
             row = db.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()  # noqa: S608
-        return _record(row) if row else None
+        return record_from_row(row) if row else None
 
     def list(self) -> list[KeyRecord]:
         with self._connect() as db:
             rows = db.execute(f"SELECT {_COLUMNS} FROM api_keys ORDER BY created_at, key_id").fetchall()  # noqa: S608
-        return [_record(row) for row in rows]
+        return [record_from_row(row) for row in rows]
 
     def revoke(self, key_id: str) -> bool:
-        if not _KEY_ID.match(key_id):
+        if not KEY_ID.match(key_id):
             return False
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._connect() as db:
@@ -185,8 +236,11 @@ class KeyStore:
             )
         return cursor.rowcount == 1
 
+    def close(self) -> None:
+        """Nothing to release: each thread's reader closes with its thread."""
 
-def _check_new(user: str, service: str, role: Role, expires_at: datetime | None) -> None:
+
+def check_new(user: str, service: str, role: Role, expires_at: datetime | None) -> None:
     if not is_identifier(user) or not is_identifier(service):
         raise KeyRequestError(
             "Utilisateur et service : 1 à 120 caractères parmi lettres, chiffres et . @ + - _ (sans espace)."
@@ -197,7 +251,7 @@ def _check_new(user: str, service: str, role: Role, expires_at: datetime | None)
         raise KeyRequestError("La date d'expiration est déjà passée.")
 
 
-def _record(row: tuple[str, ...]) -> KeyRecord:
+def record_from_row(row: tuple[str, ...]) -> KeyRecord:
     key_id, user, service, role, created_at, expires_at, revoked_at, last_used_at = row
     return KeyRecord(key_id, user, service, Role(role), created_at, expires_at, revoked_at, last_used_at)
 
@@ -209,5 +263,5 @@ def _migrate(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE api_keys ADD COLUMN {name} {sql_type}")
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()

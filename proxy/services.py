@@ -20,7 +20,8 @@ from proxy.exchange import Exchange
 from proxy.governance.acks import AckStore, acks_path
 from proxy.governance.charter import CharterGate
 from proxy.governance.transparency import TransparencyCache
-from proxy.keystore import KeyStore
+from proxy.keystore import Keys
+from proxy.keystore_configured import open_keystore
 from proxy.limits import Limiter
 from proxy.limits_redis import RedisCounters
 from proxy.metrics import Metrics, RegisterState
@@ -50,7 +51,7 @@ class Services:
     settings: Settings
     detector: Detector
     policy: PolicyStore
-    keys: KeyStore
+    keys: Keys
     register: Register
     writer: RegisterWriter  # appends the rows of requests (group commit)
     upstreams: Upstreams
@@ -77,7 +78,7 @@ class Services:
             )
             detector.warm_up()
         check_zones(settings.upstreams)  # an unknown electricity zone refuses the start
-        keys = KeyStore(settings.keys_path)
+        keys = open_keystore(settings)
         policy = PolicyStore(settings.policy, PolicyContext.of(settings, detector.active_entities))
         register = open_register(settings)
         metrics = Metrics(settings, lambda: _register_state(register))
@@ -110,6 +111,7 @@ class Services:
         if self.siem is not None:
             await to_thread.run_sync(self.siem.close)
         self.charter.acks.close()
+        self.keys.close()
         if self.owns_detector:
             await to_thread.run_sync(self.detector.close)
 

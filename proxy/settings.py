@@ -441,6 +441,20 @@ class Settings(Strict):
     # YAML key `register` (BaseModel already has a `register` attribute)
     register_db: Path | None = Field(default=None, alias="register")
     keys: Path | None = None
+    keys_url: str | None = Field(
+        default=None,
+        pattern=r"^postgres(ql)?://.+$",
+        description="Clés d'API dans PostgreSQL (postgresql://rôle@hôte:5432/base), partagées par "
+        "toutes les instances, à la place du fichier SQLite `keys` ; le mot de passe vient de "
+        "~/.pgpass ou de PGPASSWORD plutôt que de l'URL.",
+    )
+    keys_cache_s: float = Field(
+        default=0.5,
+        ge=0,
+        le=5,
+        description="Avec keys_url : durée (secondes) pendant laquelle une instance garde une clé lue ; "
+        "une clé révoquée sur une instance est refusée par toutes au plus tard après ce délai.",
+    )
     register_key: Path | None = Field(
         default=None,
         description="Clé privée Ed25519 qui signe les points de contrôle du registre, créée au premier "

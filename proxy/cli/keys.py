@@ -2,6 +2,8 @@
 
 Only this command, run on the server, can create rssi, dpo or admin keys: access to the server's
 files is what makes someone an administrator. The admin API hands out agent keys only.
+With `keys_url` the keys live in PostgreSQL; `keys init` creates their table there once, as the
+database owner, and grants the application role what it needs.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from proxy.cli.common import config_option, settings_or_exit
-from proxy.keystore import KeyRequestError, KeyStore
+from proxy.errors import KeysUnavailable
+from proxy.keystore import KeyRequestError, Keys
+from proxy.keystore_configured import open_keystore
+from proxy.keystore_pg import KeysSchemaMissing, install_schema
 from proxy.roles import Role
 
 
@@ -38,6 +43,16 @@ def add_parser(subparsers: Any) -> None:
     revoke = actions.add_parser("revoke", parents=common, help="révoquer une clé")
     revoke.add_argument("key_id", help="identifiant de la clé (colonne « id » de keys list)")
     revoke.set_defaults(func=revoke_key)
+    init = actions.add_parser(
+        "init",
+        help="créer la table des clés dans PostgreSQL (une fois, avec le rôle propriétaire)",
+        description="Crée la table des clés, son garde-fou (une clé révoquée le reste) et les droits du "
+        "rôle applicatif (lecture, ajout, révocation ; jamais d'effacement). Mot de passe : PGPASSWORD "
+        "ou ~/.pgpass.",
+    )
+    init.add_argument("--owner-url", required=True, help="postgresql://propriétaire@hôte:5432/base")
+    init.add_argument("--app-role", default="gardefou_app", help="rôle des instances (défaut : gardefou_app)")
+    init.set_defaults(func=init_keys)
 
 
 def _date(text: str) -> datetime:
@@ -48,8 +63,22 @@ def _date(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _store(args: argparse.Namespace) -> KeyStore:
-    return KeyStore(settings_or_exit(args.config).keys_path)
+def _store(args: argparse.Namespace) -> Keys:
+    try:
+        return open_keystore(settings_or_exit(args.config))
+    except (KeysSchemaMissing, KeysUnavailable) as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def init_keys(args: argparse.Namespace) -> int:
+    try:
+        install_schema(args.owner_url, args.app_role)
+    except KeysUnavailable as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 2
+    print(f"Table des clés prête ; le rôle {args.app_role} peut lire, ajouter et révoquer des clés.")
+    return 0
 
 
 def create_key(args: argparse.Namespace) -> int:

@@ -52,6 +52,6 @@ def test_every_role_and_keys_action_is_documented() -> None:
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     keys = next(a for a in commands.choices["keys"]._actions if isinstance(a, argparse._SubParsersAction))
-    assert sorted(keys.choices) == ["create", "list", "revoke"]
+    assert sorted(keys.choices) == ["create", "init", "list", "revoke"]
     assert all(f"gardefou keys {action}" in README for action in keys.choices)
     assert "--role" in README and "--expires" in README

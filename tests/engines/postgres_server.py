@@ -26,7 +26,7 @@ from tests.engines.redis_server import free_port
 
 OWNER = "gardefou_owner"
 APP = "gardefou_app"
-PASSWORD = "mot-de-passe-de-test"  # noqa: S105 (a throwaway cluster on loopback)
+PASSWORD = "mot-de-passe-de-test"
 
 
 @dataclass
