@@ -2,7 +2,8 @@
 
 Each forked child is a complete proxy process (uvicorn + the real app, its own SQLite connection
 opened by the lifespan after the fork) that the test kills with SIGKILL. Protocol on stdin/stdout:
-`serve PORT` -> prints the child's pid; `quit` -> exits. Children are reaped automatically.
+`serve PORT [CONFIG]` -> prints the child's pid (CONFIG: another configuration file than the
+zygote's, with the same models_dir); `quit` -> exits. Children are reaped automatically.
 
 Usage: python -m tests.e2e.crash_zygote CONFIG LOG
 """
@@ -43,7 +44,8 @@ def main(config: Path, log: Path) -> None:
         pid = os.fork()
         if pid == 0:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            serve_child(config, int(command[1]), log, detector)
+            own = Path(command[2]) if len(command) > 2 else config
+            serve_child(own, int(command[1]), log, detector)
         print(pid, flush=True)
 
 

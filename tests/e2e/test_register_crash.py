@@ -154,9 +154,10 @@ class Zygote:
         assert self.process.stdout is not None
         return self.process.stdout.readline().strip()
 
-    def fork_server(self, port: int) -> int:
+    def fork_server(self, port: int, config: Path | None = None) -> int:
+        """A new server on `port`, with the zygote's configuration or `config` (same models)."""
         assert self.process.stdin is not None
-        self.process.stdin.write(f"serve {port}\n")
+        self.process.stdin.write(f"serve {port} {config or ''}\n")
         self.process.stdin.flush()
         return int(self._read())
 
