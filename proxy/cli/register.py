@@ -101,7 +101,7 @@ def _print_material(args: argparse.Namespace, paths: RegisterFiles, report: Veri
         print("Clé publique : fournie (--pubkey), gardée hors de la machine.")
     elif report.signatures_checked:
         print(f"Clé publique : tirée de la clé privée locale {paths.key} (pas une preuve hors machine).")
-        if key_beside_register(paths.key, paths.settings, paths.db):
+        if key_beside_register(paths.key, paths.settings, paths.file):
             print(KEY_BESIDE_WARNING.format(key=paths.key))
     source = args.checkpoints or (paths.journal if paths.journal.exists() else None)
     if source is None:
@@ -132,7 +132,7 @@ def _print_report(
     report: VerifyReport, register: Register, paths: RegisterFiles, external: list[ExternalCheckpoints]
 ) -> None:
     span = f"lignes {report.first_seq} à {report.last_seq}" if report.rows else "aucune ligne"
-    print(f"Registre {paths.db} : {report.rows} ligne(s) ({span}), ", end="")
+    print(f"Registre {paths.label} : {report.rows} ligne(s) ({span}), ", end="")
     print(f"{report.checkpoints} point(s) de contrôle, {report.purges} purge(s).")
     print(f"Copie externe des points de contrôle : {sum(len(e.checkpoints) for e in external)}.")
     if not report.signatures_checked:
@@ -142,7 +142,7 @@ def _print_report(
     if report.alarms:
         print(f"ALARME : {report.alarms} alarme(s) de tête inscrite(s) par Garde-fou.")
     for trigger in register.missing_triggers():
-        print(f"ATTENTION : protection « {trigger} » absente du fichier (supprimée ?).")
+        print(f"ATTENTION : protection « {trigger} » absente du registre (supprimée ou désactivée ?).")
     integrity = register.integrity_check()
     if integrity != "ok":
         print(f"ATTENTION : contrôle d'intégrité SQLite : {integrity}")
@@ -259,7 +259,9 @@ def _open_for_writing(paths: RegisterFiles) -> Register:
 
 
 def _backup(actions: Any) -> None:
-    parser = actions.add_parser("backup", parents=common(), help="copie cohérente (API de sauvegarde SQLite)")
+    parser = actions.add_parser(
+        "backup", parents=common(), help="copie cohérente (API de sauvegarde SQLite ; pg_dump sur PostgreSQL)"
+    )
     parser.add_argument("destination", type=Path, help="fichier de sauvegarde à créer")
     parser.set_defaults(func=guarded(backup))
 

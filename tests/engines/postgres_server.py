@@ -34,8 +34,15 @@ class PostgresServer:
     port: int
     database: str
 
-    def url(self, role: str = APP) -> str:
-        return f"postgresql://{role}:{PASSWORD}@127.0.0.1:{self.port}/{self.database}"
+    def url(self, role: str = APP, database: str | None = None) -> str:
+        return f"postgresql://{role}:{PASSWORD}@127.0.0.1:{self.port}/{database or self.database}"
+
+    def create_database(self, name: str) -> None:
+        """Another database of the cluster, owned by the owner role (one per test)."""
+        import psycopg  # tests only; the proxy imports psycopg in its PostgreSQL modules
+
+        with psycopg.connect(self.url(OWNER, "postgres"), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name} OWNER {OWNER}".encode())
 
 
 def postgres_bin() -> Path:
