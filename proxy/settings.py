@@ -545,6 +545,18 @@ class Settings(Strict):
         return self
 
     @model_validator(mode="after")
+    def _keys_beside_the_register(self) -> Settings:
+        """`keys_url` excludes the SQLite `keys`; unset, it follows a register on PostgreSQL (unless
+        a `keys` file is named): several instances need their keys shared as much as their register."""
+        if self.keys_url is not None and "keys" in self.model_fields_set:
+            raise ValueError(
+                "`keys` (fichier SQLite) et `keys_url` (PostgreSQL) sont exclusifs : n'en gardez qu'un"
+            )
+        if self.keys_url is None and self.register_url is not None and "keys" not in self.model_fields_set:
+            object.__setattr__(self, "keys_url", self.register_url)
+        return self
+
+    @model_validator(mode="after")
     def _default_paths(self) -> Settings:
         # frozen model: fill derived defaults once, at validation time
         if self.register_db is None:

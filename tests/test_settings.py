@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from proxy.config_file import ConfigFileError
 from proxy.settings import DetectionSettings, Hosting, load_settings
@@ -105,3 +106,16 @@ def test_detection_threads_follow_the_ner_processes_unless_set() -> None:
     assert DetectionSettings(processes=0).max_threads == 2
     assert DetectionSettings(processes=3, max_threads=1).max_threads == 1
     assert 1 <= DetectionSettings().processes <= 4
+
+
+def test_the_keys_follow_a_register_on_postgresql_unless_a_keys_file_is_named(tmp_path: Path) -> None:
+    url = "postgresql://gardefou_app@db.interne:5432/gardefou"
+    config = tmp_path / "gardefou.yaml"
+    config.write_text(yaml.safe_dump({"register_url": url}), encoding="utf-8")
+    assert load_settings(config).keys_url == url
+    config.write_text(yaml.safe_dump({"register_url": url, "keys": "cles.sqlite"}), encoding="utf-8")
+    assert load_settings(config).keys_url is None
+    config.write_text(yaml.safe_dump({"keys_url": url, "keys": "cles.sqlite"}), encoding="utf-8")
+    with pytest.raises(ConfigFileError, match="exclusifs"):
+        load_settings(config)
+    assert load_settings(None).keys_url is None  # the single-machine default is unchanged

@@ -36,6 +36,7 @@ import yaml
 
 from proxy.cli import main
 from proxy.keystore_pg import PostgresKeyStore
+from proxy.register.pg_engine import PgEngine
 from proxy.register.store import Register
 from proxy.roles import Role
 from proxy.settings import Settings, load_settings
@@ -77,8 +78,8 @@ class Fleet:
             "data_dir": str(folder / "data"),
             "models_dir": str(self.tmp / "models"),
             "detection": {"processes": 0},
-            "keys_url": self.postgres.url(APP),
-            "register": str(shared / "register.sqlite"),
+            "register_url": self.postgres.url(APP),
+            "register_checkpoints": str(shared / "register-checkpoints.jsonl"),
             "register_key": str(shared / "register-signing.key"),
             "pseudonym_secret_file": str(shared / "pseudonym.key"),
             "limits": {"backend": self.redis.url, "max_concurrent_per_user": 16, **limits},
@@ -108,6 +109,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, upstream_url: str) -> Iterat
     (tmp / "shared").mkdir()
     with postgres_server() as postgres, redis_server(tmp / "redis") as redis:
         assert main(["keys", "init", "--owner-url", postgres.url(OWNER), "--app-role", APP]) == 0
+        PgEngine.init_db(postgres.url(OWNER), APP).close()  # the register's schema, as its owner
         partial = Fleet(tmp, postgres, redis, upstream_url, zygote=None)  # type: ignore[arg-type]
         zygote = Zygote(partial.config("zygote"), tmp / "instances.log")
         try:
@@ -255,7 +257,7 @@ class Load:
 
 
 def register_request_ids(settings: Settings) -> list[str]:
-    register = Register.open(settings.register_path, readonly=True)
+    register = Register.open(settings.register_target, readonly=True)
     try:
         return [str(row["request_id"]) for row in register.rows()]
     finally:
@@ -277,11 +279,13 @@ def test_three_instances_killed_ten_times_lose_no_acknowledged_request(fleet: Fl
         for thread in threads:
             thread.start()
         for kill in range(KILLS):
-            time.sleep(rng.uniform(0.3, 1.0))
             victim = kill % 3
+            instances.wait_ready(victim, log)  # serving again since its last kill: killed under load
+            time.sleep(rng.uniform(0.3, 1.0))
             instances.kill(victim)
-            instances.start(victim)
-            instances.wait_ready(victim, log)
+            instances.start(victim)  # restarts while the next one is killed
+        for index in range(3):
+            instances.wait_ready(index, log)
         time.sleep(1.0)
         load.stop.set()
         for thread in threads:
@@ -318,7 +322,8 @@ def test_a_user_limit_holds_across_the_three_instances(fleet: Fleet) -> None:
                 with lock:
                     statuses[status] += 1
 
-    with running(fleet, "limit", user_requests_per_minute=USER_LIMIT) as instances:
+    limits = {**UNLIMITED, "user_requests_per_minute": USER_LIMIT}  # the service limit is not tested here
+    with running(fleet, "limit", **limits) as instances:
         urls = [instances.urls[i % 3] for i in range(3 * USER_LIMIT)]
         threads = [threading.Thread(target=send, args=(urls[i::8],)) for i in range(8)]
         for thread in threads:

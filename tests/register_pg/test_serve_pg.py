@@ -14,9 +14,11 @@ from pathlib import Path
 import httpx
 import yaml
 
-from proxy.keystore import KeyStore
+from proxy.keystore_configured import open_keystore
+from proxy.keystore_pg import install_schema
 from proxy.register.store import Register
 from proxy.settings import load_settings
+from tests.engines.postgres_server import APP
 from tests.engines.redis_server import free_port
 from tests.register_pg.conftest import Database
 
@@ -56,7 +58,8 @@ def wait_ready(url: str, key: str, server: subprocess.Popen[bytes], log: Path) -
 def test_serve_appends_to_postgresql_and_verify_reads_it(tmp_path: Path, database: Database) -> None:
     config = write_config(tmp_path, database.app_url)
     settings = load_settings(config)
-    key = KeyStore(settings.keys_path).create(user="agent.pg", service="demo").secret_key
+    install_schema(database.owner_url, APP)  # the keys follow the register into PostgreSQL
+    key = open_keystore(settings).create(user="agent.pg", service="demo").secret_key
     port, log = free_port(), tmp_path / "serve.log"
     command = [sys.executable, "-m", "proxy", "serve", "--config", str(config), "--port", str(port)]
     with log.open("ab") as out:
