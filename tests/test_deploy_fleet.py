@@ -78,7 +78,7 @@ def test_the_three_instances_share_everything_and_only_the_balancer_is_published
 
 def test_the_configuration_points_at_the_shared_engines_and_secrets(services: dict[str, Any]) -> None:
     settings = load_settings(FLEET / "gardefou.yaml")
-    assert settings.keys_url is not None
+    assert settings.keys_url is not None and settings.keys_url == settings.register_url
     database = urlsplit(settings.keys_url)
     assert database.hostname == "postgres" and database.username == "gardefou_app" and not database.password
     assert "gardefou_app" in (FLEET / "postgres" / "10-gardefou-app.sh").read_text(encoding="utf-8")
