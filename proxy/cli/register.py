@@ -1,8 +1,9 @@
-"""`gardefou register verify|export|stats|purge|art30|backup|checkpoint|pubkey`: the RSSI's and DPO's tools.
+"""`gardefou register verify|export|stats|purge|art30|backup|checkpoint|pubkey`: the RSSI's and DPO's tools
+(and `init-db|migrate` for PostgreSQL, in register_pg.py).
 
-Every command takes `--db PATH` (the register file) and/or `--config FILE` (the proxy configuration,
-which names the register, its signing key and its checkpoint file). Exit status: 0 success, 1 a
-problem found (verify), 2 unusable arguments or files.
+Every command takes `--db PATH` (the register file, or a `postgresql://` URL) and/or `--config FILE`
+(the proxy configuration, which names the register, its signing key and its checkpoint file).
+Exit status: 0 success, 1 a problem found (verify), 2 unusable arguments or files.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from proxy.cli import register_pg
 from proxy.cli.register_args import RegisterFiles, common, day, filters, guarded, register_files, row_filter
 from proxy.config_file import ConfigFileError
 from proxy.policy.loader import load_policy
@@ -46,6 +48,8 @@ def add_parser(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     for add in (_verify, _export, _stats, _purge, _art30, _backup, _checkpoint, _pubkey):
         add(actions)
+    register_pg.add_init_db(actions)
+    register_pg.add_migrate(actions)
 
 
 # -- verify --------------------------------------------------------------------------------------

@@ -80,9 +80,7 @@ class PgEngine:
             with engine.write(), engine._translated():
                 engine._create_schema()
                 if app_role:
-                    role = sql.Identifier(app_role).as_string(engine._conn)
-                    for statement in grant_statements(role):
-                        engine._conn.execute(statement.encode())
+                    engine._grant(app_role)
         except BaseException:
             engine.close()
             raise
@@ -193,8 +191,9 @@ class PgEngine:
             "application_name": "gardefou-register",
             "connect_timeout": CONNECT_TIMEOUT_S,
         }
-        if self._readonly:
-            extra["options"] = "-c default_transaction_read_only=on"
+        if self._readonly:  # added to the URL's own options (a search_path, say)
+            given = conninfo_to_dict(self._url).get("options")
+            extra["options"] = f"{given or ''} -c default_transaction_read_only=on".strip()
         try:
             return psycopg.connect(make_conninfo(self._url, **extra), autocommit=True)
         except psycopg.Error as exc:
@@ -212,6 +211,15 @@ class PgEngine:
             yield
         except psycopg.Error as exc:
             raise DatabaseError(f"Registre PostgreSQL ({self.location}) : {_reason(exc)}") from exc
+
+    def _grant(self, app_role: str) -> None:
+        row = self._conn.execute("SELECT current_schema()").fetchone()
+        if row is None or row[0] is None:
+            raise RegisterError(f"{self.location} : aucun schéma où créer le registre (search_path).")
+        role = sql.Identifier(app_role).as_string(self._conn)
+        schema = sql.Identifier(str(row[0])).as_string(self._conn)
+        for statement in grant_statements(role, schema):
+            self._conn.execute(statement.encode())
 
     def _exists(self) -> bool:
         return self.has_table("entries")

@@ -159,10 +159,11 @@ def schema_statements() -> list[str]:
     return [_TABLES, *columns, _FUNCTIONS, *(statement for _, statement in _triggers())]
 
 
-def grant_statements(role: str) -> list[str]:
-    """What the application role may do (`role` already quoted as an identifier)."""
+def grant_statements(role: str, schema: str) -> list[str]:
+    """What the application role may do (`role` and `schema` already quoted as identifiers)."""
     tables = ", ".join(TABLES)
     return [
+        f"GRANT USAGE ON SCHEMA {schema} TO {role}",
         f"GRANT SELECT, INSERT ON {tables} TO {role}",
         f"GRANT UPDATE, DELETE ON row_macs TO {role}",  # the writers' tags only (pruned at each seal)
         f"GRANT EXECUTE ON FUNCTION gardefou_purge(BIGINT) TO {role}",

@@ -21,7 +21,7 @@ def register_actions() -> list[str]:
 
 def test_every_register_action_is_documented() -> None:
     actions = register_actions()
-    assert len(actions) == 8
+    assert len(actions) == 10
     assert [a for a in actions if f"gardefou register {a}" not in README] == []
 
 

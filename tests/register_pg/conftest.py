@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import psycopg
 import pytest
 
 from proxy.register.pg_engine import PgEngine
@@ -29,9 +30,15 @@ def cluster() -> Iterator[PostgresServer]:
 
 
 def new_database(cluster: PostgresServer, init: bool = True) -> Database:
+    """A register of its own: a new schema of the cluster's database (a new database per test would
+    make the server's final checkpoint slow), named in the URLs' search_path."""
     name = f"registre_{uuid.uuid4().hex[:10]}"
-    cluster.create_database(name)
-    database = Database(cluster.url(OWNER, name), cluster.url(APP, name))
+    with psycopg.connect(cluster.url(OWNER), autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name} AUTHORIZATION {OWNER}".encode())
+        if not init:  # the application role may use the schema, not create tables in it
+            conn.execute(f"GRANT USAGE ON SCHEMA {name} TO {APP}".encode())
+    path = f"?options=-csearch_path%3D{name}"
+    database = Database(cluster.url(OWNER) + path, cluster.url(APP) + path)
     if init:
         PgEngine.init_db(database.owner_url, APP).close()
     return database
@@ -40,3 +47,9 @@ def new_database(cluster: PostgresServer, init: bool = True) -> Database:
 @pytest.fixture
 def database(cluster: PostgresServer) -> Database:
     return new_database(cluster)
+
+
+@pytest.fixture
+def cluster_database_without_schema(cluster: PostgresServer) -> str:
+    """A new database where the application role may not create tables: its URL."""
+    return new_database(cluster, init=False).app_url
