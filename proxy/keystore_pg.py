@@ -80,7 +80,7 @@ _UNREACHABLE = (
 )
 _NO_TABLE = (
     "La table des clés d'API ({table}) n'existe pas dans la base de keys_url : créez-la une fois avec "
-    "le rôle propriétaire de la base (gardefou keys init --owner-url postgresql://...)."
+    "le rôle propriétaire de la base (gardefou keys init --url postgresql://...)."
 )
 
 T = TypeVar("T")

@@ -50,7 +50,7 @@ def add_parser(subparsers: Any) -> None:
         "rôle applicatif (lecture, ajout, révocation ; jamais d'effacement). Mot de passe : PGPASSWORD "
         "ou ~/.pgpass.",
     )
-    init.add_argument("--owner-url", required=True, help="postgresql://propriétaire@hôte:5432/base")
+    init.add_argument("--url", required=True, help="postgresql://PROPRIÉTAIRE@hôte:5432/base")
     init.add_argument("--app-role", default="gardefou_app", help="rôle des instances (défaut : gardefou_app)")
     init.set_defaults(func=init_keys)
 
@@ -73,7 +73,7 @@ def _store(args: argparse.Namespace) -> Keys:
 
 def init_keys(args: argparse.Namespace) -> int:
     try:
-        install_schema(args.owner_url, args.app_role)
+        install_schema(args.url, args.app_role)
     except KeysUnavailable as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 2

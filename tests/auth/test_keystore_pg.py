@@ -22,7 +22,7 @@ from tests.engines.redis_server import free_port
 @pytest.fixture(scope="module")
 def server() -> Iterator[PostgresServer]:
     with postgres_server() as running:
-        assert main(["keys", "init", "--owner-url", running.url(OWNER), "--app-role", APP]) == 0
+        assert main(["keys", "init", "--url", running.url(OWNER), "--app-role", APP]) == 0
         yield running
 
 

@@ -36,7 +36,6 @@ import yaml
 
 from proxy.cli import main
 from proxy.keystore_pg import PostgresKeyStore
-from proxy.register.pg_engine import PgEngine
 from proxy.register.store import Register
 from proxy.roles import Role
 from proxy.settings import Settings, load_settings
@@ -108,8 +107,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, upstream_url: str) -> Iterat
     nlp.write_text(nlp.read_text().replace("fr_core_news_md", "fr_core_news_sm"))
     (tmp / "shared").mkdir()
     with postgres_server() as postgres, redis_server(tmp / "redis") as redis:
-        assert main(["keys", "init", "--owner-url", postgres.url(OWNER), "--app-role", APP]) == 0
-        PgEngine.init_db(postgres.url(OWNER), APP).close()  # the register's schema, as its owner
+        assert main(["keys", "init", "--url", postgres.url(OWNER), "--app-role", APP]) == 0
+        assert main(["register", "init-db", "--url", postgres.url(OWNER), "--app-role", APP]) == 0
         partial = Fleet(tmp, postgres, redis, upstream_url, zygote=None)  # type: ignore[arg-type]
         zygote = Zygote(partial.config("zygote"), tmp / "instances.log")
         try:
