@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,3 +130,21 @@ def test_a_missing_table_or_an_unreachable_server_is_said_in_french(server: Post
         PostgresKeyStore(empty)
     with pytest.raises(KeysUnavailable, match="ne répond pas"):
         PostgresKeyStore(f"postgresql://{APP}@127.0.0.1:{free_port()}/gardefou")
+
+
+def test_once_postgresql_stops_answering_a_key_is_refused_with_a_503(
+    server: PostgresServer, store: PostgresKeyStore
+) -> None:
+    new = store.create(user="agent.panne", service="urbanisme")
+    assert store.authenticate(new.secret_key) is not None
+    with psycopg.connect(server.url(OWNER), autocommit=True) as db:
+        db.execute(f"ALTER ROLE {APP} NOLOGIN")
+        db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (APP,))
+    try:
+        time.sleep(0.6)  # past keys_cache_s: the key must be read again
+        with pytest.raises(KeysUnavailable, match="ne répond pas"):
+            store.authenticate(new.secret_key)
+    finally:
+        with psycopg.connect(server.url(OWNER), autocommit=True) as db:
+            db.execute(f"ALTER ROLE {APP} LOGIN")
+    assert store.authenticate(new.secret_key) is not None  # back as soon as the database is
