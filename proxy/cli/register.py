@@ -36,7 +36,7 @@ from proxy.register.signing import (
     parse_public_key,
 )
 from proxy.register.stats import compute_stats, render_text, stats_json
-from proxy.register.store import Register
+from proxy.register.store import Register, RegisterError
 from proxy.register.verify import Tags, VerifyReport, verify_register
 from proxy.settings import Settings
 
@@ -107,7 +107,7 @@ def _print_material(args: argparse.Namespace, paths: RegisterFiles, report: Veri
         print(f"Clé publique : tirée de la clé privée locale {paths.key} (pas une preuve hors machine).")
         if key_beside_register(paths.key, paths.settings, paths.file):
             print(KEY_BESIDE_WARNING.format(key=paths.key))
-    source = args.checkpoints or (paths.journal if paths.journal.exists() else None)
+    source = args.checkpoints or (paths.journal if paths.journal and paths.journal.exists() else None)
     if source is None:
         print("Flux hors machine : aucune copie lue (--checkpoints).")
     else:
@@ -126,10 +126,10 @@ def _trusted_key(option: str | None, key_path: Path) -> PublicKey | None:
     return None
 
 
-def _external_checkpoints(option: Path | None, default: Path) -> list[ExternalCheckpoints]:
+def _external_checkpoints(option: Path | None, default: Path | None) -> list[ExternalCheckpoints]:
     if option is not None:
         return read_checkpoints(option)
-    return read_checkpoints(default) if default.exists() else []
+    return read_checkpoints(default) if default is not None and default.exists() else []
 
 
 def _print_report(
@@ -251,6 +251,11 @@ def purge(args: argparse.Namespace) -> int:
 
 
 def _open_for_writing(paths: RegisterFiles) -> Register:
+    if paths.journal is None:
+        raise RegisterError(
+            "Flux hors machine inconnu pour ce registre PostgreSQL : donnez --config (register_checkpoints), "
+            "sans quoi les enregistrements signés n'y seraient pas recopiés."
+        )
     return Register.open(
         paths.db,
         create=False,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.config_file import ConfigFileError
-from proxy.register.configured import LEGACY_KEY_NAME, signing_key_path
+from proxy.register.configured import LEGACY_KEY_NAME, checkpoint_journal_path, signing_key_path
 from proxy.register.engine import is_url, without_password
 from proxy.register.entry import Decision
 from proxy.register.journal import JournalError
@@ -56,7 +56,7 @@ class RegisterFiles:
     settings: Settings
     db: Path | str  # the SQLite file, or the PostgreSQL URL
     key: Path
-    journal: Path
+    journal: Path | None  # the off-host stream (None: a URL named alone, no configuration)
 
     @property
     def file(self) -> Path | None:
@@ -77,8 +77,9 @@ def location(text: str) -> Path | str:
 def register_files(args: argparse.Namespace) -> RegisterFiles:
     settings = settings_or_exit(args.config)
     db: Path | str = args.db or settings.register_target
-    journal = settings.register_checkpoints or settings.register_path.with_name("register-checkpoints.jsonl")
     if not isinstance(db, Path):  # PostgreSQL: the configured key and stream (none sits beside a URL)
+        configured = args.config is not None or args.db is None
+        journal = checkpoint_journal_path(settings) if configured else settings.register_checkpoints
         return RegisterFiles(settings, db, args.key or signing_key_path(settings), journal)
     # A register named by --db alone: only a key beside it is presumed its own (never the default
     # key of this machine's proxy, which signs another register).

@@ -179,7 +179,7 @@ class PgEngine:
         """A `pg_dump` archive (custom format, restored with `pg_restore`) of the register's database."""
         if destination.exists():
             raise RegisterError(f"La destination existe déjà : {destination}")
-        dump(self._url, destination)
+        dump(self._url, destination, self._schema())
 
     def close(self) -> None:
         self._conn.close()
@@ -212,12 +212,16 @@ class PgEngine:
         except psycopg.Error as exc:
             raise DatabaseError(f"Registre PostgreSQL ({self.location}) : {_reason(exc)}") from exc
 
-    def _grant(self, app_role: str) -> None:
-        row = self._conn.execute("SELECT current_schema()").fetchone()
+    def _schema(self) -> str:
+        """The schema where the register lives (the first of the connection's search_path)."""
+        row = self.one("SELECT current_schema()")
         if row is None or row[0] is None:
             raise RegisterError(f"{self.location} : aucun schéma où créer le registre (search_path).")
+        return str(row[0])
+
+    def _grant(self, app_role: str) -> None:
         role = sql.Identifier(app_role).as_string(self._conn)
-        schema = sql.Identifier(str(row[0])).as_string(self._conn)
+        schema = sql.Identifier(self._schema()).as_string(self._conn)
         for statement in grant_statements(role, schema):
             self._conn.execute(statement.encode())
 
@@ -280,20 +284,22 @@ def pg_dump_binary() -> str | None:
     return str(candidates[-1]) if candidates else None
 
 
-def dump(url: str, destination: Path) -> None:
-    """Run pg_dump (the password passed in the environment, never on the command line)."""
+def dump(url: str, destination: Path, schema: str) -> None:
+    """Run pg_dump on the register's schema (the password passed in the environment, never on the
+    command line)."""
     binary = pg_dump_binary()
     shown = without_password(url)
     if binary is None:
         raise RegisterError(
             "pg_dump est introuvable sur cette machine (paquet postgresql-client). Lancez, depuis une "
-            f"machine qui l'a : pg_dump --format=custom --file {destination} '{shown}' "
+            f"machine qui l'a : pg_dump --format=custom --file {destination} --dbname '{shown}' "
             "(mot de passe demandé, ou dans ~/.pgpass) ; restauration : pg_restore --dbname URL FICHIER."
         )
     params = conninfo_to_dict(url)
     password = params.pop("password", None)
     env = {**os.environ, **({"PGPASSWORD": str(password)} if password else {})}
-    command = [binary, "--format=custom", "--file", str(destination), "--dbname", make_conninfo("", **params)]
+    command = [binary, "--format=custom", "--schema", schema, "--file", str(destination)]
+    command += ["--dbname", make_conninfo("", **params)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         raise RegisterError(f"pg_dump a échoué ({shown}) : {done.stderr.strip()[:300]}")

@@ -164,6 +164,7 @@ def grant_statements(role: str, schema: str) -> list[str]:
     tables = ", ".join(TABLES)
     return [
         f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+        f"GRANT SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",  # read by pg_dump (backup)
         f"GRANT SELECT, INSERT ON {tables} TO {role}",
         f"GRANT UPDATE, DELETE ON row_macs TO {role}",  # the writers' tags only (pruned at each seal)
         f"GRANT EXECUTE ON FUNCTION gardefou_purge(BIGINT) TO {role}",
