@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,9 @@ import yaml
 from proxy.cli import main
 from proxy.errors import KeysUnavailable
 from proxy.keystore_pg import TABLE, KeysSchemaMissing, PostgresKeyStore
+from proxy.register.store import Register
 from proxy.roles import Role
-from tests.engines.postgres_server import APP, OWNER, PostgresServer, postgres_server
+from tests.engines.postgres_server import APP, OWNER, PostgresServer, postgres_bin, postgres_server
 from tests.engines.redis_server import free_port
 
 
@@ -148,3 +150,19 @@ def test_once_postgresql_stops_answering_a_key_is_refused_with_a_503(
         with psycopg.connect(server.url(OWNER), autocommit=True) as db:
             db.execute(f"ALTER ROLE {APP} LOGIN")
     assert store.authenticate(new.secret_key) is not None  # back as soon as the database is
+
+
+def test_the_register_backup_carries_the_keys(server: PostgresServer, tmp_path: Path) -> None:
+    assert main(["register", "init-db", "--url", server.url(OWNER), "--app-role", APP]) == 0
+    config = tmp_path / "gardefou.yaml"
+    config.write_text(yaml.safe_dump({"data_dir": str(tmp_path / "data"), "register_url": server.url(APP)}))
+    Register.open(server.url(APP), signing_key_path=tmp_path / "cle.pem").close()  # as at first start
+    archive = tmp_path / "sauvegarde.dump"
+    assert main(["register", "backup", "--config", str(config), str(archive)]) == 0
+    listing = subprocess.run(
+        [str(postgres_bin() / "pg_restore"), "--list", str(archive)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"TABLE DATA public {TABLE}" in listing.stdout  # one archive: the register and the keys
