@@ -25,6 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,15 +107,19 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, upstream_url: str) -> Iterat
     nlp = tmp / "models" / "nlp.yaml"
     nlp.write_text(nlp.read_text().replace("fr_core_news_md", "fr_core_news_sm"))
     (tmp / "shared").mkdir()
-    with postgres_server() as postgres, redis_server(tmp / "redis") as redis:
-        assert main(["keys", "init", "--url", postgres.url(OWNER), "--app-role", APP]) == 0
-        assert main(["register", "init-db", "--url", postgres.url(OWNER), "--app-role", APP]) == 0
-        partial = Fleet(tmp, postgres, redis, upstream_url, zygote=None)  # type: ignore[arg-type]
-        zygote = Zygote(partial.config("zygote"), tmp / "instances.log")
+    zygote_config = tmp / "zygote.yaml"  # the zygote only loads the models; each instance has its own
+    zygote_config.write_text(
+        yaml.safe_dump({"data_dir": str(tmp / "zygote"), "models_dir": str(tmp / "models")})
+    )
+    with ThreadPoolExecutor(1) as loading:  # the model loads while PostgreSQL and Redis start
+        zygote_started = loading.submit(Zygote, zygote_config, tmp / "instances.log")
         try:
-            yield Fleet(tmp, postgres, redis, upstream_url, zygote)
+            with postgres_server() as postgres, redis_server(tmp / "redis") as redis:
+                assert main(["keys", "init", "--url", postgres.url(OWNER), "--app-role", APP]) == 0
+                assert main(["register", "init-db", "--url", postgres.url(OWNER), "--app-role", APP]) == 0
+                yield Fleet(tmp, postgres, redis, upstream_url, zygote_started.result())
         finally:
-            zygote.close()
+            zygote_started.result().close()
 
 
 @dataclass
