@@ -54,7 +54,7 @@ PROMPT = "Résumez la demande de permis de construire n° {n} en deux phrases."
 
 
 def haproxy_binary() -> str:
-    binary = shutil.which("haproxy")
+    binary = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")  # not on every PATH
     if binary is None:
         if os.environ.get("CI") == "true":
             raise AssertionError("haproxy manquant en CI : .ci/run doit l'installer")
