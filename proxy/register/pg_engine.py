@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 SCAN_BATCH = 5000  # rows per query when reading the whole chain (keyset pagination on seq)
 CONNECT_TIMEOUT_S = 10
+IDLE_IN_WRITE_MS = 60_000  # a transaction idle this long is ended by the server (its lock released)
 
 _HAS_RULE = (
     "(jsonb_exists(entries.rule_ids::jsonb, ?)"
@@ -228,9 +229,12 @@ class PgEngine:
             "application_name": "gardefou-register",
             "connect_timeout": CONNECT_TIMEOUT_S,
         }
-        if self._readonly:  # added to the URL's own options (a search_path, say)
-            given = conninfo_to_dict(self._url).get("options")
-            extra["options"] = f"{given or ''} -c default_transaction_read_only=on".strip()
+        # Added to the URL's own options (a search_path, say): a writer frozen mid-transaction does
+        # not hold the write lock of every instance for ever.
+        options = f"-c idle_in_transaction_session_timeout={IDLE_IN_WRITE_MS}"
+        if self._readonly:
+            options += " -c default_transaction_read_only=on"
+        extra["options"] = f"{conninfo_to_dict(self._url).get('options') or ''} {options}".strip()
         try:
             return psycopg.connect(make_conninfo(self._url, **extra), autocommit=True)
         except psycopg.Error as exc:
