@@ -64,7 +64,8 @@ def migrate_command(args: argparse.Namespace) -> int:
     if not args.source.is_file():
         raise RegisterError(f"Registre introuvable : {args.source}")
     key = args.key or signing_key_path(settings, args.source)
-    journal = args.checkpoints or checkpoint_journal_path(settings)
+    beside = args.source.with_name("register-checkpoints.jsonl")  # the source's own stream, as with --db
+    journal = args.checkpoints or (checkpoint_journal_path(settings) if args.config else beside)
     external = read_checkpoints(journal) if journal.is_file() else []
     print(f"Copie de {args.source} vers {without_password(target)}...")
     done = migrate(

@@ -70,6 +70,7 @@ def migrate(
 
 
 def _copy(source: RegisterReader, url: str) -> Copied:
+    _refuse_duplicates(source)
     started = time.perf_counter()
     target = PgEngine.open(url, readonly=False, create=True, tagged=False, meta=False)
     try:
@@ -99,6 +100,17 @@ def _refuse_non_empty(target: PgEngine) -> None:
         raise RegisterError(
             f"Migration refusée : la base cible {target.location} contient déjà un registre "
             f"(tables non vides : {', '.join(filled)}). Utilisez une base vide."
+        )
+
+
+def _refuse_duplicates(source: RegisterReader) -> None:
+    """PostgreSQL keeps one row per request (a unique request id): say so before copying anything."""
+    row = source.engine.one("SELECT COUNT(*) - COUNT(DISTINCT request_id) FROM entries")
+    doubles = int(row[0]) if row and row[0] else 0
+    if doubles:
+        raise RegisterError(
+            f"Migration refusée : {doubles} ligne(s) du registre source reprennent l'identifiant de "
+            "requête d'une autre ligne, ce que le registre PostgreSQL refuse (une ligne par requête)."
         )
 
 

@@ -11,6 +11,7 @@ lock; a broken connection is reopened at the next write. Driver errors are turne
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -36,8 +37,11 @@ from proxy.register.pg_schema import (
     schema_statements,
 )
 
+log = logging.getLogger(__name__)
+
 SCAN_BATCH = 5000  # rows per query when reading the whole chain (keyset pagination on seq)
 CONNECT_TIMEOUT_S = 10
+IDLE_IN_WRITE_MS = 60_000  # a transaction idle this long is ended by the server (its lock released)
 
 _HAS_RULE = (
     "(jsonb_exists(entries.rule_ids::jsonb, ?)"
@@ -58,6 +62,7 @@ class PgEngine:
         self._readonly = readonly
         self.location = without_password(url)
         self._lock = threading.RLock()
+        self._writing = False  # inside write(): a broken connection then fails the transaction
         self._conn = self._connect()
 
     @classmethod
@@ -90,15 +95,18 @@ class PgEngine:
 
     def query(self, text: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         with self._lock, self._translated():
+            self._reopen_if_broken()
             cursor = self._conn.cursor(row_factory=dict_row)
             return iter(cursor.execute(_sql(text), list(params)).fetchall())
 
     def all(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock, self._translated():
+            self._reopen_if_broken()
             return list(self._conn.execute(_sql(text), list(params)).fetchall())
 
     def one(self, text: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         with self._lock, self._translated():
+            self._reopen_if_broken()
             return self._conn.execute(_sql(text), list(params)).fetchone()
 
     def run(self, text: str, params: Sequence[Any] = ()) -> None:
@@ -121,12 +129,14 @@ class PgEngine:
         self.run(*insert_sql(table, row))
 
     def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Several rows in one round trip (migration)."""
+        """Many rows at once with COPY (migration); the row triggers fire as for INSERT."""
         if not rows:
             return
-        text, _ = insert_sql(table, rows[0])
-        with self._lock, self._translated(), self._conn.cursor() as cursor:
-            cursor.executemany(_sql(text), [list(row.values()) for row in rows])
+        columns = ", ".join(f'"{name}"' for name in rows[0])
+        statement = f"COPY {table} ({columns}) FROM STDIN".encode()
+        with self._lock, self._translated(), self._conn.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(list(row.values()))
 
     def set_mac(self, seq: int, mac: str) -> None:
         self.run(
@@ -141,12 +151,42 @@ class PgEngine:
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        """Thread lock, a transaction, the advisory write lock first ... COMMIT, or ROLLBACK."""
+        """Thread lock, BEGIN, the advisory write lock first ... COMMIT, or ROLLBACK."""
         with self._lock:
-            self._reopen_if_broken()
-            with self._translated(), self._conn.transaction():
-                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
+            self._begin()
+            self._writing = True
+            try:
                 yield
+            except BaseException:
+                self._writing = False
+                self._rollback()
+                raise
+            self._writing = False
+            with self._translated():
+                self._conn.execute("COMMIT")
+
+    def _begin(self) -> None:
+        """BEGIN and the write lock; a connection found lost here (nothing written yet) is reopened
+        once and the transaction begun again."""
+        for attempt in (1, 2):
+            self._reopen_if_broken()
+            try:
+                self._conn.execute("BEGIN")
+                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
+                return
+            except psycopg.OperationalError as exc:
+                if attempt == 2 or not self._conn.broken:
+                    self._rollback()
+                    raise DatabaseError(f"Registre PostgreSQL ({self.location}) : {_reason(exc)}") from exc
+                log.warning("register: PostgreSQL connection lost, reopened (%s)", type(exc).__name__)
+
+    def _rollback(self) -> None:
+        if self._conn.broken or self._conn.closed:
+            return  # the server ends the transaction of a lost connection itself
+        try:
+            self._conn.execute("ROLLBACK")
+        except psycopg.Error as exc:
+            log.warning("register: rollback failed (%s)", type(exc).__name__)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -191,9 +231,12 @@ class PgEngine:
             "application_name": "gardefou-register",
             "connect_timeout": CONNECT_TIMEOUT_S,
         }
-        if self._readonly:  # added to the URL's own options (a search_path, say)
-            given = conninfo_to_dict(self._url).get("options")
-            extra["options"] = f"{given or ''} -c default_transaction_read_only=on".strip()
+        # Added to the URL's own options (a search_path, say): a writer frozen mid-transaction does
+        # not hold the write lock of every instance for ever.
+        options = f"-c idle_in_transaction_session_timeout={IDLE_IN_WRITE_MS}"
+        if self._readonly:
+            options += " -c default_transaction_read_only=on"
+        extra["options"] = f"{conninfo_to_dict(self._url).get('options') or ''} {options}".strip()
         try:
             return psycopg.connect(make_conninfo(self._url, **extra), autocommit=True)
         except psycopg.Error as exc:
@@ -202,7 +245,8 @@ class PgEngine:
             ) from exc
 
     def _reopen_if_broken(self) -> None:
-        if self._conn.closed or self._conn.broken:
+        """A connection lost (server restarted, network cut) is reopened, outside a write only."""
+        if not self._writing and (self._conn.closed or self._conn.broken):
             self._conn = self._connect()
 
     @contextmanager

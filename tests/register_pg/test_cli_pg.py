@@ -13,7 +13,7 @@ import pytest
 from proxy.cli import main
 from proxy.register.store import Register
 from tests.engines.postgres_server import PostgresServer
-from tests.register.registerkit import make_sealed_register, random_entry
+from tests.register.registerkit import build_entry, make_sealed_register, random_entry
 from tests.register_pg.conftest import Database, new_database
 
 
@@ -99,3 +99,13 @@ def test_both_register_keys_are_refused(tmp_path: Path, capsys: pytest.CaptureFi
     with pytest.raises(SystemExit) as exited:
         main(["register", "stats", "--config", str(config)])
     assert exited.value.code == 2 and "exclusifs" in capsys.readouterr().err
+
+
+def test_migrate_refuses_two_rows_for_one_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "registre.sqlite"
+    register = Register.open(path)
+    register.append_many([build_entry(), build_entry()])  # request id "req-1" twice
+    register.close()
+    target = "postgresql://gardefou_app@127.0.0.1:1/jamais-atteinte"  # refused before connecting
+    code, _, err = run(capsys, "migrate", "--from", str(path), "--to", target)
+    assert code == 2 and "1 ligne(s) du registre source reprennent l'identifiant" in err

@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
+from proxy.cli import main
 from proxy.keystore_configured import open_keystore
 from proxy.keystore_pg import install_schema
 from proxy.register.store import Register
@@ -36,6 +38,7 @@ def write_config(tmp: Path, url: str) -> Path:
         "models_dir": str(models),
         "register_url": url,
         "register_key": str(tmp / "cle-registre.pem"),
+        "detection": {"processes": 0},  # NER in the server process: one model to load, not three
     }
     path = tmp / "gardefou.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -55,7 +58,9 @@ def wait_ready(url: str, key: str, server: subprocess.Popen[bytes], log: Path) -
     raise AssertionError("server did not start")
 
 
-def test_serve_appends_to_postgresql_and_verify_reads_it(tmp_path: Path, database: Database) -> None:
+def test_serve_appends_to_postgresql_and_verify_reads_it(
+    tmp_path: Path, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = write_config(tmp_path, database.app_url)
     settings = load_settings(config)
     install_schema(database.owner_url, APP)  # the keys follow the register into PostgreSQL
@@ -83,12 +88,7 @@ def test_serve_appends_to_postgresql_and_verify_reads_it(tmp_path: Path, databas
     finally:
         register.close()
     assert set(answered) <= recorded
-    verify = subprocess.run(
-        [sys.executable, "-m", "proxy", "register", "verify", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-    )
-    assert verify.returncode == 0, verify.stdout + verify.stderr
-    assert "Registre intègre." in verify.stdout
-    assert "mot-de-passe" not in verify.stdout + verify.stderr  # the URL is shown without its password
+    assert main(["register", "verify", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "Registre intègre." in out
+    assert "mot-de-passe" not in out  # the URL is shown without its password

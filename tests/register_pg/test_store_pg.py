@@ -116,3 +116,25 @@ def test_a_missing_schema_is_a_clear_error(cluster_database_without_schema: str)
         Register.open(cluster_database_without_schema, signing_key_path=None)
     with pytest.raises(RegisterError, match="Registre introuvable"):
         Register.open(cluster_database_without_schema, readonly=True)
+
+
+def test_a_lost_connection_is_reopened_before_writing(tmp_path: Path, database: Database) -> None:
+    key = tmp_path / "cle.pem"
+    register = Register.open(database.app_url, signing_key_path=key, checkpoint_every=1000)
+    try:
+        register.append(build_entry(request_id="avant"))
+        with psycopg.connect(database.owner_url, autocommit=True) as conn:  # the server drops the session
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'gardefou-register' AND pid <> pg_backend_pid()"
+            )
+        register.append(build_entry(request_id="apres"))  # nothing was written yet: begun again
+    finally:
+        register.close()
+    reader = Register.open(database.app_url, readonly=True)
+    try:
+        report = verify_register(reader, public_key=load_signer(key).public)
+        assert [row["request_id"] for row in reader.rows()] == ["avant", "apres"]
+    finally:
+        reader.close()
+    assert report.ok, report.problems
