@@ -316,8 +316,11 @@ def _sql(text: str) -> bytes:
 
 
 def _reason(exc: psycopg.Error) -> str:
-    """The server's primary message (never its DETAIL, which may quote a row's values)."""
+    """The server's primary message (never its DETAIL, which may quote a row's values); for a
+    connection that failed, libpq's first line (host, port, cause: no password in it)."""
     primary = exc.diag.message_primary if isinstance(exc, psycopg.DatabaseError) else None
+    if primary is None and isinstance(exc, psycopg.OperationalError):
+        primary = str(exc).strip().splitlines()[0] if str(exc).strip() else None
     return primary or type(exc).__name__
 
 
