@@ -169,3 +169,30 @@ def test_browsing_and_filters_answer_as_on_sqlite(tmp_path: Path, database: Data
             register.close()
     assert answers[0] == answers[1]
     assert answers[1][2][0] > 0  # the rule filter found rows (jsonb on PostgreSQL, json_each on SQLite)
+
+
+def test_a_row_forged_at_the_head_raises_the_writers_alarm(tmp_path: Path, database: Database) -> None:
+    """A row inserted at the head with a valid hash by someone holding database rights (not the key):
+    the next append finds a head no writer made, records an alarm, and verify says altered."""
+    key = tmp_path / "cle.pem"
+    register = Register.open(database.app_url, signing_key_path=key, checkpoint_every=1000)
+    try:
+        register.append(build_entry(request_id="vraie"))
+        head = register.head()
+        forged = {**register.rows().__next__(), "seq": head.seq + 1, "request_id": "forgee"}
+        forged["prev_hash"] = head.hash
+        forged["hash"] = row_hash(forged)
+        with psycopg.connect(database.app_url, autocommit=True) as conn:
+            columns = ", ".join(f'"{name}"' for name in forged)
+            marks = ", ".join("%s" for _ in forged)
+            conn.execute(f"INSERT INTO entries ({columns}) VALUES ({marks})".encode(), list(forged.values()))
+        register.append(build_entry(request_id="apres"))
+        assert register.alarm_count == 1
+    finally:
+        register.close()
+    reader = Register.open(database.app_url, readonly=True)
+    try:
+        report = verify_register(reader, public_key=load_signer(key).public, tags=Tags(load_signer(key).mac))
+    finally:
+        reader.close()
+    assert not report.ok and report.alarms == 1
