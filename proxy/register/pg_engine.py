@@ -138,12 +138,14 @@ class PgEngine:
             for row in rows:
                 copy.write_row(list(row.values()))
 
-    def set_mac(self, seq: int, mac: str) -> None:
-        self.run(
-            "INSERT INTO row_macs (seq, mac) VALUES (?, ?)"
-            " ON CONFLICT (seq) DO UPDATE SET mac = EXCLUDED.mac",
-            [seq, mac],
-        )
+    def append_row(self, row: Mapping[str, Any], mac: str | None) -> None:
+        """A row at the head and its writer's tag, in one statement (one round trip)."""
+        text, values = insert_sql("entries", row)
+        if mac is not None:
+            tag = "INSERT INTO row_macs (seq, mac) VALUES (?, ?)"
+            tag += " ON CONFLICT (seq) DO UPDATE SET mac = EXCLUDED.mac"
+            text, values = f"WITH appended AS ({text}) {tag}", [*values, row["seq"], mac]
+        self.run(text, values)
 
     def delete_through(self, seq: int) -> None:
         """Through the owner's function, which deletes only up to a purge record already inserted."""
@@ -314,8 +316,11 @@ def _sql(text: str) -> bytes:
 
 
 def _reason(exc: psycopg.Error) -> str:
-    """The server's primary message (never its DETAIL, which may quote a row's values)."""
+    """The server's primary message (never its DETAIL, which may quote a row's values); for a
+    connection that failed, libpq's first line (host, port, cause: no password in it)."""
     primary = exc.diag.message_primary if isinstance(exc, psycopg.DatabaseError) else None
+    if primary is None and isinstance(exc, psycopg.OperationalError):
+        primary = str(exc).strip().splitlines()[0] if str(exc).strip() else None
     return primary or type(exc).__name__
 
 

@@ -70,8 +70,11 @@ class SqliteEngine:
     def insert(self, table: str, row: Mapping[str, Any]) -> None:
         self.run(*insert_sql(table, row))
 
-    def set_mac(self, seq: int, mac: str) -> None:
-        self.run("INSERT OR REPLACE INTO row_macs (seq, mac) VALUES (?, ?)", [seq, mac])
+    def append_row(self, row: Mapping[str, Any], mac: str | None) -> None:
+        """A row at the head, and its writer's tag (when the writer has a key)."""
+        self.run(*insert_sql("entries", row))
+        if mac is not None:
+            self.run("INSERT OR REPLACE INTO row_macs (seq, mac) VALUES (?, ?)", [row["seq"], mac])
 
     def delete_through(self, seq: int) -> None:
         self.run("DELETE FROM entries WHERE seq <= ?", [seq])

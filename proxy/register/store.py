@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from proxy.register.chain import row_hash
-from proxy.register.engine import DatabaseError, Engine, RegisterError, insert_sql, is_url
+from proxy.register.engine import DatabaseError, Engine, RegisterError, is_url
 from proxy.register.entry import RegisterEntry
 from proxy.register.head import alarm_entry, unexplained
 from proxy.register.journal import OffHostStream
@@ -245,9 +245,7 @@ class Register(RegisterReader):
         row["hash"] = row_hash(row)
         if inserted is not None:
             inserted.append(row)
-        self.engine.run(*insert_sql("entries", row))
-        if self.signer is not None:
-            self.engine.set_mac(row["seq"], self.signer.mac(row["hash"]))
+        self.engine.append_row(row, self.signer.mac(row["hash"]) if self.signer is not None else None)
         return Head(row["seq"], row["hash"])
 
     # -- the head check (see head.py) ----------------------------------------------------------

@@ -109,3 +109,8 @@ def test_migrate_refuses_two_rows_for_one_request(tmp_path: Path, capsys: pytest
     target = "postgresql://gardefou_app@127.0.0.1:1/jamais-atteinte"  # refused before connecting
     code, _, err = run(capsys, "migrate", "--from", str(path), "--to", target)
     assert code == 2 and "1 ligne(s) du registre source reprennent l'identifiant" in err
+
+
+def test_an_unreachable_database_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "stats", "--db", "postgresql://gardefou_app:secret@127.0.0.1:1/gardefou")
+    assert code == 2 and "Registre PostgreSQL injoignable" in err and "secret" not in err
