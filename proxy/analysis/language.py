@@ -53,6 +53,7 @@ _NOT_A_NAME = re.compile(r"[{}<>\[\]`|=_/\\@#*]")  # markup, placeholders, code
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:(?:[-*+>#]+|\d+[.)])[ \t]*)*$")
 _LINE_START_REACH = 40
 _COURTESY_WORDS = "courtesy_words_en.txt"
+_TEMPLATE_LINES = "frontend_template_lines.txt"  # Open WebUI's own prompts: fixed text, no one's data
 _NAME_WORD = re.compile(r"\S+")
 _PARTICLES = frozenset({"de", "du", "des", "van", "von", "da", "di", "le", "la", "ben", "bin", "al"})
 
@@ -157,6 +158,7 @@ class EnglishLines:
         self._first_names = first_names
         self._places = places
         self._courtesy = frozenset(read_list(_COURTESY_WORDS))
+        self._template_lines = frozenset(read_list(_TEMPLATE_LINES))
 
     def findings(self, text: str, entities: Sequence[RawEntity]) -> list[Finding]:
         """The English model's entities that pass the rules, as findings."""
@@ -174,8 +176,21 @@ class EnglishLines:
         if not spans:
             return findings
         english = [f for f in findings if f.recognizer == ENGLISH_NER_RECOGNIZER]
-        cut = (self._cut(text, f, spans) for f in findings)
+        fixed = self._template_spans(text, spans)
+        cut = (self._cut(text, f, spans) for f in findings if not any(s <= f.start < e for s, e in fixed))
         return [f for f in cut if not self._doubtful(text, f, spans, english)]
+
+    def _template_spans(self, text: str, spans: Sequence[Span]) -> list[Span]:
+        """The English lines that are verbatim lines of a front-end's own prompt (an example such as
+        "New York City for Italian cuisine." is the front-end's text, not someone's data)."""
+        found = []
+        for start, end in spans:
+            position = start
+            for line in text[start:end].splitlines(keepends=True):
+                if line.strip() in self._template_lines:
+                    found.append((position, position + len(line)))
+                position += len(line)
+        return found
 
     def _cut(self, text: str, finding: Finding, spans: Sequence[Span]) -> Finding:
         """A French-model person on an English line, ended where the name ends."""
