@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from proxy.entities import Entity
 from proxy.memo import DigestMemo
-from proxy.policy.lexicon import Group, Pattern, Sentence, Term, sentences
+from proxy.policy.lexicon import Group, Pattern, Sentence, Term, expand, sentences
 from proxy.policy.schema import Action, Category, EntityRule, Policy, ServicePolicy, UseRule
 from proxy.settings import Hosting
 
 Sentences = Sequence[Sentence]
 NO_SERVICE = ServicePolicy(models=("(aucun)",))  # a caller whose service the policy does not name
+# Consecutive sentences a forbidden use may spread over: the person or the case in one, the ask in a
+# later one ("Voici le dossier de M. Perrot. […] Décide.").
+WINDOW = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,23 +31,21 @@ class UseMatcher:
     @classmethod
     def build(cls, rule_id: str, rule: UseRule) -> UseMatcher:
         patterns = tuple(Pattern.parse(pattern) for pattern in rule.match)
-        return cls(rule_id, rule, patterns, Group.of(Term.parse(term) for term in rule.unless))
+        return cls(rule_id, rule, patterns, Group.of(Term.parse(term) for term in expand(rule.unless)))
 
     def found_in(self, text_sentences: Sentences) -> bool:
-        """Whether a sentence, or a sentence and the one before it in the same text ("Voici le
-        dossier de M. Perrot. Décide s'il doit être recruté."), holds every group of a pattern and
-        none of the `unless` phrases. Each sentence is read once: a pair matches when the groups
-        each sentence holds cover a pattern between them."""
-        found = [self._groups_in(sentence) for sentence in text_sentences]
-        excluded = [self.unless.found_in(sentence) for sentence in text_sentences]
+        """Whether a few consecutive sentences of one text (`WINDOW`: "Voici le dossier de M. Perrot.
+        Il a 58 ans. Décide s'il doit être recruté.") hold every group of a pattern between them.
+        A sentence holding an `unless` phrase ("le jury a retenu Mme A.") adds nothing to any
+        window; the others still count. Each sentence is read once."""
         full = [(1 << len(pattern.groups)) - 1 for pattern in self.patterns]
-        if any(not out and _covers(held, full) for held, out in zip(found, excluded, strict=True)):
-            return True
-        pairs = zip(itertools.pairwise(found), itertools.pairwise(excluded), strict=True)
-        return any(
-            not (out_a or out_b) and _covers([a | b for a, b in zip(held_a, held_b, strict=True)], full)
-            for (held_a, held_b), (out_a, out_b) in pairs
-        )
+        empty = [0] * len(self.patterns)
+        held = [empty if self.unless.found_in(s) else self._groups_in(s) for s in text_sentences]
+        for end in range(len(held)):
+            window = held[max(0, end - WINDOW + 1) : end + 1]
+            if _covers([_union(masks) for masks in zip(*window, strict=True)], full):
+                return True
+        return False
 
     def _groups_in(self, sentence: Sentence) -> list[int]:
         """Per pattern, a bit per group the sentence holds."""
@@ -53,6 +53,13 @@ class UseMatcher:
             sum(1 << i for i, group in enumerate(pattern.groups) if group.found_in(sentence))
             for pattern in self.patterns
         ]
+
+
+def _union(masks: Iterable[int]) -> int:
+    union = 0
+    for mask in masks:
+        union |= mask
+    return union
 
 
 def _covers(held: Sequence[int], full: Sequence[int]) -> bool:
@@ -69,7 +76,7 @@ class CategoryMatcher:
 
     @classmethod
     def build(cls, category_id: str, category: Category) -> CategoryMatcher:
-        return cls(category_id, category, Group.of(Term.parse(word) for word in category.keywords))
+        return cls(category_id, category, Group.of(Term.parse(word) for word in expand(category.keywords)))
 
     def present(self, entities: Iterable[Entity], keyword_categories: Set[str]) -> bool:
         """By one of its entity types found, or by its keywords (see `TextMatches.keywords_in`)."""
