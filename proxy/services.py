@@ -78,7 +78,8 @@ class Services:
             detector.warm_up()
         check_zones(settings.upstreams)  # an unknown electricity zone refuses the start
         keys = KeyStore(settings.keys_path)
-        policy = PolicyStore(settings.policy, PolicyContext.of(settings, detector.active_entities))
+        context = PolicyContext.of(settings, detector.active_entities)
+        policy = PolicyStore(settings.policy, context, active_entities=lambda: detector.active_entities)
         register = open_register(settings)
         metrics = Metrics(settings, lambda: _register_state(register))
         return cls(

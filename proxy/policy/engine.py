@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from proxy.analysis.findings import Finding
 from proxy.analysis.lists import DENY_RECOGNIZER, apply_lists
 from proxy.caller import Caller
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.errors import ModelNotFound
 from proxy.policy import messages
 from proxy.policy.records import Decision, Plan, Refusal, RefusalKind, RequestFacts, Verdict
@@ -137,7 +137,7 @@ def _screen(plan: Plan, text: str, found: Sequence[Finding], rules: list[str]) -
     return tuple(listed)
 
 
-def _blocked(plan: Plan, found: set[Entity], rules: list[str]) -> Refusal | None:
+def _blocked(plan: Plan, found: set[EntityType], rules: list[str]) -> Refusal | None:
     blocked = sorted(entity for entity in found if plan.actions[entity] is Action.BLOCK)
     rules.extend(f"entity.{entity}.block" for entity in blocked)
     if not blocked:
@@ -146,7 +146,7 @@ def _blocked(plan: Plan, found: set[Entity], rules: list[str]) -> Refusal | None
 
 
 def _categories(
-    rulebook: Rulebook, keyword_categories: set[str], found: set[Entity], rules: list[str]
+    rulebook: Rulebook, keyword_categories: set[str], found: set[EntityType], rules: list[str]
 ) -> list[CategoryMatcher]:
     present = [matcher for matcher in rulebook.categories if matcher.present(found, keyword_categories)]
     rules.extend(f"category.{matcher.id}" for matcher in present)

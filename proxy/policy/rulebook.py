@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TypeVar
 
-from proxy.entities import Entity
+from proxy.entities import CustomEntity, Entity, EntityType
 from proxy.memo import DigestMemo
 from proxy.policy.lexicon import Group, Pattern, Sentence, Term, expand, sentences
 from proxy.policy.schema import Action, Category, EntityRule, Policy, ServicePolicy, UseRule
@@ -78,7 +79,7 @@ class CategoryMatcher:
     def build(cls, category_id: str, category: Category) -> CategoryMatcher:
         return cls(category_id, category, Group.of(Term.parse(word) for word in expand(category.keywords)))
 
-    def present(self, entities: Iterable[Entity], keyword_categories: Set[str]) -> bool:
+    def present(self, entities: Iterable[EntityType], keyword_categories: Set[str]) -> bool:
         """By one of its entity types found, or by its keywords (see `TextMatches.keywords_in`)."""
         return bool(set(self.category.entities) & set(entities)) or self.id in keyword_categories
 
@@ -93,20 +94,48 @@ class CategoryMatcher:
 class EntityTreatment:
     """Per service, the action and the score threshold of every entity type, resolved once."""
 
-    actions: Mapping[Entity, Action]
-    thresholds: Mapping[Entity, float]
+    actions: Mapping[EntityType, Action]
+    thresholds: Mapping[EntityType, float]
 
     @classmethod
     def resolve(cls, policy: Policy, service: ServicePolicy) -> EntityTreatment:
-        actions, thresholds = {}, {}
+        """Every type of the project, and every custom type the policy names; a custom type it does
+        not name is treated as CUSTOM (see `ByType`)."""
+        actions: dict[EntityType, Action] = {}
+        thresholds: dict[EntityType, float] = {}
         base = service.threshold if service.threshold is not None else policy.defaults.threshold
-        for entity in Entity:
+        named = [e for e in (*policy.defaults.entities, *service.entities) if isinstance(e, CustomEntity)]
+        for entity in (*Entity, *named):
             own = _entity_rule(service.entities.get(entity))
             default = _entity_rule(policy.defaults.entities.get(entity))
             actions[entity] = own.action or default.action or policy.defaults.action
             chosen = own.threshold if own.threshold is not None else default.threshold
             thresholds[entity] = base if chosen is None else chosen
-        return cls(MappingProxyType(actions), MappingProxyType(thresholds))
+        return cls(ByType(actions), ByType(thresholds))
+
+
+V = TypeVar("V")
+
+
+class ByType(Mapping[EntityType, V]):
+    """A value per entity type; a custom type without its own value takes CUSTOM's (read-only)."""
+
+    def __init__(self, values: Mapping[EntityType, V]) -> None:
+        self._values = dict(values)
+
+    def __getitem__(self, entity: EntityType) -> V:
+        if entity not in self._values and isinstance(entity, CustomEntity):
+            return self._values[Entity.CUSTOM]
+        return self._values[entity]
+
+    def __contains__(self, entity: object) -> bool:
+        return entity in self._values or isinstance(entity, CustomEntity)
+
+    def __iter__(self) -> Iterator[EntityType]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 def _entity_rule(rule: Action | EntityRule | None) -> EntityRule:
@@ -139,10 +168,10 @@ class Rulebook:
             matches=TextMatches(categories, uses),
         )
 
-    def actions_for(self, service: str) -> Mapping[Entity, Action]:
+    def actions_for(self, service: str) -> Mapping[EntityType, Action]:
         return self.treatments.get(service, self.treatments[""]).actions
 
-    def thresholds_for(self, service: str) -> Mapping[Entity, float]:
+    def thresholds_for(self, service: str) -> Mapping[EntityType, float]:
         return self.treatments.get(service, self.treatments[""]).thresholds
 
 
