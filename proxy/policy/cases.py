@@ -16,7 +16,7 @@ from proxy.entities import EntityType
 from proxy.policy.checks import PolicyContext
 from proxy.policy.loader import LoadedPolicy, load_policy
 from proxy.policy.records import RefusalKind
-from proxy.policy.schema import Strict
+from proxy.policy.schema import EntityName, Strict
 from proxy.policy.simulate import Detects, Simulation, caller_for, simulate
 from proxy.roles import Role
 from proxy.settings import Hosting
@@ -28,7 +28,7 @@ class Expected(Strict):
     refusal: RefusalKind | None = None
     rules: tuple[str, ...] = ()
     absent_rules: tuple[str, ...] = ()
-    entities: tuple[EntityType, ...] = ()
+    entities: tuple[EntityName, ...] = ()
     reminder: bool | None = None
 
 
