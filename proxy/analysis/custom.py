@@ -183,6 +183,12 @@ class CustomRecognizers:
         self._loaded = load(path, window)
         self._next_check = time.monotonic() + interval_s
         self._lock = threading.Lock()
+        self._required: Callable[[], frozenset[str]] = frozenset
+
+    def require(self, named: Callable[[], frozenset[str]]) -> None:
+        """Types a reloaded file must still recognise (those the policy in force names): a file that
+        drops one is refused, the recognizers in force stay."""
+        self._required = named
 
     @property
     def entities(self) -> frozenset[EntityType]:
@@ -213,11 +219,21 @@ class CustomRecognizers:
             if stamp != self._stamp:
                 self._stamp = stamp
                 try:
-                    self._loaded = load(self._path, self._window)
+                    self._loaded = self._checked(load(self._path, self._window))
                     log.info("custom recognizers reloaded (%d)", len(self._loaded.recognizers))
                 except CustomRecognizerError as error:
                     log.error("custom recognizers reload refused, previous ones kept: %s", error)
         return self._loaded
+
+    def _checked(self, loaded: _Loaded) -> _Loaded:
+        found = {str(e) for r in loaded.recognizers for e in r.supported_entities}
+        missing = sorted(self._required() - found)
+        if missing:
+            raise CustomRecognizerError(
+                f"{self._path} : la politique en vigueur nomme « {missing[0]} », "
+                "que ce fichier ne reconnaît plus"
+            )
+        return loaded
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

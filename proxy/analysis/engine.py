@@ -96,6 +96,10 @@ class Detector:
     def config(self) -> DetectionConfig:
         return self._config
 
+    def require_custom(self, named: Callable[[], frozenset[str]]) -> None:
+        """Custom types the policy in force names: a reloaded recognizer file must keep them."""
+        self._custom.require(named)
+
     @property
     def active_entities(self) -> frozenset[EntityType]:
         entities: set[EntityType] = set()

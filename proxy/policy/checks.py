@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from proxy.attachments.ocr import ocr_available
-from proxy.entities import EntityType
+from proxy.entities import CustomEntity, EntityType, entity_type
 from proxy.policy.schema import AttachmentRules, EntityRules, OnViolation, Policy, ServicePolicy
 from proxy.settings import Hosting, Settings
 
@@ -78,6 +78,13 @@ def _named_entities(policy: Policy) -> Iterator[tuple[tuple[str, ...], str]]:
     for name, category in policy.categories.items():
         for index, entity in enumerate(category.entities):
             yield ("categories", name, "entities", str(index)), entity
+
+
+def custom_types_named(policy: Policy) -> frozenset[str]:
+    """The collectivité's own types (models/custom_recognizers.yaml) the policy names."""
+    return frozenset(
+        str(e) for _, e in _named_entities(policy) if isinstance(entity_type(str(e)), CustomEntity)
+    )
 
 
 def _inactive_entities(policy: Policy, context: PolicyContext) -> Iterator[Problem]:

@@ -125,3 +125,16 @@ def test_a_changed_file_is_reloaded_and_a_broken_one_ignored(tmp_path: Path) -> 
     assert [f.recognizer for f in custom.findings("ASE-2024-00123")] == ["Dossier ASE"]
     path.write_text("recognizers: [oops", encoding="utf-8")
     assert [f.recognizer for f in custom.findings("ASE-2024-00123")] == ["Dossier ASE"]
+
+
+def test_a_reloaded_file_must_keep_the_types_the_policy_names(tmp_path: Path) -> None:
+    custom = _custom(tmp_path, EXAMPLES.read_text(encoding="utf-8"))
+    custom.require(lambda: frozenset({"DOSSIER_ASE"}))
+    path = tmp_path / "custom_recognizers.yaml"
+    path.write_text(
+        "recognizers:\n  - name: m\n    supported_entity: MATRICULE_AGENT\n    deny_list: [x]\n",
+        encoding="utf-8",
+    )
+    os.utime(path, ns=(2, 2))
+    assert "DOSSIER_ASE" in custom.entities  # the file without it was refused, the previous one stays
+    assert [f.recognizer for f in custom.findings("ASE-2024-00123")] == ["Dossier ASE"]
