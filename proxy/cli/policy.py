@@ -177,7 +177,13 @@ def describe(result: Simulation) -> list[str]:
     return lines
 
 
-_WOULD = {"block": "aurait refusé la demande", "warn": "aurait ajouté un rappel aux consignes"}
+_WOULD = {
+    "block": "aurait refusé la demande",
+    "warn": "aurait ajouté un rappel aux consignes",
+    "mask": "aurait masqué la donnée",
+    "pseudonymise": "aurait pseudonymisé la donnée",
+    "allow": "aurait laissé la donnée en clair",
+}
 
 
 def _observed(result: Simulation) -> list[str]:

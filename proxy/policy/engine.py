@@ -52,6 +52,7 @@ def plan(rulebook: Rulebook, caller: Caller, facts: RequestFacts) -> Plan:
         facts=facts,
         actions=rulebook.actions_for(caller.service),
         thresholds=rulebook.thresholds_for(caller.service),
+        observed_actions=rulebook.observed_for(caller.service),
         lists=Lists(
             allow=(*policy.defaults.lists.allow, *service.lists.allow),
             deny=(*policy.defaults.lists.deny, *service.lists.deny),
@@ -93,7 +94,7 @@ def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding
     keywords, asked = text_matches(plan, texts)
     categories = _categories(plan.rulebook, keywords, found, rules)
     model, verdict, route_refusal = _route(plan, categories, rules)
-    observed = _observed(plan, asked)
+    observed = (*_observed(plan, asked), *_observed_entities(plan, found))
     uses = _uses(plan, asked, rules)
     refusal = plan.refusal or _blocked(plan, found, rules) or _use_refusal(plan, uses) or route_refusal
     warned = [m for m in uses if _use_action(plan, m) is UseAction.WARN]
@@ -187,6 +188,11 @@ def _observed(plan: Plan, used: set[str]) -> tuple[str, ...]:
         return ()
     asked = [m for m in plan.rulebook.uses if m.id in used and m.rule.mode is RuleMode.OBSERVE]
     return tuple(f"use.{matcher.id}.{_use_action(plan, matcher)}" for matcher in asked)
+
+
+def _observed_entities(plan: Plan, found: set[EntityType]) -> tuple[str, ...]:
+    """What observe-mode entity rules would have done with the types found ("entity.NIR.block")."""
+    return tuple(f"entity.{e}.{a}" for e, a in sorted(plan.observed_actions.items()) if e in found)
 
 
 def _use_action(plan: Plan, matcher: UseMatcher) -> UseAction:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from proxy.analysis.findings import Finding
@@ -70,6 +70,7 @@ class Plan:
     max_tokens: int | None
     rules: tuple[str, ...]
     refusal: Refusal | None
+    observed_actions: Mapping[EntityType, Action] = field(default_factory=dict)  # observe-mode rules
 
     @property
     def model(self) -> str:

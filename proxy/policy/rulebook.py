@@ -10,7 +10,7 @@ from typing import TypeVar
 from proxy.entities import CustomEntity, Entity, EntityType
 from proxy.memo import DigestMemo
 from proxy.policy.lexicon import Group, Pattern, Sentence, Term, expand, sentences
-from proxy.policy.schema import Action, Category, EntityRule, Policy, ServicePolicy, UseRule
+from proxy.policy.schema import Action, Category, EntityRule, Policy, RuleMode, ServicePolicy, UseRule
 from proxy.settings import Hosting
 
 Sentences = Sequence[Sentence]
@@ -92,10 +92,12 @@ class CategoryMatcher:
 
 @dataclass(frozen=True, slots=True)
 class EntityTreatment:
-    """Per service, the action and the score threshold of every entity type, resolved once."""
+    """Per service, the action and the score threshold of every entity type, resolved once, and the
+    action of each observe-mode entity rule (recorded when its type is found, never applied)."""
 
     actions: Mapping[EntityType, Action]
     thresholds: Mapping[EntityType, float]
+    observed: Mapping[EntityType, Action]
 
     @classmethod
     def resolve(cls, policy: Policy, service: ServicePolicy) -> EntityTreatment:
@@ -103,15 +105,24 @@ class EntityTreatment:
         not name is treated as CUSTOM (see `ByType`)."""
         actions: dict[EntityType, Action] = {}
         thresholds: dict[EntityType, float] = {}
+        observed: dict[EntityType, Action] = {}
         base = service.threshold if service.threshold is not None else policy.defaults.threshold
         named = [e for e in (*policy.defaults.entities, *service.entities) if isinstance(e, CustomEntity)]
         for entity in (*Entity, *named):
             own = _entity_rule(service.entities.get(entity))
             default = _entity_rule(policy.defaults.entities.get(entity))
+            watched = next((r for r in (own, default) if r.mode is RuleMode.OBSERVE and r.action), None)
+            own, default = _enforced(own), _enforced(default)
             actions[entity] = own.action or default.action or policy.defaults.action
             chosen = own.threshold if own.threshold is not None else default.threshold
             thresholds[entity] = base if chosen is None else chosen
-        return cls(ByType(actions), ByType(thresholds))
+            if watched is not None and watched.action is not None and watched.action is not actions[entity]:
+                observed[entity] = watched.action
+        return cls(ByType(actions), ByType(thresholds), observed)
+
+
+def _enforced(rule: EntityRule) -> EntityRule:
+    return rule if rule.mode is RuleMode.ENFORCE else EntityRule()
 
 
 V = TypeVar("V")
@@ -173,6 +184,9 @@ class Rulebook:
 
     def thresholds_for(self, service: str) -> Mapping[EntityType, float]:
         return self.treatments.get(service, self.treatments[""]).thresholds
+
+    def observed_for(self, service: str) -> Mapping[EntityType, Action]:
+        return self.treatments.get(service, self.treatments[""]).observed
 
 
 def split_sentences(texts: Iterable[str]) -> list[Sentence]:

@@ -65,6 +65,11 @@ class Strict(BaseModel):
 class EntityRule(Strict):
     action: Action | None = Field(default=None, description="Action pour ce type de donnée")
     threshold: Score | None = Field(default=None, description="Score minimal d'une détection prise en compte")
+    mode: RuleMode = Field(
+        default=RuleMode.ENFORCE,
+        description="enforce (la règle agit) ou observe (le registre note l'action qu'elle aurait eue ; "
+        "le type suit la règle de defaults ou l'action par défaut)",
+    )
 
 
 # A type of Garde-fou (NIR, PERSON...) or a custom type of models/custom_recognizers.yaml
