@@ -6,6 +6,7 @@ the French placeholder label shown to the model and the French phrase used in me
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -70,3 +71,42 @@ _LABELS: dict[Entity, tuple[str, str]] = {
     Entity.DATE: ("DATE", "une date"),
     Entity.DATE_OF_BIRTH: ("DATE_NAISSANCE", "une date de naissance"),
 }
+
+
+class CustomEntity(str):
+    """A type of data of the collectivité's own, named by a recognizer of
+    models/custom_recognizers.yaml (`supported_entity: MATRICULE_AGENT`): its name is its placeholder
+    label ([MATRICULE_AGENT_12]) and the key of its policy rules."""
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+    @property
+    def label(self) -> str:
+        return str(self)
+
+    @property
+    def phrase(self) -> str:
+        return f"une donnée « {self} » propre à la collectivité"
+
+
+EntityType = Entity | CustomEntity
+# A custom type's name is its placeholder label: capital letters and "_" only, so that a model's
+# rewriting ("[Matricule agent 12]") is still read back (proxy/transform/placeholders.py).
+CUSTOM_NAME = re.compile(r"[A-Z]+(?:_[A-Z]+)*")
+CUSTOM_NAME_MAX = 32
+
+
+def entity_type(name: str) -> EntityType:
+    """The project's type of that name, or a custom type; ValueError (French) if the name cannot be one."""
+    if name in Entity.__members__:
+        return Entity(name)
+    if not CUSTOM_NAME.fullmatch(name) or len(name) > CUSTOM_NAME_MAX:
+        raise ValueError(
+            f"type de donnée « {name} » : ni un type de Garde-fou ni un nom de type propre valide "
+            f"(majuscules et « _ », sans chiffre, {CUSTOM_NAME_MAX} caractères au plus, ex. MATRICULE_AGENT)"
+        )
+    return CustomEntity(name)

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from proxy.caller import Caller
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.errors import Forbidden, GardefouError
 from proxy.register.entry import Decision, RegisterEntry
 
@@ -28,7 +28,7 @@ class Exchange:
     routed_model: str | None = None
     upstream: str | None = None
     stream: bool = False
-    entity_counts: Counter[Entity] = field(default_factory=Counter)
+    entity_counts: Counter[EntityType] = field(default_factory=Counter)
     rule_ids: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # added to the answer (X-Gardefou-Route)
     prompt_tokens: int | None = None

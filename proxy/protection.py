@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from proxy.analysis.findings import Finding
 from proxy.caller import Caller
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.openai_api.segments import Scanned
 from proxy.policy import engine, wire
 from proxy.policy.records import Decision, Plan
@@ -29,7 +29,7 @@ class Protected:
     texts: tuple[str, ...]  # the scanned texts as they leave, in scan order
     vault: Vault
 
-    def counts(self, scanned: Scanned) -> Counter[Entity]:
+    def counts(self, scanned: Scanned) -> Counter[EntityType]:
         """Personal data removed from the texts this request adds (not from the resent history)."""
         removes = {entity for entity, action in self.decision.actions.items() if action.removes}
         added = (

@@ -26,7 +26,7 @@ from proxy.keystore_configured import open_keystore
 from proxy.limits import Limiter
 from proxy.limits_redis import RedisCounters
 from proxy.metrics import Metrics, RegisterState
-from proxy.policy.checks import PolicyContext
+from proxy.policy.checks import PolicyContext, custom_types_named
 from proxy.policy.quotas import follow_quotas
 from proxy.policy.store import PolicyStore
 from proxy.register.configured import open_register
@@ -80,7 +80,9 @@ class Services:
             detector.warm_up()
         check_zones(settings.upstreams)  # an unknown electricity zone refuses the start
         keys = open_keystore(settings)
-        policy = PolicyStore(settings.policy, PolicyContext.of(settings, detector.active_entities))
+        context = PolicyContext.of(settings, detector.active_entities)
+        policy = PolicyStore(settings.policy, context, active_entities=lambda: detector.active_entities)
+        detector.require_custom(lambda: custom_types_named(policy.policy))
         register = open_register(settings)
         metrics = Metrics(settings, lambda: _register_state(register))
         pseudonyms = PseudonymSecret.load_or_create(settings.pseudonym_secret_path)

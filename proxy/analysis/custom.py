@@ -5,9 +5,14 @@ ad-hoc recognizers are written (name, supported_language, supported_entity, patt
 regex and score, context, deny_list, deny_list_score): a file written for Presidio works here
 unchanged. One key is Garde-fou's own: `validator`, the name of a checksum of
 `proxy.analysis.checksums` a match must pass. A `supported_entity` that is not one of Garde-fou's
-types becomes `CUSTOM` ([IDENTIFIANT_n]). As in Presidio, every match is kept whatever its score
-(the policy's thresholds apply), and whatever `supported_language` says (texts are analysed as a
-whole). Context words before a match add `context.boost` (models/recognizers.yaml).
+types is a type of its own (proxy.entities.CustomEntity): its name is its placeholder label
+([MATRICULE_AGENT_12]), a policy may give it its own action (`entities: {MATRICULE_AGENT: block}`),
+and a policy that names it needs a recognizer of the file for it (gardefou policy check, and each
+policy reload against the recognizers then in force); a name that cannot be a placeholder label is
+refused. As in Presidio, every match is kept whatever its score (the policy's thresholds apply).
+`supported_language` must be a two-letter language code; every recognizer applies to every text,
+whatever its language (an agent's matricule in an English e-mail is still personal data).
+Context words before a match add `context.boost` (models/recognizers.yaml).
 
 The file is read at start-up (an invalid file refuses the start) and watched: a changed file is
 reloaded if valid, else the recognizers in force stay (logged).
@@ -16,6 +21,7 @@ reloaded if valid, else the recognizers in force stay (logged).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +36,7 @@ from proxy.analysis import checksums
 from proxy.analysis.config import known_recognizers
 from proxy.analysis.context import ContextWords
 from proxy.analysis.findings import Finding
-from proxy.entities import Entity
+from proxy.entities import EntityType, entity_type
 
 log = logging.getLogger("gardefou.detection")
 _VALIDATORS: dict[str, Callable[[str], bool]] = {
@@ -67,8 +73,11 @@ class _Loaded:
     contexts: dict[str, ContextWords]
 
 
-def entity_of(name: str) -> Entity:
-    return Entity(name) if name in Entity.__members__ else Entity.CUSTOM
+def entity_of(name: str) -> EntityType:
+    return entity_type(name)
+
+
+_LANGUAGE = re.compile(r"[a-z]{2}")
 
 
 def load(path: Path, window: int) -> _Loaded:
@@ -107,6 +116,23 @@ def _check(where: str, item: Any) -> None:
             raise CustomRecognizerError(f"{where}.patterns[{j}].score : un nombre entre 0 et 1 est attendu")
     if not item.get("patterns") and not item.get("deny_list"):
         raise CustomRecognizerError(f"{where} : « patterns » ou « deny_list » est attendu")
+    _check_names(where, item)
+
+
+def _check_names(where: str, item: dict[str, Any]) -> None:
+    """Entity names that can be placeholder labels, a language that is a language code."""
+    entities = item.get("supported_entities") or [item.get("supported_entity")]
+    for name in entities:
+        try:
+            entity_of(str(name))
+        except ValueError as error:
+            raise CustomRecognizerError(f"{where}.supported_entity : {error}") from error
+    language = item.get("supported_language", "fr")
+    if not isinstance(language, str) or not _LANGUAGE.fullmatch(language):
+        raise CustomRecognizerError(
+            f"{where}.supported_language : un code de langue à deux lettres est attendu (fr, en...) ; "
+            "chaque reconnaisseur s'applique à tout texte, quelle que soit sa langue"
+        )
 
 
 def _build(path: Path, i: int, item: Any) -> Any:
@@ -157,10 +183,17 @@ class CustomRecognizers:
         self._loaded = load(path, window)
         self._next_check = time.monotonic() + interval_s
         self._lock = threading.Lock()
+        self._required: Callable[[], frozenset[str]] = frozenset
+
+    def require(self, named: Callable[[], frozenset[str]]) -> None:
+        """Types a reloaded file must still recognise (those the policy in force names): a file that
+        drops one is refused, the recognizers in force stay."""
+        self._required = named
 
     @property
-    def entities(self) -> frozenset[Entity]:
-        return frozenset(entity_of(e) for r in self._loaded.recognizers for e in r.supported_entities)
+    def entities(self) -> frozenset[EntityType]:
+        """The types of the recognizers in force (the file reloaded first if it changed)."""
+        return frozenset(entity_of(e) for r in self._current().recognizers for e in r.supported_entities)
 
     def findings(self, text: str) -> list[Finding]:
         loaded = self._current()
@@ -186,11 +219,21 @@ class CustomRecognizers:
             if stamp != self._stamp:
                 self._stamp = stamp
                 try:
-                    self._loaded = load(self._path, self._window)
+                    self._loaded = self._checked(load(self._path, self._window))
                     log.info("custom recognizers reloaded (%d)", len(self._loaded.recognizers))
                 except CustomRecognizerError as error:
                     log.error("custom recognizers reload refused, previous ones kept: %s", error)
         return self._loaded
+
+    def _checked(self, loaded: _Loaded) -> _Loaded:
+        found = {str(e) for r in loaded.recognizers for e in r.supported_entities}
+        missing = sorted(self._required() - found)
+        if missing:
+            raise CustomRecognizerError(
+                f"{self._path} : la politique en vigueur nomme « {missing[0]} », "
+                "que ce fichier ne reconnaît plus"
+            )
+        return loaded
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

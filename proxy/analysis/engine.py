@@ -39,7 +39,7 @@ from proxy.analysis.patterns_names import name_specs
 from proxy.analysis.patterns_places import ADDRESS, place_spec
 from proxy.analysis.places import load_communes, load_place_names
 from proxy.analysis.recognizers_fr import LANGUAGE, FrenchPatternRecognizer, SpacyNerRecognizer
-from proxy.entities import Entity
+from proxy.entities import Entity, EntityType
 
 __all__ = ["DetectionConfig", "DetectionError", "Detector", "load_detection_config"]
 
@@ -103,9 +103,13 @@ class Detector:
     def config(self) -> DetectionConfig:
         return self._config
 
+    def require_custom(self, named: Callable[[], frozenset[str]]) -> None:
+        """Custom types the policy in force names: a reloaded recognizer file must keep them."""
+        self._custom.require(named)
+
     @property
-    def active_entities(self) -> frozenset[Entity]:
-        entities: set[Entity] = set()
+    def active_entities(self) -> frozenset[EntityType]:
+        entities: set[EntityType] = set()
         for recognizer in self._registry.get_recognizers(LANGUAGE, all_fields=True):
             entities.update(Entity(e) for e in recognizer.supported_entities)
         return frozenset(entities | self._custom.entities)

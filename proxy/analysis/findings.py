@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from proxy.entities import Entity
+from proxy.entities import EntityType
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,7 +13,7 @@ class Finding:
 
     start: int
     end: int
-    entity: Entity
+    entity: EntityType
     score: float
     recognizer: str
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from proxy.analysis.findings import Finding
 from proxy.analysis.normalise import normalise
 from proxy.analysis.overlaps import resolve
-from proxy.entities import Entity
+from proxy.entities import Entity, EntityType
 
 DENY_RECOGNIZER = "deny_list"
 DEFAULT_DENY_ENTITY = Entity.ORGANIZATION
@@ -30,7 +30,7 @@ class DenyEntry:
     """A term always redacted; `entity` None means "the type of what was detected there"."""
 
     term: str
-    entity: Entity | None
+    entity: EntityType | None
 
     @classmethod
     def parse(cls, entry: str) -> DenyEntry:
@@ -67,7 +67,7 @@ def _deny_findings(text: str, entries: Iterable[DenyEntry], detected: Sequence[F
             yield Finding(span.start, span.end, entity, 1.0, DENY_RECOGNIZER)
 
 
-def _detected_entity(span: Finding, detected: Sequence[Finding]) -> Entity:
+def _detected_entity(span: Finding, detected: Sequence[Finding]) -> EntityType:
     return next((f.entity for f in detected if f.overlaps(span)), DEFAULT_DENY_ENTITY)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from proxy.analysis.findings import Finding
-from proxy.entities import Entity
+from proxy.entities import Entity, EntityType
 
 # Most specific first: a checksummed identifier beats a generic number, an address beats a place.
-_SPECIFICITY: tuple[Entity, ...] = (
+_SPECIFICITY: tuple[EntityType, ...] = (
     Entity.NIR,
     Entity.IBAN,
     Entity.RIB,
@@ -106,4 +106,8 @@ def _union(first: Finding, second: Finding) -> Finding:
 
 
 def _priority(finding: Finding) -> tuple[float, int, int]:
-    return (-finding.score, -finding.length, _RANK.get(finding.entity, len(_RANK)))
+    return (
+        -finding.score,
+        -finding.length,
+        _RANK.get(finding.entity, _RANK[Entity.CUSTOM]),
+    )  # custom types: as CUSTOM

@@ -384,7 +384,7 @@ _SHAPES: dict[str, str] = {
     "credit_card": (
         r"\d{4}(?:[ \u00a0\-]?\d{4}){3}(?:[ \u00a0\-]?\d{3})?|\d{4}[ \u00a0\-]?\d{6}[ \u00a0\-]?\d{5}"
     ),
-    "fr_tax_id": r"[0-3]\d(?:[ \u00a0]?\d){11}",
+    "fr_tax_id": r"[0-3](?:[ \u00a0]?\d){12}",  # after a label, grouped any way ("2 14 75 902 318 44")
     "fr_caf_number": r"\d{7}",
     "fr_id_card": r"\d{4}[0-9AB]\d{7}|(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{9}",
     "fr_passport": r"\d{2}[A-Z]{2}\d{5}",

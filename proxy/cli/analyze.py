@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from proxy.analysis.findings import Finding
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.config_file import ConfigFileError
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.policy import engine
 from proxy.policy.loader import LoadedPolicy, load_policy
 from proxy.policy.schema import Action
@@ -47,7 +47,7 @@ class Analysis:
 
     redacted: str
     findings: tuple[Finding, ...]
-    actions: dict[Entity, Action]
+    actions: dict[EntityType, Action]
     blocked: str | None = None  # why the proxy would refuse the request (a type the policy blocks)
 
 
@@ -118,7 +118,7 @@ class _Detected:
         return [self.findings[text] for text in texts]
 
 
-def _blocked(found: Sequence[Finding], actions: Mapping[Entity, Action]) -> str | None:
+def _blocked(found: Sequence[Finding], actions: Mapping[EntityType, Action]) -> str | None:
     blocked = sorted({f.entity for f in found if actions.get(f.entity) is Action.BLOCK})
     if not blocked:
         return None

@@ -170,9 +170,31 @@ def describe(result: Simulation) -> list[str]:
         if decision.reminder:
             lines.append(f"Rappel ajouté aux consignes : {decision.reminder}")
     lines.append(f"Règles déclenchées : {', '.join(result.rules) or '(aucune)'}")
+    lines.extend(_observed(result))
     lines.append(_verdict(result))
     if result.refusal is None:
         lines.append(f"Texte envoyé au modèle : {result.redacted}")
+    return lines
+
+
+_WOULD = {
+    "block": "aurait refusé la demande",
+    "warn": "aurait ajouté un rappel aux consignes",
+    "mask": "aurait masqué la donnée",
+    "pseudonymise": "aurait pseudonymisé la donnée",
+    "allow": "aurait laissé la donnée en clair",
+}
+
+
+def _observed(result: Simulation) -> list[str]:
+    """Rules in observe mode: what each would have done, had it been enforced (it did nothing)."""
+    observed = result.decision.observed if result.decision is not None else ()
+    if not observed:
+        return []
+    lines = ["Règles en observation (sans effet sur cette demande) :"]
+    for rule in observed:
+        action = rule.rsplit(".", 1)[-1]
+        lines.append(f"  - {rule} : {_WOULD.get(action, action)} si elle était appliquée (mode: enforce)")
     return lines
 
 

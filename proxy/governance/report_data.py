@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from proxy.entities import Entity
+from proxy.entities import entity_type
 from proxy.governance.acks import AckCount
 from proxy.governance.equivalents import Equivalent, equivalents
 from proxy.policy.schema import Policy
@@ -197,7 +197,7 @@ def pilot_figures(
 def entity_name(entity_id: str) -> str:
     """'PERSON' -> 'Nom de personne' (French, without the article)."""
     try:
-        phrase = Entity(entity_id).phrase
+        phrase = entity_type(entity_id).phrase
     except ValueError:
         return entity_id
     noun = phrase.split(" ", 1)[1]

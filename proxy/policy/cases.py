@@ -12,11 +12,11 @@ from typing import Literal
 from pydantic import Field
 
 from proxy.config_file import load_model
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.policy.checks import PolicyContext
 from proxy.policy.loader import LoadedPolicy, load_policy
 from proxy.policy.records import RefusalKind
-from proxy.policy.schema import Strict
+from proxy.policy.schema import EntityName, Strict
 from proxy.policy.simulate import Detects, Simulation, caller_for, simulate
 from proxy.roles import Role
 from proxy.settings import Hosting
@@ -28,7 +28,7 @@ class Expected(Strict):
     refusal: RefusalKind | None = None
     rules: tuple[str, ...] = ()
     absent_rules: tuple[str, ...] = ()
-    entities: tuple[Entity, ...] = ()
+    entities: tuple[EntityName, ...] = ()
     reminder: bool | None = None
 
 
@@ -62,7 +62,7 @@ class CaseResult:
 
 
 def load_cases(
-    path: Path, hosting: Mapping[str, Hosting], active: frozenset[Entity]
+    path: Path, hosting: Mapping[str, Hosting], active: frozenset[EntityType]
 ) -> tuple[CaseFile, LoadedPolicy]:
     """The case file and the policy it tests (checked with the file's hosting, else the configuration's)."""
     cases, _ = load_model(path, CaseFile)
@@ -97,7 +97,7 @@ def compare(expected: Expected, got: Simulation) -> list[str]:
 
 
 def run_file(
-    path: Path, detector: Detects, hosting: Mapping[str, Hosting], active: frozenset[Entity]
+    path: Path, detector: Detects, hosting: Mapping[str, Hosting], active: frozenset[EntityType]
 ) -> list[CaseResult]:
     cases, loaded = load_cases(path, hosting, active)
     return [run_case(loaded, detector, case, path) for case in cases.cases]

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from proxy.attachments.ocr import ocr_available
-from proxy.entities import Entity
+from proxy.entities import CustomEntity, EntityType, entity_type
 from proxy.policy.schema import AttachmentRules, EntityRules, OnViolation, Policy, ServicePolicy
 from proxy.settings import Hosting, Settings
 
@@ -20,11 +20,11 @@ class PolicyContext:
     """The running proxy as the policy sees it: where each served model is hosted, what is detected."""
 
     hosting: Mapping[str, Hosting]
-    active_entities: frozenset[Entity]
+    active_entities: frozenset[EntityType]
     ocr_available: bool = True  # Tesseract with French data, for `attachments.ocr`
 
     @classmethod
-    def of(cls, settings: Settings, active_entities: frozenset[Entity]) -> PolicyContext:
+    def of(cls, settings: Settings, active_entities: frozenset[EntityType]) -> PolicyContext:
         hosting = {model: up.hosting for up in settings.upstreams for model in up.models}
         return cls(hosting, active_entities, ocr_available())
 
@@ -67,8 +67,8 @@ def _unserved_models(policy: Policy, context: PolicyContext) -> Iterator[Problem
             )
 
 
-def _named_entities(policy: Policy) -> Iterator[tuple[tuple[str, ...], Entity]]:
-    def of_rules(prefix: tuple[str, ...], rules: EntityRules) -> Iterator[tuple[tuple[str, ...], Entity]]:
+def _named_entities(policy: Policy) -> Iterator[tuple[tuple[str, ...], str]]:
+    def of_rules(prefix: tuple[str, ...], rules: EntityRules) -> Iterator[tuple[tuple[str, ...], str]]:
         for entity in rules:
             yield (*prefix, "entities", str(entity)), entity
 
@@ -78,6 +78,13 @@ def _named_entities(policy: Policy) -> Iterator[tuple[tuple[str, ...], Entity]]:
     for name, category in policy.categories.items():
         for index, entity in enumerate(category.entities):
             yield ("categories", name, "entities", str(index)), entity
+
+
+def custom_types_named(policy: Policy) -> frozenset[str]:
+    """The collectivité's own types (models/custom_recognizers.yaml) the policy names."""
+    return frozenset(
+        str(e) for _, e in _named_entities(policy) if isinstance(entity_type(str(e)), CustomEntity)
+    )
 
 
 def _inactive_entities(policy: Policy, context: PolicyContext) -> Iterator[Problem]:

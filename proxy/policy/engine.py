@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from proxy.analysis.findings import Finding
 from proxy.analysis.lists import DENY_RECOGNIZER, apply_lists
 from proxy.caller import Caller
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.errors import ModelNotFound
 from proxy.policy import messages
 from proxy.policy.records import Decision, Plan, Refusal, RefusalKind, RequestFacts, Verdict
@@ -52,6 +52,7 @@ def plan(rulebook: Rulebook, caller: Caller, facts: RequestFacts) -> Plan:
         facts=facts,
         actions=rulebook.actions_for(caller.service),
         thresholds=rulebook.thresholds_for(caller.service),
+        observed_actions=rulebook.observed_for(caller.service),
         lists=Lists(
             allow=(*policy.defaults.lists.allow, *service.lists.allow),
             deny=(*policy.defaults.lists.deny, *service.lists.deny),
@@ -93,7 +94,7 @@ def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding
     keywords, asked = text_matches(plan, texts)
     categories = _categories(plan.rulebook, keywords, found, rules)
     model, verdict, route_refusal = _route(plan, categories, rules)
-    observed = _observed(plan, asked)
+    observed = (*_observed(plan, asked), *_observed_entities(plan, found))
     uses = _uses(plan, asked, rules)
     refusal = plan.refusal or _blocked(plan, found, rules) or _use_refusal(plan, uses) or route_refusal
     warned = [m for m in uses if _use_action(plan, m) is UseAction.WARN]
@@ -137,7 +138,7 @@ def _screen(plan: Plan, text: str, found: Sequence[Finding], rules: list[str]) -
     return tuple(listed)
 
 
-def _blocked(plan: Plan, found: set[Entity], rules: list[str]) -> Refusal | None:
+def _blocked(plan: Plan, found: set[EntityType], rules: list[str]) -> Refusal | None:
     blocked = sorted(entity for entity in found if plan.actions[entity] is Action.BLOCK)
     rules.extend(f"entity.{entity}.block" for entity in blocked)
     if not blocked:
@@ -146,7 +147,7 @@ def _blocked(plan: Plan, found: set[Entity], rules: list[str]) -> Refusal | None
 
 
 def _categories(
-    rulebook: Rulebook, keyword_categories: set[str], found: set[Entity], rules: list[str]
+    rulebook: Rulebook, keyword_categories: set[str], found: set[EntityType], rules: list[str]
 ) -> list[CategoryMatcher]:
     present = [matcher for matcher in rulebook.categories if matcher.present(found, keyword_categories)]
     rules.extend(f"category.{matcher.id}" for matcher in present)
@@ -187,6 +188,11 @@ def _observed(plan: Plan, used: set[str]) -> tuple[str, ...]:
         return ()
     asked = [m for m in plan.rulebook.uses if m.id in used and m.rule.mode is RuleMode.OBSERVE]
     return tuple(f"use.{matcher.id}.{_use_action(plan, matcher)}" for matcher in asked)
+
+
+def _observed_entities(plan: Plan, found: set[EntityType]) -> tuple[str, ...]:
+    """What observe-mode entity rules would have done with the types found ("entity.NIR.block")."""
+    return tuple(f"entity.{e}.{a}" for e, a in sorted(plan.observed_actions.items()) if e in found)
 
 
 def _use_action(plan: Plan, matcher: UseMatcher) -> UseAction:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from proxy.entities import Entity
+from proxy.entities import entity_type
 from proxy.governance.explain import governance_lines
 from proxy.policy.messages import AREA_LABELS, HOSTING_LABELS
 from proxy.policy.schema import Action, EntityRule, Limits, OnViolation, Policy, ServicePolicy, UseAction
@@ -33,13 +33,13 @@ def explain(policy: Policy, hosting: Mapping[str, Hosting]) -> list[str]:
     return lines[:-1]
 
 
-def _entity_rules(rules: Mapping[Entity, Action | EntityRule]) -> Iterator[str]:
+def _entity_rules(rules: Mapping[str, Action | EntityRule]) -> Iterator[str]:
     for entity, rule in rules.items():
         rule = EntityRule(action=rule) if isinstance(rule, Action) else rule
         parts = [ACTION_LABELS[rule.action]] if rule.action else []
         if rule.threshold is not None:
             parts.append(f"pris en compte à partir d'un score de {rule.threshold:.2f}")
-        yield f"  - {entity.phrase} ({entity}) : {', '.join(parts)}"
+        yield f"  - {entity_type(entity).phrase} ({entity}) : {', '.join(parts)}"
 
 
 def _limits(limits: Limits) -> Iterator[str]:
@@ -80,7 +80,7 @@ def _categories(policy: Policy) -> Iterator[str]:
     yield "Catégories de données sensibles :"
     for category_id, category in policy.categories.items():
         where = ", ".join(HOSTING_LABELS[h] for h in category.hosting)
-        signs = [e.phrase for e in category.entities]
+        signs = [entity_type(e).phrase for e in category.entities]
         if category.keywords:
             signs.append(f"{len(category.keywords)} mot(s)-clé(s) (« {category.keywords[0]} »...)")
         yield f"  - {category.description} ({category_id}) : reconnue par {', '.join(signs)}."

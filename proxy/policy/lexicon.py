@@ -15,15 +15,18 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer  # type: ignore[import-untyped]
+import yaml
 
 from proxy.analysis.normalise import normalise
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?;\n\r]+(?:\s|$)|\n")
 _STOPWORDS = frozenset(
-    (  # not "a": "le maire a décidé" (a decision taken) is not "décider"
+    (  # not "a": "le maire a décidé" (a decision taken) is not "décider"; not "ta", "ton", "votre"…:
+        # "ta réponse", "votre avis" say who is asked to decide
         "au",
         "aux",
         "ce",
@@ -50,13 +53,8 @@ _STOPWORDS = frozenset(
         "sa",
         "ses",
         "son",
-        "ta",
-        "tes",
-        "ton",
         "un",
         "une",
-        "votre",
-        "vos",
         "s",
         "qu",
         "que",
@@ -64,6 +62,9 @@ _STOPWORDS = frozenset(
     )
 )
 ALTERNATIVE_SEPARATOR = "|"
+QUESTION = "?"  # a term ending with "?" ("lequel ?") is only found in a question
+VOCABULARY_MARK = "@"  # "@decision" in a group stands for every term of that vocabulary
+VOCABULARY_FILE = Path(__file__).resolve().parent / "data" / "vocabulary_fr.yaml"
 
 
 _PER_THREAD = threading.local()
@@ -84,13 +85,21 @@ _VERB_ENDINGS = ("ent", "ons")
 _MIN_CUT = 7
 
 
+# Past participles of the first group ("décidé", "désignée", "fixés") report a decision someone took;
+# the other forms (décide, décider, décidez, déciderais) ask for one. Their stems are kept apart.
+_PARTICIPLE_ENDINGS = ("é", "ée", "és", "ées")
+PARTICIPLE_MARK = "é"
+_MIN_PARTICIPLE = 5
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The accent-free Snowball stem of one lower-case word."""
+    """The accent-free Snowball stem of one lower-case word (marked if a past participle)."""
     stemmed: str = _stemmer().stemWord(word)  # type: ignore[attr-defined]
     if stemmed == word and len(word) >= _MIN_CUT and word.endswith(_VERB_ENDINGS):
         stemmed = word[:-3]
-    return strip_accents(stemmed)
+    participle = len(word) >= _MIN_PARTICIPLE and word.endswith(_PARTICIPLE_ENDINGS)
+    return strip_accents(stemmed) + (PARTICIPLE_MARK if participle else "")
 
 
 def strip_accents(text: str) -> str:
@@ -98,10 +107,37 @@ def strip_accents(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+# "à" (to) is kept apart from "a" (has): "à qui attribuer" asks for a decision, "a attribué" reports
+# one. A term written with "à" also matches "a", as agents often type it without its accent.
+TO = "à"
+HAS = "a"
+
+
 def stems(text: str) -> tuple[str, ...]:
-    """Stems of the content words of `text`, in order."""
+    """Stems of the content words of `text`, in order. A participle after the infinitive "être"
+    ("doit être sanctionné", "doivent être classées") asks for the act: it is not marked."""
     words = _WORD.findall(text.casefold().replace("’", "'"))
-    return tuple(stem(word) for word in words if word not in _STOPWORDS)
+    found, after_etre = [], False
+    for word in words:
+        if word not in _STOPWORDS:
+            stemmed = TO if word == TO else stem(word)
+            found.append(stemmed[: -len(PARTICIPLE_MARK)] if after_etre and _marked(stemmed) else stemmed)
+        after_etre = word in _INFINITIVE_ETRE
+    return tuple(found)
+
+
+_INFINITIVE_ETRE = frozenset({"être", "etre"})
+
+
+def _marked(stemmed: str) -> bool:
+    return stemmed.endswith(PARTICIPLE_MARK) and stemmed != PARTICIPLE_MARK
+
+
+def _same(words: Sequence[str], term: Sequence[str]) -> bool:
+    """Whether a sentence's stems are a term's ("a" stands for "à" in the sentence, not the reverse)."""
+    if len(words) != len(term):  # the sentence ends before the term does
+        return False
+    return all(word == stem or (stem == TO and word == HAS) for word, stem in zip(words, term, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,24 +146,27 @@ class Sentence:
 
     words: tuple[str, ...]
     where: Mapping[str, tuple[int, ...]]
+    question: bool = False  # ends with "?"
 
     @classmethod
-    def of(cls, words: tuple[str, ...]) -> Sentence:
+    def of(cls, words: tuple[str, ...], question: bool = False) -> Sentence:
         where: dict[str, list[int]] = {}
         for index, word in enumerate(words):
             where.setdefault(word, []).append(index)
-        return cls(words, {word: tuple(indexes) for word, indexes in where.items()})
+            if word == HAS:  # also where a term's "à" may stand (see `_same`)
+                where.setdefault(TO, []).append(index)
+        return cls(words, {word: tuple(indexes) for word, indexes in where.items()}, question)
 
     @classmethod
     def parse(cls, text: str) -> Sentence:
-        return cls.of(stems(text))
+        return cls.of(stems(text), text.rstrip().endswith(QUESTION))
 
 
 def sentences(text: str) -> list[Sentence]:
     """Each sentence of `text` (split on end punctuation and line breaks), read on its normalised
     view: "mala\u200bdie" with a zero-width space is "maladie" (see proxy/analysis/normalise.py)."""
     view = normalise(text).text
-    return [Sentence.of(found) for part in _split_sentences(view) if (found := stems(part))]
+    return [Sentence.of(found, asks) for part, asks in _split_sentences(view) if (found := stems(part))]
 
 
 # Abbreviations whose period does not end a sentence ("Décide si M. Martin doit être sanctionné").
@@ -162,14 +201,15 @@ _LAST_WORD = re.compile(r"([^\W\d_]+)\s*$")
 _ABBREVIATION_WINDOW = 16
 
 
-def _split_sentences(text: str) -> list[str]:
+def _split_sentences(text: str) -> list[tuple[str, bool]]:
+    """Each sentence, and whether it is a question."""
     parts, start = [], 0
     for end in _SENTENCE_END.finditer(text):
         if end.group().startswith(".") and _ends_with_abbreviation(text, end.start()):
             continue
-        parts.append(text[start : end.start()])
+        parts.append((text[start : end.start()], QUESTION in end.group()))
         start = end.end()
-    parts.append(text[start:])
+    parts.append((text[start:], text.rstrip().endswith(QUESTION)))
     return parts
 
 
@@ -191,20 +231,25 @@ class Term:
 
     source: str
     stems: tuple[str, ...]
+    question: bool = False  # only in a sentence that ends with "?"
 
     @classmethod
     def parse(cls, source: str) -> Term:
-        return cls(source.strip(), stems(source))
+        return cls(source.strip(), stems(source), source.strip().endswith(QUESTION))
 
     def positions(self, sentence: Sentence) -> list[int]:
         """Start indexes where the term's stems occur in sequence in `sentence`."""
+        if self.question and not sentence.question:
+            return []
         size = len(self.stems)
         starts = sentence.where.get(self.stems[0], ())
         if size == 1:
             return list(starts)
-        return [i for i in starts if sentence.words[i : i + size] == self.stems]
+        return [i for i in starts if _same(sentence.words[i : i + size], self.stems)]
 
     def found_in(self, sentence: Sentence) -> bool:
+        if len(self.stems) > 1 and not all(word in sentence.where for word in self.stems[1:]):
+            return False  # most phrases miss a word: looked up before their order is checked
         return bool(self.positions(sentence))
 
 
@@ -222,8 +267,8 @@ class Group:
     @classmethod
     def of(cls, terms: Iterable[Term]) -> Group:
         kept = tuple(terms)
-        words = frozenset(t.stems[0] for t in kept if len(t.stems) == 1)
-        phrases = tuple(t for t in kept if len(t.stems) > 1)
+        words = frozenset(t.stems[0] for t in kept if len(t.stems) == 1 and not t.question)
+        phrases = tuple(t for t in kept if len(t.stems) > 1 or t.question)
         by_head: dict[str, list[Term]] = {}
         for phrase in phrases:
             by_head.setdefault(phrase.stems[0], []).append(phrase)
@@ -232,8 +277,7 @@ class Group:
 
     @classmethod
     def parse(cls, source: str) -> Group:
-        parts = [part for part in source.split(ALTERNATIVE_SEPARATOR) if part.strip()]
-        return cls.of(Term.parse(part) for part in parts)
+        return cls.of(Term.parse(part) for part in expand(source.split(ALTERNATIVE_SEPARATOR)))
 
     def found_in(self, sentence: Sentence) -> bool:
         if not self.words.isdisjoint(sentence.where.keys()):
@@ -257,5 +301,33 @@ class Pattern:
 
 
 def unusable_terms(sources: Iterable[str]) -> list[str]:
-    """Terms that reduce to nothing (only function words or punctuation): a policy error."""
-    return [source for source in sources if not stems(source)]
+    """Terms that reduce to nothing (only function words or punctuation): a policy error. A
+    vocabulary named "@name" must exist (else `UnknownVocabulary`)."""
+    return [source for source in expand(sources) if not stems(source)]
+
+
+class UnknownVocabulary(ValueError):
+    """A term names a vocabulary that proxy/policy/data/vocabulary_fr.yaml does not define."""
+
+
+@lru_cache(maxsize=1)
+def vocabularies() -> Mapping[str, tuple[str, ...]]:
+    """The project's named vocabularies (proxy/policy/data/vocabulary_fr.yaml): read once."""
+    raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
+    return {str(name): tuple(str(term) for term in terms) for name, terms in raw.items()}
+
+
+def expand(parts: Iterable[str], seen: frozenset[str] = frozenset()) -> list[str]:
+    """The terms of `parts`, each "@name" replaced by the terms of that vocabulary (which may name
+    another one); empty parts dropped."""
+    terms: list[str] = []
+    for part in (p.strip() for p in parts):
+        if not part.startswith(VOCABULARY_MARK):
+            terms += [part] if part else []
+            continue
+        name = part[len(VOCABULARY_MARK) :].strip()
+        if name not in vocabularies() or name in seen:
+            known = ", ".join(VOCABULARY_MARK + n for n in sorted(vocabularies()))
+            raise UnknownVocabulary(f"vocabulaire inconnu « {part} » (connus : {known})")
+        terms += expand(vocabularies()[name], seen | {name})
+    return terms

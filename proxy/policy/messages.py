@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.policy.rulebook import CategoryMatcher, UseMatcher
 from proxy.policy.schema import Area
 from proxy.settings import Hosting
@@ -48,7 +48,7 @@ def payload_too_large(size: int, limit: int) -> str:
     )
 
 
-def personal_data_blocked(entities: Iterable[Entity]) -> str:
+def personal_data_blocked(entities: Iterable[EntityType]) -> str:
     kinds = ", ".join(entity.phrase for entity in sorted(entities))
     return (
         f"Ce message contient {kinds} ; il ne peut pas être envoyé à ce modèle. "

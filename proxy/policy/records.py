@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from proxy.analysis.findings import Finding
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.errors import (
     DataNotAllowed,
     ForbiddenUse,
@@ -64,12 +64,13 @@ class Plan:
     rulebook: Rulebook
     service: str
     facts: RequestFacts
-    actions: Mapping[Entity, Action]
-    thresholds: Mapping[Entity, float]
+    actions: Mapping[EntityType, Action]
+    thresholds: Mapping[EntityType, float]
     lists: Lists
     max_tokens: int | None
     rules: tuple[str, ...]
     refusal: Refusal | None
+    observed_actions: Mapping[EntityType, Action] = field(default_factory=dict)  # observe-mode rules
 
     @property
     def model(self) -> str:
@@ -90,7 +91,7 @@ class Decision:
     requested_model: str
     model: str
     findings: tuple[tuple[Finding, ...], ...]
-    actions: Mapping[Entity, Action]
+    actions: Mapping[EntityType, Action]
     categories: tuple[str, ...]
     uses: tuple[str, ...]
     reminder: str | None
@@ -103,5 +104,5 @@ class Decision:
     def rerouted(self) -> bool:
         return self.verdict is Verdict.REROUTE
 
-    def found(self) -> set[Entity]:
+    def found(self) -> set[EntityType]:
         return {finding.entity for found in self.findings for finding in found}

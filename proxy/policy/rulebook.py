@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TypeVar
 
-from proxy.entities import Entity
+from proxy.entities import CustomEntity, Entity, EntityType
 from proxy.memo import DigestMemo
-from proxy.policy.lexicon import Group, Pattern, Sentence, Term, sentences
-from proxy.policy.schema import Action, Category, EntityRule, Policy, ServicePolicy, UseRule
+from proxy.policy.lexicon import Group, Pattern, Sentence, Term, expand, sentences
+from proxy.policy.schema import Action, Category, EntityRule, Policy, RuleMode, ServicePolicy, UseRule
 from proxy.settings import Hosting
 
 Sentences = Sequence[Sentence]
 NO_SERVICE = ServicePolicy(models=("(aucun)",))  # a caller whose service the policy does not name
+# Consecutive sentences a forbidden use may spread over: the person or the case in one, the ask in a
+# later one ("Voici le dossier de M. Perrot. […] Décide.").
+WINDOW = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,23 +32,21 @@ class UseMatcher:
     @classmethod
     def build(cls, rule_id: str, rule: UseRule) -> UseMatcher:
         patterns = tuple(Pattern.parse(pattern) for pattern in rule.match)
-        return cls(rule_id, rule, patterns, Group.of(Term.parse(term) for term in rule.unless))
+        return cls(rule_id, rule, patterns, Group.of(Term.parse(term) for term in expand(rule.unless)))
 
     def found_in(self, text_sentences: Sentences) -> bool:
-        """Whether a sentence, or a sentence and the one before it in the same text ("Voici le
-        dossier de M. Perrot. Décide s'il doit être recruté."), holds every group of a pattern and
-        none of the `unless` phrases. Each sentence is read once: a pair matches when the groups
-        each sentence holds cover a pattern between them."""
-        found = [self._groups_in(sentence) for sentence in text_sentences]
-        excluded = [self.unless.found_in(sentence) for sentence in text_sentences]
+        """Whether a few consecutive sentences of one text (`WINDOW`: "Voici le dossier de M. Perrot.
+        Il a 58 ans. Décide s'il doit être recruté.") hold every group of a pattern between them.
+        A sentence holding an `unless` phrase ("le jury a retenu Mme A.") adds nothing to any
+        window; the others still count. Each sentence is read once."""
         full = [(1 << len(pattern.groups)) - 1 for pattern in self.patterns]
-        if any(not out and _covers(held, full) for held, out in zip(found, excluded, strict=True)):
-            return True
-        pairs = zip(itertools.pairwise(found), itertools.pairwise(excluded), strict=True)
-        return any(
-            not (out_a or out_b) and _covers([a | b for a, b in zip(held_a, held_b, strict=True)], full)
-            for (held_a, held_b), (out_a, out_b) in pairs
-        )
+        empty = [0] * len(self.patterns)
+        held = [empty if self.unless.found_in(s) else self._groups_in(s) for s in text_sentences]
+        for end in range(len(held)):
+            window = held[max(0, end - WINDOW + 1) : end + 1]
+            if _covers([_union(masks) for masks in zip(*window, strict=True)], full):
+                return True
+        return False
 
     def _groups_in(self, sentence: Sentence) -> list[int]:
         """Per pattern, a bit per group the sentence holds."""
@@ -53,6 +54,13 @@ class UseMatcher:
             sum(1 << i for i, group in enumerate(pattern.groups) if group.found_in(sentence))
             for pattern in self.patterns
         ]
+
+
+def _union(masks: Iterable[int]) -> int:
+    union = 0
+    for mask in masks:
+        union |= mask
+    return union
 
 
 def _covers(held: Sequence[int], full: Sequence[int]) -> bool:
@@ -69,9 +77,9 @@ class CategoryMatcher:
 
     @classmethod
     def build(cls, category_id: str, category: Category) -> CategoryMatcher:
-        return cls(category_id, category, Group.of(Term.parse(word) for word in category.keywords))
+        return cls(category_id, category, Group.of(Term.parse(word) for word in expand(category.keywords)))
 
-    def present(self, entities: Iterable[Entity], keyword_categories: Set[str]) -> bool:
+    def present(self, entities: Iterable[EntityType], keyword_categories: Set[str]) -> bool:
         """By one of its entity types found, or by its keywords (see `TextMatches.keywords_in`)."""
         return bool(set(self.category.entities) & set(entities)) or self.id in keyword_categories
 
@@ -84,22 +92,61 @@ class CategoryMatcher:
 
 @dataclass(frozen=True, slots=True)
 class EntityTreatment:
-    """Per service, the action and the score threshold of every entity type, resolved once."""
+    """Per service, the action and the score threshold of every entity type, resolved once, and the
+    action of each observe-mode entity rule (recorded when its type is found, never applied)."""
 
-    actions: Mapping[Entity, Action]
-    thresholds: Mapping[Entity, float]
+    actions: Mapping[EntityType, Action]
+    thresholds: Mapping[EntityType, float]
+    observed: Mapping[EntityType, Action]
 
     @classmethod
     def resolve(cls, policy: Policy, service: ServicePolicy) -> EntityTreatment:
-        actions, thresholds = {}, {}
+        """Every type of the project, and every custom type the policy names; a custom type it does
+        not name is treated as CUSTOM (see `ByType`)."""
+        actions: dict[EntityType, Action] = {}
+        thresholds: dict[EntityType, float] = {}
+        observed: dict[EntityType, Action] = {}
         base = service.threshold if service.threshold is not None else policy.defaults.threshold
-        for entity in Entity:
+        named = [e for e in (*policy.defaults.entities, *service.entities) if isinstance(e, CustomEntity)]
+        for entity in (*Entity, *named):
             own = _entity_rule(service.entities.get(entity))
             default = _entity_rule(policy.defaults.entities.get(entity))
+            watched = next((r for r in (own, default) if r.mode is RuleMode.OBSERVE and r.action), None)
+            own, default = _enforced(own), _enforced(default)
             actions[entity] = own.action or default.action or policy.defaults.action
             chosen = own.threshold if own.threshold is not None else default.threshold
             thresholds[entity] = base if chosen is None else chosen
-        return cls(MappingProxyType(actions), MappingProxyType(thresholds))
+            if watched is not None and watched.action is not None and watched.action is not actions[entity]:
+                observed[entity] = watched.action
+        return cls(ByType(actions), ByType(thresholds), observed)
+
+
+def _enforced(rule: EntityRule) -> EntityRule:
+    return rule if rule.mode is RuleMode.ENFORCE else EntityRule()
+
+
+V = TypeVar("V")
+
+
+class ByType(Mapping[EntityType, V]):
+    """A value per entity type; a custom type without its own value takes CUSTOM's (read-only)."""
+
+    def __init__(self, values: Mapping[EntityType, V]) -> None:
+        self._values = dict(values)
+
+    def __getitem__(self, entity: EntityType) -> V:
+        if entity not in self._values and isinstance(entity, CustomEntity):
+            return self._values[Entity.CUSTOM]
+        return self._values[entity]
+
+    def __contains__(self, entity: object) -> bool:
+        return entity in self._values or isinstance(entity, CustomEntity)
+
+    def __iter__(self) -> Iterator[EntityType]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 def _entity_rule(rule: Action | EntityRule | None) -> EntityRule:
@@ -132,11 +179,14 @@ class Rulebook:
             matches=TextMatches(categories, uses),
         )
 
-    def actions_for(self, service: str) -> Mapping[Entity, Action]:
+    def actions_for(self, service: str) -> Mapping[EntityType, Action]:
         return self.treatments.get(service, self.treatments[""]).actions
 
-    def thresholds_for(self, service: str) -> Mapping[Entity, float]:
+    def thresholds_for(self, service: str) -> Mapping[EntityType, float]:
         return self.treatments.get(service, self.treatments[""]).thresholds
+
+    def observed_for(self, service: str) -> Mapping[EntityType, Action]:
+        return self.treatments.get(service, self.treatments[""]).observed
 
 
 def split_sentences(texts: Iterable[str]) -> list[Sentence]:

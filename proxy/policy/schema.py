@@ -11,11 +11,11 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from proxy.attachments.kinds import RawKind
 from proxy.config_file import STRICT
-from proxy.entities import Entity
+from proxy.entities import Entity, entity_type
 from proxy.governance.config import Governance
 from proxy.policy.lexicon import ALTERNATIVE_SEPARATOR, unusable_terms
 from proxy.roles import Role
@@ -65,9 +65,17 @@ class Strict(BaseModel):
 class EntityRule(Strict):
     action: Action | None = Field(default=None, description="Action pour ce type de donnée")
     threshold: Score | None = Field(default=None, description="Score minimal d'une détection prise en compte")
+    mode: RuleMode = Field(
+        default=RuleMode.ENFORCE,
+        description="enforce (la règle agit) ou observe (le registre note l'action qu'elle aurait eue ; "
+        "le type suit la règle de defaults ou l'action par défaut)",
+    )
 
 
-EntityRules = dict[Entity, Action | EntityRule]
+# A type of Garde-fou (NIR, PERSON...) or a custom type of models/custom_recognizers.yaml
+# (MATRICULE_AGENT): whether a recognizer is active for it is checked by proxy/policy/checks.py.
+EntityName = Annotated[str, AfterValidator(entity_type)]
+EntityRules = dict[EntityName, Action | EntityRule]
 
 
 class Lists(Strict):
@@ -117,7 +125,7 @@ class AttachmentRules(Strict):
 
 class Category(Strict):
     description: str = Field(min_length=1)
-    entities: tuple[Entity, ...] = ()
+    entities: tuple[EntityName, ...] = ()
     keywords: tuple[str, ...] = Field(default=(), description="Mots ou expressions (toutes formes)")
     hosting: tuple[Hosting, ...] = Field(min_length=1, description="Hébergements autorisés")
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from proxy.analysis.findings import Finding
 from proxy.caller import Caller
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.openai_api.inventory import routes
 from proxy.openai_api.segments import scan
 from proxy.policy.records import Decision, Plan, Refusal
@@ -54,7 +54,7 @@ class Simulation:
     def found(self) -> list[Finding]:
         return [f for row in self.decision.findings for f in row]
 
-    def entities(self) -> set[Entity]:
+    def entities(self) -> set[EntityType]:
         return {finding.entity for finding in self.found()}
 
 

@@ -11,9 +11,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from proxy.config_file import ConfigFileError
+from proxy.entities import EntityType
 from proxy.policy.checks import PolicyContext
 from proxy.policy.loader import LoadedPolicy, load_policy
 from proxy.policy.schema import Policy
@@ -41,8 +43,10 @@ class PolicyStore:
         *,
         interval_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        active_entities: Callable[[], frozenset[EntityType]] | None = None,
     ) -> None:
         self._path, self._context = path, context
+        self._active = active_entities  # the detector's types now (its custom recognizers reload too)
         self._interval, self._clock = interval_s, clock
         self._stamp = _stamp(path)
         self._loaded = load_policy(path, context)
@@ -61,8 +65,11 @@ class PolicyStore:
 
     @property
     def context(self) -> PolicyContext:
-        """What a candidate policy must agree with (served models, hosting, active recognizers)."""
-        return self._context
+        """What a candidate policy must agree with (served models, hosting, active recognizers): the
+        recognizers in force now, custom ones included."""
+        if self._active is None:
+            return self._context
+        return replace(self._context, active_entities=self._active())
 
     @property
     def policy(self) -> Policy:
@@ -90,7 +97,7 @@ class PolicyStore:
 
     def _reload(self) -> bool:
         try:
-            loaded = load_policy(self._path, self._context)
+            loaded = load_policy(self._path, self.context)
         except ConfigFileError as error:
             self.last_error = str(error)
             log.error("policy reload refused, previous policy kept (%s): %s", self._loaded.sha256, error)

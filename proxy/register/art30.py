@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from proxy.entities import Entity
+from proxy.entities import entity_type
 from proxy.policy.schema import Action, EntityRule, Policy
 from proxy.settings import Settings, UpstreamSettings
 
@@ -114,7 +114,7 @@ def _data_categories(policy: Policy | None) -> list[str]:
     default = policy.defaults.action
     lines = [f"- par défaut, pour toute donnée détectée : {ACTION_LABELS[default]} ;"]
     for entity, rule in policy.defaults.entities.items():
-        lines.append(f"- {Entity(entity).phrase} : {ACTION_LABELS[_action(rule, default)]} ;")
+        lines.append(f"- {entity_type(entity).phrase} : {ACTION_LABELS[_action(rule, default)]} ;")
     return lines
 
 
@@ -132,7 +132,7 @@ def _services(policy: Policy | None) -> list[str]:
         models = ", ".join(service.models)
         description = f" — {service.description}" if service.description else ""
         specific = [
-            f"{Entity(entity).phrase} : {ACTION_LABELS[_action(rule, policy.defaults.action)]}"
+            f"{entity_type(entity).phrase} : {ACTION_LABELS[_action(rule, policy.defaults.action)]}"
             for entity, rule in service.entities.items()
         ]
         rules = f" ; règles propres : {' ; '.join(specific)}" if specific else ""

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, TextIO
 
-from proxy.entities import Entity
+from proxy.entities import entity_type
 from proxy.register.entry import Decision
 
 # stored column -> French header
@@ -56,7 +56,7 @@ class ExportFormat(StrEnum):
 def entity_label(entity_id: str) -> str:
     """French placeholder stem of an entity type (PERSON -> PERSONNE); unknown ids as they are."""
     try:
-        return Entity(entity_id).label
+        return entity_type(entity_id).label
     except ValueError:
         return entity_id
 
@@ -64,7 +64,7 @@ def entity_label(entity_id: str) -> str:
 def type_name(entity_id: str) -> str:
     """French name of a data type: PERSON -> 'nom de personne' (its phrase without the article)."""
     try:
-        return Entity(entity_id).phrase.split(" ", 1)[1]
+        return entity_type(entity_id).phrase.split(" ", 1)[1]
     except ValueError:
         return entity_id
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from proxy.analysis.findings import Finding
-from proxy.entities import Entity
+from proxy.entities import Entity, EntityType
 
 # Longest text between the brackets that can still be read as a placeholder. Bounds the stream
 # restorer's carry buffer: it never holds more than "[" + MAX_INNER characters.
@@ -31,10 +31,10 @@ class PlaceholderStyle(StrEnum):
     TYPED = "typed"  # [PERSONNE_4821]: the model knows what kind of data it stands for
     OPAQUE = "opaque"  # [DONNEE_4821]: the type is hidden from the model too
 
-    def label(self, entity: Entity) -> str:
+    def label(self, entity: EntityType) -> str:
         return entity.label if self is PlaceholderStyle.TYPED else OPAQUE_LABEL
 
-    def mask(self, entity: Entity) -> str:
+    def mask(self, entity: EntityType) -> str:
         """The irreversible replacement: `[NIR]`, never restored."""
         return f"[{self.label(entity)}]"
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from proxy.entities import Entity
+from proxy.entities import CustomEntity, Entity, EntityType
 
 NUMBERS = 9999
 _IDENTIFIERS = frozenset(Entity) - {
@@ -28,10 +28,10 @@ _IDENTIFIERS = frozenset(Entity) - {
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
-def normalise(entity: Entity, value: str) -> str:
+def normalise(entity: EntityType, value: str) -> str:
     """The form two writings of one value share: case, accents, spacing (and, for numbers, separators)."""
     text = (value if value.isascii() else _without_accents(value)).casefold()
-    if entity in _IDENTIFIERS:
+    if entity in _IDENTIFIERS or isinstance(entity, CustomEntity):  # a DPO's types are identifiers
         text = _NOT_ALNUM.sub("", text)
         if entity is Entity.PHONE and text.startswith("33") and len(text) == 11:
             text = "0" + text[2:]  # +33 6 12 34 56 78 is 06 12 34 56 78
@@ -45,7 +45,7 @@ def _without_accents(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def numbers(key: bytes, entity: Entity, normalised: str) -> Iterator[int]:
+def numbers(key: bytes, entity: EntityType, normalised: str) -> Iterator[int]:
     """The numbers this value asks for, in order of preference (endless, deterministic)."""
     attempt = 0
     while True:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from proxy.analysis.findings import Finding
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.transform.actions import Action
 from proxy.transform.placeholders import PlaceholderStyle
 from proxy.transform.vault import Vault
@@ -14,7 +14,7 @@ from proxy.transform.vault import Vault
 def redact(
     text: str,
     findings: Sequence[Finding],
-    actions: Mapping[Entity, Action],
+    actions: Mapping[EntityType, Action],
     vault: Vault,
     style: PlaceholderStyle,
 ) -> str:
@@ -36,7 +36,7 @@ def redact(
     return "".join(parts)
 
 
-def irreversible(actions: Mapping[Entity, Action]) -> dict[Entity, Action]:
+def irreversible(actions: Mapping[EntityType, Action]) -> dict[EntityType, Action]:
     """The same actions with pseudonymise turned into mask (for texts nothing comes back for)."""
     return {
         entity: Action.MASK if action is Action.PSEUDONYMISE else action for entity, action in actions.items()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 
 from proxy.analysis.findings import Finding
-from proxy.entities import Entity
+from proxy.entities import EntityType
 from proxy.errors import InvalidRequest
 from proxy.transform.actions import Action
 from proxy.transform.placeholders import Placeholder, PlaceholderStyle, written_in
@@ -26,11 +26,11 @@ _PREFERRED = 64  # keyed numbers tried before taking the first free one
 
 @dataclass(frozen=True, slots=True)
 class Vault:
-    _placeholders: Mapping[tuple[Entity, str], Placeholder]  # by normalised value
+    _placeholders: Mapping[tuple[EntityType, str], Placeholder]  # by normalised value
     _values: Mapping[Placeholder, str]
-    _as_written: Mapping[tuple[Entity, str], Placeholder]  # the values met, as written
+    _as_written: Mapping[tuple[EntityType, str], Placeholder]  # the values met, as written
 
-    def placeholder(self, entity: Entity, value: str) -> Placeholder:
+    def placeholder(self, entity: EntityType, value: str) -> Placeholder:
         found = self._as_written.get((entity, value))  # a resent history repeats its values
         return found if found is not None else self._placeholders[(entity, normalise(entity, value))]
 
@@ -46,7 +46,7 @@ def build_vault(
     style: PlaceholderStyle,
     texts: Sequence[str],
     findings: Sequence[Sequence[Finding]],
-    actions: Mapping[Entity, Action],
+    actions: Mapping[EntityType, Action],
 ) -> Vault:
     """The vault of one request: its texts, their findings, and the action for each type."""
     values = [
@@ -60,11 +60,11 @@ def build_vault(
 
 
 def assign(
-    key: bytes, style: PlaceholderStyle, values: Iterable[tuple[Entity, str]], written: set[Placeholder]
+    key: bytes, style: PlaceholderStyle, values: Iterable[tuple[EntityType, str]], written: set[Placeholder]
 ) -> Vault:
-    placeholders: dict[tuple[Entity, str], Placeholder] = {}
+    placeholders: dict[tuple[EntityType, str], Placeholder] = {}
     restorable: dict[Placeholder, str] = {}
-    as_written: dict[tuple[Entity, str], Placeholder] = {}
+    as_written: dict[tuple[EntityType, str], Placeholder] = {}
     taken = set(written)
     for entity, value in values:
         if (entity, value) in as_written:
@@ -79,7 +79,9 @@ def assign(
     return Vault(placeholders, restorable, as_written)
 
 
-def _free(key: bytes, label: str, entity: Entity, normalised: str, taken: set[Placeholder]) -> Placeholder:
+def _free(
+    key: bytes, label: str, entity: EntityType, normalised: str, taken: set[Placeholder]
+) -> Placeholder:
     preferred = (Placeholder(label, n) for n in islice(numbers(key, entity, normalised), _PREFERRED))
     anything = (Placeholder(label, n) for n in range(1, NUMBERS + 1))
     for placeholder in chain(preferred, anything):

@@ -11,7 +11,7 @@ import pytest
 
 from proxy.analysis.custom import CustomRecognizerError, CustomRecognizers, load
 from proxy.analysis.engine import DetectionError, Detector, load_detection_config
-from proxy.entities import Entity
+from proxy.entities import CustomEntity
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 EXAMPLES = MODELS / "examples" / "custom_recognizers.yaml"
@@ -56,9 +56,10 @@ def test_presidio_documented_example_loads_and_works_unchanged(tmp_path: Path) -
     custom = _custom(tmp_path, PRESIDIO_EXAMPLE)
     text = "Mr. John Smith, zip code: 10023-1234"
     found = {text[f.start : f.end]: (f.entity, f.recognizer) for f in custom.findings(text)}
-    assert found["10023-1234"] == (Entity.CUSTOM, "Zip code Recognizer")
-    assert found["Mr."] == (Entity.CUSTOM, "Titles recognizer")
-    assert custom.entities == {Entity.CUSTOM}
+    assert found["10023-1234"] == (CustomEntity("ZIP"), "Zip code Recognizer")
+    assert found["Mr."] == (CustomEntity("TITLE"), "Titles recognizer")
+    assert custom.entities == {CustomEntity("ZIP"), CustomEntity("TITLE")}
+    assert [type(e) for e in custom.entities] == [CustomEntity, CustomEntity]
 
 
 def test_the_three_worked_examples(tmp_path: Path) -> None:
@@ -78,8 +79,11 @@ def test_the_detector_uses_them_and_refuses_a_bad_file(tmp_path: Path) -> None:
     detector = Detector(load_detection_config(models))
     text = "Le dossier ASE-2024-00123 de M. Paul Martin."
     found = {text[f.start : f.end]: f.entity for f in detector.detect([text])[0]}
-    assert found["ASE-2024-00123"] is Entity.CUSTOM
-    assert Entity.CUSTOM in detector.active_entities
+    assert (
+        found["ASE-2024-00123"] == CustomEntity("DOSSIER_ASE")
+        and found["ASE-2024-00123"].label == "DOSSIER_ASE"
+    )
+    assert {"MATRICULE_AGENT", "DOSSIER_ASE", "CONTRAT_EAU"} <= detector.active_entities
     (models / "custom_recognizers.yaml").write_text("recognizers:\n  - name: x\n    supported_entity: X\n")
     with pytest.raises(DetectionError, match="patterns"):
         Detector(load_detection_config(models))
@@ -97,6 +101,12 @@ def test_the_detector_uses_them_and_refuses_a_bad_file(tmp_path: Path) -> None:
         ("recognizers:\n  - supported_entity: A\n    deny_list: [x]\n    validator: nope\n", "validator"),
         ("recognizers:\n  - name: fr_nir\n    supported_entity: NIR\n    deny_list: [x]\n", "double"),
         ("recognizer: []\n", "recognizers"),
+        ("recognizers:\n  - name: a\n    supported_entity: matricule 2\n    deny_list: [x]\n", "majuscules"),
+        (
+            "recognizers:\n  - name: a\n    supported_entity: A\n    supported_language: french\n"
+            "    deny_list: [x]\n",
+            "deux lettres",
+        ),
     ],
 )
 def test_a_bad_file_names_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
@@ -114,4 +124,17 @@ def test_a_changed_file_is_reloaded_and_a_broken_one_ignored(tmp_path: Path) -> 
     os.utime(path, ns=(1, 1))
     assert [f.recognizer for f in custom.findings("ASE-2024-00123")] == ["Dossier ASE"]
     path.write_text("recognizers: [oops", encoding="utf-8")
+    assert [f.recognizer for f in custom.findings("ASE-2024-00123")] == ["Dossier ASE"]
+
+
+def test_a_reloaded_file_must_keep_the_types_the_policy_names(tmp_path: Path) -> None:
+    custom = _custom(tmp_path, EXAMPLES.read_text(encoding="utf-8"))
+    custom.require(lambda: frozenset({"DOSSIER_ASE"}))
+    path = tmp_path / "custom_recognizers.yaml"
+    path.write_text(
+        "recognizers:\n  - name: m\n    supported_entity: MATRICULE_AGENT\n    deny_list: [x]\n",
+        encoding="utf-8",
+    )
+    os.utime(path, ns=(2, 2))
+    assert "DOSSIER_ASE" in custom.entities  # the file without it was refused, the previous one stays
     assert [f.recognizer for f in custom.findings("ASE-2024-00123")] == ["Dossier ASE"]

@@ -41,6 +41,13 @@ def test_invalid_checksums_are_flagged_after_a_label_only(detector: Detector) ->
         ("Portable : 09 65 42 8231", "09 65 42 8231", Entity.PHONE),
         ("Joignable au +33 20 19 39 00.", "+33 20 19 39 00", Entity.PHONE),
         ("Nom : D. BLUTHIES", "D. BLUTHIES", Entity.PERSON),
+        ("N° SS : 2 05 07 59 512 086 33", "2 05 07 59 512 086 33", Entity.NIR),
+        ("son n° fiscal est 1 78 42 316 905 27", "1 78 42 316 905 27", Entity.TAX_ID),
+        (
+            "sur votre compte bancaire : FR76 1450 5000 0108 7654 3210 987.",
+            "FR76 1450 5000 0108 7654 3210 987",
+            Entity.IBAN,
+        ),
     ],
 )
 def test_value_after_its_label(detector: Detector, text: str, value: str, entity: Entity) -> None:

@@ -18,6 +18,7 @@ from proxy.settings import Hosting
 
 REPO = Path(__file__).resolve().parents[2]
 SET = REPO / "bench" / "data" / "forbidden_uses_fr.jsonl"
+BLIND = REPO / "bench" / "data" / "forbidden_uses_blind_fr.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +68,16 @@ def test_a_decision_already_taken_by_someone_is_not_asked_for(rulebook: Rulebook
 @pytest.mark.parametrize(("inflected", "base"), [("fraudent", "frauder"), ("mentent", "mentir")])
 def test_verb_endings_snowball_misses_are_cut(inflected: str, base: str) -> None:
     assert stem(inflected) == stem(base)
+
+
+def test_the_blind_development_set_holds(rulebook: Rulebook) -> None:
+    """The 330 requests written by a session that never read the rules (bench/data/README.md):
+    recall measured 0.552 before this matching, false alarms 14 %; the floor guards what was won."""
+    rows = [json.loads(line) for line in BLIND.read_text(encoding="utf-8").splitlines()]
+    totals, flagged = Counter[str](), Counter[str]()
+    for row in rows:
+        totals[row["family"]] += 1
+        flagged[row["family"]] += bool(_flagged(rulebook, row["text"]))
+    assert len(rows) == 330 and totals["negatif"] == 120
+    assert all(flagged[f] / totals[f] >= 0.9 for f in totals if f != "negatif"), flagged
+    assert flagged["negatif"] / totals["negatif"] <= 0.02

@@ -9,7 +9,17 @@ import pytest
 
 from proxy.entities import Entity
 from proxy.policy.checks import PolicyContext
-from proxy.policy.lexicon import Pattern, Sentence, Term, sentences
+from proxy.policy.lexicon import (
+    Group,
+    Pattern,
+    Sentence,
+    Term,
+    UnknownVocabulary,
+    expand,
+    sentences,
+    stems,
+    vocabularies,
+)
 from proxy.policy.loader import load_policy
 from proxy.policy.rulebook import Rulebook, TextMatches, split_sentences
 from proxy.settings import Hosting
@@ -140,3 +150,43 @@ def test_stemming_from_several_threads_gives_the_same_stems() -> None:
             assert all(result == expected for result in pool.map(stem_all, range(16)))
     finally:
         sys.setswitchinterval(interval)
+
+
+def test_a_vocabulary_is_named_with_at_and_an_unknown_one_is_refused() -> None:
+    group = Group.parse("@sanction | relaxe")
+    assert group.found_in(Sentence.parse("un blâme")) and group.found_in(Sentence.parse("la relaxe"))
+    with pytest.raises(UnknownVocabulary, match="vocabulaire inconnu « @sanctions »"):
+        Group.parse("@sanctions")
+    assert all(stems(term) for terms in vocabularies().values() for term in expand(terms))
+
+
+def test_a_participle_reports_a_decision_the_other_forms_ask_for_one() -> None:
+    ask = Term.parse("décider")
+    assert ask.found_in(Sentence.parse("Décide."))
+    assert ask.found_in(Sentence.parse("Tu déciderais quoi ?"))
+    assert not ask.found_in(Sentence.parse("Le maire a décidé."))
+    assert Term.parse("sanctionner").found_in(Sentence.parse("Doit-il être sanctionné ?"))
+
+
+def test_a_has_is_not_a_to_but_a_to_may_be_typed_without_its_accent() -> None:
+    taken = Term.parse("a attribué")
+    assert not taken.found_in(Sentence.parse("Choisis à qui attribuer le logement."))
+    assert taken.found_in(Sentence.parse("La commission a attribué le logement."))
+    assert Term.parse("à ma place").found_in(Sentence.parse("decide a ma place"))
+
+
+def test_a_question_term_is_only_found_in_a_question() -> None:
+    which = Term.parse("lequel ?")
+    assert [s.question for s in sentences("Lequel ? La décision par laquelle.")] == [True, False]
+    assert which.found_in(sentences("Lequel des deux on embauche ?")[0])
+    assert not which.found_in(sentences("Le dossier dans lequel il figure.")[0])
+
+
+def test_a_use_spreads_over_a_few_sentences_and_a_sentence_with_unless_adds_nothing(
+    rulebook: Rulebook,
+) -> None:
+    spread = "Voici le dossier de Mme Rey. Elle a 34 ans. Elle demande l'aide au permis. Décide."
+    assert "attribution-aide" in uses_in(rulebook, spread)
+    assert uses_in(rulebook, "Le jury a retenu Mme A. Rédige le courrier aux autres candidats.") == set()
+    far = "L'aide au permis existe. Une phrase. Une autre. Encore une. Et une autre. Décide."
+    assert uses_in(rulebook, far) == set()
