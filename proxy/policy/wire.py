@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from proxy.openai_api.segments import Scanned
-from proxy.policy.records import Decision, RequestFacts
+from proxy.policy.records import PolicyDecision, RequestFacts
 
 EMBEDDINGS = "embeddings"
 RESPONSES = "responses"
@@ -43,7 +43,7 @@ def _requested_tokens(route: str, body: dict[str, Any]) -> int | None:
     return min(values) if values else None
 
 
-def apply(route: str, body: dict[str, Any], decision: Decision) -> None:
+def apply(route: str, body: dict[str, Any], decision: PolicyDecision) -> None:
     """Rewrite the outgoing body as decided (after redaction, before forwarding)."""
     body["model"] = decision.model
     names = TOKEN_FIELDS.get(route, ())
@@ -90,7 +90,7 @@ _REMINDERS: dict[str, Callable[[dict[str, Any], str], None]] = {
 }
 
 
-def route_header(decision: Decision) -> dict[str, str]:
+def route_header(decision: PolicyDecision) -> dict[str, str]:
     """`X-Gardefou-Route` on every forwarded answer: direct, or rerouted from one model to another."""
     if decision.rerouted:
         return {"X-Gardefou-Route": f"rerouted; from={decision.requested_model}; to={decision.model}"}
