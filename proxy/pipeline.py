@@ -225,9 +225,10 @@ def _outgoing(
         if not allowed:
             raise raw_refusal(str(part.part.get("type")), part.kind)
     outgoing: dict[str, Any] = fill(scanned.template, protected.texts, replace, forwarded_part)
-    wire.apply(scanned.route.name, outgoing, protected.decision)  # model, policy's max tokens, reminder
-    fields = wire.TOKEN_FIELDS.get(scanned.route.name, ())
-    services.limiter.clamp_tokens(outgoing, exchange.caller.service, fields)  # configuration's ceiling
+    route, decision = scanned.route.name, protected.decision
+    wire.apply(route, outgoing, decision)  # model, reminder
+    ceiling = services.limiter.max_tokens(exchange.caller.service)  # the configuration's
+    wire.clamp_tokens(route, outgoing, decision.max_tokens, ceiling)
     return outgoing
 
 
