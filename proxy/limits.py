@@ -24,7 +24,6 @@ from proxy.settings import LimitSettings
 log = logging.getLogger("gardefou")
 
 
-
 @dataclass(frozen=True, slots=True)
 class Quota:
     """A service's own limits (None: the configuration's value)."""
