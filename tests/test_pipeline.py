@@ -134,6 +134,12 @@ def test_the_policy_matches_beside_detection_without_changing_it(run: Any) -> No
     assert any(f.entity == "PHONE" for found in beside for f in found)
 
 
+def test_a_failure_of_the_policy_matching_beside_detection_is_not_detections() -> None:
+    """`decide` runs the matching again, and fails then, with the policy's own error."""
+    broken_plan: Any = None
+    assert anyio.run(pipeline._match_beside, broken_plan, [LETTER]) is None
+
+
 def test_the_pipeline_is_the_only_writer_of_a_requests_row() -> None:
     """Every `services.record(...)` call of the request path is in proxy/pipeline.py."""
     proxy = Path(pipeline.__file__).resolve().parent

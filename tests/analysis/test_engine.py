@@ -176,15 +176,3 @@ def test_unknown_model_is_refused(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("model: fr_core_news_md", "model: en_core_web_lg"))
     with pytest.raises(ValueError, match=r"(?s)nlp\.yaml.*ligne 4, clé « model » : valeur attendue"):
         load_detection_config(models)
-
-
-def test_work_run_meanwhile_is_done_and_its_failure_is_not_detections(detector: Detector) -> None:
-    expected = detector.detect([LETTER])
-    ran: list[int] = []
-    assert detector.detect([LETTER], meanwhile=lambda: ran.append(1)) == expected
-    assert ran == [1]
-
-    def failing() -> None:
-        raise RuntimeError("not detection's")
-
-    assert detector.detect([LETTER], meanwhile=failing) == expected
