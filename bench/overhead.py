@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/overhead.py [--workers N] [--quick] [--seconds S]
                                        [--only SECTION ...] [--cache-entries N] [--processes N]
+                                       [--register sqlite|postgresql]
 
 Starts a fake OpenAI-compatible upstream (bench/fake_upstream.py: answers at once; streams 20 chunks
 50 ms apart) and a real `gardefou serve` (temporary configuration, register and API key), then sends
@@ -27,6 +28,8 @@ the same requests straight to the upstream ("direct") and through Garde-fou, and
 `--workers N` is passed to `gardefou serve`; `--only` runs one section (1 client, charge, flux,
 conversation); `--cache-entries 0` turns the analysis cache off (compare the conversation);
 `--processes N` sets the NER worker processes (`detection.processes`; 0: NER in the server process);
+`--register postgresql` puts the proxy's register on a PostgreSQL cluster started for the run (like the
+tests: tests/engines/postgres_server.py, loopback, temporary folder), to compare with SQLite (the default);
 `--quick` runs a tiny configuration (used by the test suite). The client, the upstream and the proxy
 share the machine: on a busy machine wall-clock figures grow with the load, the CPU times much less.
 Nothing is asserted; the figures are printed.
@@ -40,7 +43,6 @@ import functools
 import os
 import random
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -151,10 +153,28 @@ def fake_upstream(chunks: int, delay_ms: float) -> Iterator[Target]:
 
 
 @contextmanager
-def gardefou(upstream: Target, workers: int, detection: dict[str, int] | None = None) -> Iterator[ProxyRun]:
+def register_database(kind: str) -> Iterator[str | None]:
+    """`postgresql`: a cluster on loopback for the run, its schema made by the owner role; yields the
+    application role's URL (`register_url`). `sqlite`: None (the register file in the data folder)."""
+    if kind != "postgresql":
+        yield None
+        return
+    from proxy.register.pg_engine import PgEngine
+    from tests.engines.postgres_server import APP, OWNER, postgres_server
+
+    with postgres_server() as server:
+        PgEngine.init_db(server.url(OWNER), APP).close()
+        yield server.url(APP)
+
+
+@contextmanager
+def gardefou(
+    upstream: Target, workers: int, detection: dict[str, int] | None = None, register_url: str | None = None
+) -> Iterator[ProxyRun]:
     """A real `gardefou serve`; once it has stopped, its register is verified and counted."""
     with tempfile.TemporaryDirectory(prefix="gardefou-bench-") as tmp:
-        config, key = _write_config(Path(tmp), upstream.url.removesuffix("/chat/completions"), detection)
+        base = upstream.url.removesuffix("/chat/completions")
+        config, key = _write_config(Path(tmp), base, detection, register_url)
         port = free_port()
         command = [sys.executable, "-m", "proxy", "serve", "--config", str(config), "--port", str(port)]
         command += ["--workers", str(workers)] if workers > 1 else []
@@ -164,20 +184,28 @@ def gardefou(upstream: Target, workers: int, detection: dict[str, int] | None = 
             target = Target("garde-fou", url, headers, cpu=functools.partial(cpu_seconds, process.pid))
             run = ProxyRun(target, process)
             yield run
-        run.register_check = _check_register(config, Path(tmp) / "data" / "register.sqlite", run.target.sent)
+        database = register_url or Path(tmp) / "data" / "register.sqlite"
+        run.register_check = _check_register(config, database, run.target.sent)
 
 
-def _check_register(config: Path, database: Path, sent: int) -> str:
+def _check_register(config: Path, database: Path | str, sent: int) -> str:
     """`gardefou register verify` on the register the proxy's workers wrote, and its row count."""
+    from proxy.register.store import Register
+
     command = [sys.executable, "-m", "proxy", "register", "verify", "--config", str(config)]
     verify = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
-    with sqlite3.connect(database) as db:
-        rows = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+    register = Register.open(database, readonly=True)
+    try:
+        rows = register.count()
+    finally:
+        register.close()
     verdict = "chaîne vérifiée" if verify.returncode == 0 else f"VÉRIFICATION ÉCHOUÉE ({verify.returncode})"
     return f"{rows} lignes pour {sent} requêtes, {verdict}"
 
 
-def _write_config(tmp: Path, upstream_base: str, detection: dict[str, int] | None) -> tuple[Path, str]:
+def _write_config(
+    tmp: Path, upstream_base: str, detection: dict[str, int] | None, register_url: str | None = None
+) -> tuple[Path, str]:
     from proxy.keystore import KeyStore  # the proxy's own key format, created like `gardefou keys`
 
     config: dict[str, Any] = {
@@ -192,6 +220,8 @@ def _write_config(tmp: Path, upstream_base: str, detection: dict[str, int] | Non
     }
     if detection:
         config["detection"] = detection
+    if register_url:
+        config["register_url"] = register_url
     path = tmp / "gardefou.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     key = KeyStore(tmp / "data" / "keys.sqlite").create(user="bench", service=SERVICE).secret_key
@@ -577,21 +607,29 @@ SECTIONS = (
 
 
 async def run(
-    plan: Plan, workers: int, only: Sequence[str] = (), detection: dict[str, int] | None = None
+    plan: Plan,
+    workers: int,
+    only: Sequence[str] = (),
+    detection: dict[str, int] | None = None,
+    register: str = "sqlite",
 ) -> str:
     report = Report()
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     speed_before = reference_cpu_ms()
     with (
+        register_database(register) as register_url,
         fake_upstream(plan.chunks, plan.delay_ms) as direct,
-        gardefou(direct, workers, detection) as proxy,
+        gardefou(direct, workers, detection, register_url) as proxy,
     ):
         async with httpx.AsyncClient(timeout=120, limits=limits, trust_env=False) as client:
             await _warm_up(client, direct, proxy.target)
             await _sections(client, direct, proxy, plan, report, only)
         memory = ", ".join(f"{role} {mb:.0f}" for role, mb in peak_rss_mb(proxy.process.pid, workers))
     report.heading(
-        "proxy", f"workers {workers}", f"pic RSS (Mo) {memory}", f"registre : {proxy.register_check}"
+        "proxy",
+        f"workers {workers}",
+        f"pic RSS (Mo) {memory}",
+        f"registre {'PostgreSQL' if register_url else 'SQLite'} : {proxy.register_check}",
     )
     speed = f"{speed_before:.0f} ms avant, {reference_cpu_ms():.0f} ms après"
     report.heading("machine", f"calcul de référence (1 cœur) : {speed}")
@@ -649,6 +687,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--processes", type=int, help="detection.processes du proxy (0 : NER dans le processus serveur)"
     )
     parser.add_argument("--seconds", type=float, help="durée de chaque mesure de charge (défaut : 10)")
+    parser.add_argument(
+        "--register",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="registre du proxy : fichier SQLite (défaut) ou PostgreSQL démarré pour la mesure",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else Plan()
     if args.seconds:
@@ -659,7 +703,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for key, value in (("cache_entries", args.cache_entries), ("processes", args.processes))
         if value is not None
     }
-    table = asyncio.run(run(plan, args.workers, args.only or (), detection))
+    table = asyncio.run(run(plan, args.workers, args.only or (), detection, args.register))
     print("\nRésultats\n\n" + table)
     return 0
 

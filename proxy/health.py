@@ -83,7 +83,7 @@ class Health:
         path = self.services.register.path
         if not self.services.writer.alive:
             return Check("registre", False, "Le fil d'écriture du registre est arrêté.")
-        if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        if path is not None and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
             return Check("registre", False, "Le fichier du registre (ou son dossier) n'est pas inscriptible.")
         if self.services.register_failing:
             return Check("registre", False, "La dernière inscription au registre a échoué.")

@@ -19,6 +19,7 @@ from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
 from proxy.governance.acks import AckStore, acks_path
 from proxy.governance.charter import CharterGate
+from proxy.governance.charter_link import LINK_PURPOSE, CharterLinks
 from proxy.governance.transparency import TransparencyCache
 from proxy.keystore import KeyStore
 from proxy.limits import Limiter
@@ -81,6 +82,8 @@ class Services:
         policy = PolicyStore(settings.policy, PolicyContext.of(settings, detector.active_entities))
         register = open_register(settings)
         metrics = Metrics(settings, lambda: _register_state(register))
+        pseudonyms = PseudonymSecret.load_or_create(settings.pseudonym_secret_path)
+        links = CharterLinks(pseudonyms.derived_key(LINK_PURPOSE))  # charter links (front-ends)
         return cls(
             settings=settings,
             detector=detector,
@@ -89,7 +92,7 @@ class Services:
             register=register,
             writer=RegisterWriter(register, settings.register_seal_interval_s),
             upstreams=Upstreams(settings),
-            pseudonyms=PseudonymSecret.load_or_create(settings.pseudonym_secret_path),
+            pseudonyms=pseudonyms,
             detection_limiter=anyio.CapacityLimiter(settings.detection.max_threads),
             analysis_cache=AnalysisCache(detector.fingerprint, settings.detection.cache_entries),
             identity=Identifier(
@@ -98,7 +101,7 @@ class Services:
             limiter=follow_quotas(policy, Limiter(settings.limits, shared=shared_counters(settings))),
             metrics=metrics,
             siem=_siem_export(settings, register, metrics),
-            charter=CharterGate(policy, AckStore(acks_path(settings))),
+            charter=CharterGate(policy, AckStore(acks_path(settings)), links),
             owns_detector=owns_detector,
         )
 

@@ -440,6 +440,13 @@ class Settings(Strict):
     models_dir: Path = PROJECT_ROOT / "models"
     # YAML key `register` (BaseModel already has a `register` attribute)
     register_db: Path | None = Field(default=None, alias="register")
+    register_url: str | None = Field(
+        default=None,
+        pattern=r"^postgres(ql)?://",
+        description="Registre sur PostgreSQL (postgresql://rôle@hôte:port/base), partagé par plusieurs "
+        "instances, au lieu du fichier SQLite `register` (les deux ensemble : erreur). Mot de passe de "
+        "préférence dans ~/.pgpass ou PGPASSWORD plutôt que dans l'URL.",
+    )
     keys: Path | None = None
     register_key: Path | None = Field(
         default=None,
@@ -515,6 +522,15 @@ class Settings(Strict):
         return upstreams
 
     @model_validator(mode="after")
+    def _one_register(self) -> Settings:
+        if self.register_url is not None and "register_db" in self.model_fields_set:
+            raise ValueError(
+                "`register` (fichier SQLite) et `register_url` (PostgreSQL) sont exclusifs : "
+                "n'en gardez qu'un"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _default_paths(self) -> Settings:
         # frozen model: fill derived defaults once, at validation time
         if self.register_db is None:
@@ -529,6 +545,11 @@ class Settings(Strict):
     def register_path(self) -> Path:
         assert self.register_db is not None
         return self.register_db
+
+    @property
+    def register_target(self) -> Path | str:
+        """Where the register lives: the `register_url` (PostgreSQL), else the SQLite file."""
+        return self.register_url or self.register_path
 
     @property
     def keys_path(self) -> Path:

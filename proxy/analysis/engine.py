@@ -25,9 +25,9 @@ from proxy.analysis.context import ContextWords
 from proxy.analysis.custom import CustomRecognizerError, CustomRecognizers
 from proxy.analysis.findings import Finding
 from proxy.analysis.first_names import load_first_names, normalise
-from proxy.analysis.language import EnglishLines
+from proxy.analysis.language import EnglishLines, LanguageIdentifier, Span, ner_texts, regrouped
 from proxy.analysis.markup import clip
-from proxy.analysis.ner import FrenchNer, NerLoadError, NerPath, RawEntity
+from proxy.analysis.ner import ENGLISH_WARM_UP, BilingualNer, NerLoadError, NerPath, NerText, RawEntity
 from proxy.analysis.ner_processes import Collect, NerHealth, NerProcesses
 from proxy.analysis.ner_rules import NerRules
 from proxy.analysis.normalise import normalise as normalised_view
@@ -77,13 +77,20 @@ class Detector:
             registered = self._registry.get_recognizers(LANGUAGE, all_fields=True)  # run from the registry
             self._patterns = [r for r in registered if isinstance(r, FrenchPatternRecognizer)]
             self._ner_recognizer = next((r for r in recognizers if isinstance(r, SpacyNerRecognizer)), None)
-            self._english = EnglishLines(NER_RECOGNIZER, load_first_names(), load_place_names())
+            # Language routing (language.py): English lines also go to the English model.
+            self._languages = None if config.english is None else LanguageIdentifier()
+            english_labels = {} if config.english is None else config.english.labels
+            self._english = EnglishLines(
+                NER_RECOGNIZER, english_labels, config.ner_score, load_first_names(), load_place_names()
+            )
             self._custom = CustomRecognizers(
                 Path(config.custom_file), config.context_window, config.context_boost
             )
-            self._ner: FrenchNer | NerProcesses | None = None
+            self._ner: BilingualNer | NerProcesses | None = None
             if self._ner_recognizer is not None:
-                self._ner = NerProcesses(config, processes, timeout_s) if processes > 0 else FrenchNer(config)
+                self._ner = (
+                    NerProcesses(config, processes, timeout_s) if processes > 0 else BilingualNer(config)
+                )
         except DetectionError:
             raise
         except (NerLoadError, CustomRecognizerError) as error:
@@ -117,12 +124,13 @@ class Detector:
         try:
             views = [normalised_view(text) for text in texts]
             texts = [view.text for view in views]
-            with self._ner_started(texts) as collect_entities:
+            english = [self._english_spans(text) for text in texts]
+            with self._ner_started(ner_texts(texts, english)) as collect_entities:
                 matches = [self._pattern_results(text) for text in texts]  # meanwhile, NER workers run
-                entities = collect_entities()
+                entities = regrouped(english, collect_entities())
             return [
-                original_findings(view, self._findings(view.text, found, spans))
-                for view, found, spans in zip(views, matches, entities, strict=True)
+                original_findings(view, self._findings(view.text, found, ner, spans))
+                for view, found, ner, spans in zip(views, matches, entities, english, strict=True)
             ]
         except DetectionError:
             raise
@@ -139,6 +147,8 @@ class Detector:
                 message = f"Les processus d'analyse (detection.processes) n'ont pas démarré : {failure}"
                 raise DetectionError(message) from error
         self.detect([_WARM_UP_TEXT])
+        if isinstance(self._ner, BilingualNer) and self._ner.english_config is not None:
+            self._ner.entities([ENGLISH_WARM_UP])  # the English model, loaded on first use
 
     def ner_health(self, stale_s: float) -> NerHealth | None:
         """The NER worker processes' health (None when the NER runs in this process, or not at all)."""
@@ -149,7 +159,10 @@ class Detector:
         if isinstance(self._ner, NerProcesses):
             self._ner.close()
 
-    def _ner_started(self, texts: list[str]) -> AbstractContextManager[Collect]:
+    def _english_spans(self, text: str) -> list[Span]:
+        return [] if self._languages is None or self._ner is None else self._languages.english_spans(text)
+
+    def _ner_started(self, texts: list[NerText]) -> AbstractContextManager[Collect]:
         """The NER started (in the workers, or here at once); the context yields what collects its
         results."""
         if self._ner is None:
@@ -164,18 +177,28 @@ class Detector:
             return []
         return [result for r in self._patterns for result in r.analyze(text, _ALL_ENTITIES)]
 
-    def _findings(self, text: str, found: list[RecognizerResult], spans: list[RawEntity]) -> list[Finding]:
+    def _findings(
+        self,
+        text: str,
+        found: list[RecognizerResult],
+        ner: tuple[list[RawEntity], list[RawEntity]],
+        english: list[Span],
+    ) -> list[Finding]:
         if not text.strip():
             return []
+        french_entities, english_entities = ner
         if self._ner_recognizer is not None:
-            found = found + self._ner_recognizer.analyze(text, _ALL_ENTITIES, self._artifacts(spans))
+            found = found + self._ner_recognizer.analyze(
+                text, _ALL_ENTITIES, self._artifacts(french_entities)
+            )
         results = EntityRecognizer.remove_duplicates(found)
         own = [_finding(result) for result in results]
-        clipped = (clip(text, f) for f in (*own, *self._custom.findings(text)))  # never over markup
+        english_own = self._english.findings(text, english_entities)  # the English model, English lines
+        clipped = (clip(text, f) for f in (*own, *english_own, *self._custom.findings(text)))  # not markup
         findings = (
             f for f in clipped if f is not None and f.score >= self._thresholds.get(f.recognizer, 0.0)
         )
-        kept = self._english.filter(text, resolve(findings, text))  # the French NER on English lines
+        kept = resolve(self._english.filter(text, findings, english), text)  # French NER, English lines
         return promote_birth_dates(text, kept) if self._birth_dates else kept
 
     def _artifacts(self, spans: list[RawEntity]) -> NlpArtifacts:

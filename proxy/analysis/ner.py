@@ -28,6 +28,11 @@ log = logging.getLogger("gardefou")
 
 # (start, end, spaCy label) of one entity, in characters of the analysed text.
 RawEntity = tuple[int, int, str]
+FRENCH = "fr"
+ENGLISH = "en"
+# (language, text): a text for the French model, or an English line for the English one.
+NerText = tuple[str, str]
+ENGLISH_WARM_UP: NerText = (ENGLISH, "Please write a short title for the letter of Mary Smith.")
 
 _FREQUENT_WORDS = 50_000
 # Checked at start-up with both ways of running the model: people, places, organisations, an
@@ -112,6 +117,49 @@ class FrenchNer:
             log.warning("NER: the direct path differs from spaCy on the check texts; spaCy runs it")
             return None, NerPath.SPACY_MISMATCH
         return inference, NerPath.DIRECT
+
+
+class BilingualNer:
+    """The French model, and the English one when `models/nlp.yaml` enables it: each text goes to
+    its language's model. Thread-safe; heavy: build once. The English model loads with the first
+    English text (the warm-up sends one: see `ENGLISH_WARM_UP`), never when disabled, so that a worker
+    process that replaces a lost one is ready as soon as the French model is."""
+
+    def __init__(self, config: DetectionConfig) -> None:
+        self.french = FrenchNer(config)
+        self.english_config = config.english_ner
+        self._english: FrenchNer | None = None
+        self._loading = threading.Lock()
+
+    @property
+    def path(self) -> NerPath:
+        """The French model's path, or the English one's (once loaded) if only that one is degraded."""
+        if self._english is not None and not self.french.path.degraded:
+            return self._english.path
+        return self.french.path
+
+    @property
+    def english_loaded(self) -> bool:
+        return self._english is not None
+
+    def entities(self, texts: Sequence[NerText]) -> list[list[RawEntity]]:
+        found: list[list[RawEntity]] = [[] for _ in texts]
+        for language in (FRENCH, ENGLISH):
+            indices = [i for i, (lang, _) in enumerate(texts) if lang == language]
+            if not indices:
+                continue
+            ner = self.french if language == FRENCH else self._english_ner()
+            for i, entities in zip(indices, ner.entities([texts[i][1] for i in indices]), strict=True):
+                found[i] = entities
+        return found
+
+    def _english_ner(self) -> FrenchNer:
+        if self.english_config is None:
+            raise NerLoadError("English text sent while the English model is disabled")
+        with self._loading:
+            if self._english is None:
+                self._english = FrenchNer(self.english_config)
+            return self._english
 
 
 def use_numpy_blas() -> None:

@@ -33,11 +33,11 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from proxy.analysis.config import DetectionConfig
-from proxy.analysis.ner import FrenchNer, NerPath, RawEntity
+from proxy.analysis.ner import ENGLISH_WARM_UP, FRENCH, BilingualNer, NerPath, NerText, RawEntity
 
 log = logging.getLogger("gardefou")
 
-_WARM_UP = ["M. Jean Dupont habite à Lyon."]
+_WARM_UP: list[NerText] = [(FRENCH, "M. Jean Dupont habite à Lyon.")]
 _STOP_WAIT_S = 5.0
 _HEARTBEAT_S = 0.2  # a loaded worker's thread stamps its shared clock this often (readiness)
 
@@ -71,7 +71,7 @@ class NerHealth:
 
 
 class NerProcesses:
-    """`count` worker processes, each with its own `FrenchNer`. Thread-safe: each analysis takes
+    """`count` worker processes, each with its own `BilingualNer`. Thread-safe: each analysis takes
     idle workers for itself and gives them back."""
 
     def __init__(self, config: DetectionConfig, count: int, timeout_s: float = 30.0) -> None:
@@ -103,7 +103,7 @@ class NerProcesses:
         return NerHealth(self._count, answering, restarts)
 
     @contextlib.contextmanager
-    def analysing(self, texts: Sequence[str]) -> Iterator[Collect]:
+    def analysing(self, texts: Sequence[NerText]) -> Iterator[Collect]:
         """Send the texts to idle workers now (in up to one batch per worker, by length); the
         yielded call waits for the entities of every text, in order. However the block ends, the
         workers go back to the pool ready for other texts (or are replaced)."""
@@ -120,17 +120,18 @@ class NerProcesses:
             for worker in workers:
                 self._release(worker, deadline)
 
-    def entities(self, texts: Sequence[str]) -> list[list[RawEntity]]:
+    def entities(self, texts: Sequence[NerText]) -> list[list[RawEntity]]:
         with self.analysing(texts) as collect:
             return collect()
 
     def warm_up(self) -> None:
-        """Wait until every worker has loaded its model (they load in parallel)."""
+        """Wait until every worker has loaded its models (they load in parallel)."""
         deadline = time.monotonic() + max(self._timeout_s, 300.0)
         workers = [self._idle.get() for _ in range(self._count)]
+        warm_up = _WARM_UP + ([ENGLISH_WARM_UP] if self._config.english is not None else [])
         try:
             for worker in workers:
-                self._send(worker, _WARM_UP)
+                self._send(worker, warm_up)
             for worker in workers:
                 self._receive(worker, deadline)
         finally:
@@ -183,7 +184,7 @@ class NerProcesses:
         return []
 
     def _received(
-        self, worker: _Worker, batch: list[str], deadline: float, redone: int = 0
+        self, worker: _Worker, batch: list[NerText], deadline: float, redone: int = 0
     ) -> list[list[RawEntity]]:
         """The entities of the worker's batch. If the worker was lost, it is replaced and the batch
         goes to another one: up to `count` times, since a pool killed at once has `count` dying
@@ -202,7 +203,7 @@ class NerProcesses:
         finally:
             self._release(other, deadline)
 
-    def _send(self, worker: _Worker, texts: list[str]) -> None:
+    def _send(self, worker: _Worker, texts: list[NerText]) -> None:
         try:
             worker.pipe.send(texts)
         except (OSError, ValueError) as error:
@@ -265,14 +266,14 @@ class NerProcesses:
         self._idle.put(self._spawn())
 
 
-def _balanced(texts: Sequence[str], count: int) -> list[list[str]]:
+def _balanced(texts: Sequence[NerText], count: int) -> list[list[NerText]]:
     """Consecutive runs of texts, cut where the characters so far pass each 1/count share."""
-    total = sum(len(text) for text in texts) or 1
-    batches: list[list[str]] = [[] for _ in range(count)]
+    total = sum(len(text) for _, text in texts) or 1
+    batches: list[list[NerText]] = [[] for _ in range(count)]
     done = 0
-    for text in texts:
-        batches[min(count - 1, done * count // total)].append(text)
-        done += len(text)
+    for item in texts:
+        batches[min(count - 1, done * count // total)].append(item)
+        done += len(item[1])
     return batches
 
 
@@ -280,7 +281,7 @@ def _serve(pipe: Connection, config: DetectionConfig, beat: Any) -> None:
     """A worker: load the model, then answer each list of texts with their entities until the
     server closes the pipe (or dies). Ctrl-C is the server's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    ner = FrenchNer(config)
+    ner = BilingualNer(config)
     pipe.send(("path", str(ner.path)))
     threading.Thread(target=_heartbeat, args=(beat,), name="heartbeat", daemon=True).start()
     while True:

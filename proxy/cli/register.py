@@ -1,8 +1,9 @@
-"""`gardefou register verify|export|stats|purge|art30|backup|checkpoint|pubkey`: the RSSI's and DPO's tools.
+"""`gardefou register verify|export|stats|purge|art30|backup|checkpoint|pubkey`: the RSSI's and DPO's tools
+(and `init-db|migrate` for PostgreSQL, in register_pg.py).
 
-Every command takes `--db PATH` (the register file) and/or `--config FILE` (the proxy configuration,
-which names the register, its signing key and its checkpoint file). Exit status: 0 success, 1 a
-problem found (verify), 2 unusable arguments or files.
+Every command takes `--db PATH` (the register file, or a `postgresql://` URL) and/or `--config FILE`
+(the proxy configuration, which names the register, its signing key and its checkpoint file).
+Exit status: 0 success, 1 a problem found (verify), 2 unusable arguments or files.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from proxy.cli import register_pg
 from proxy.cli.register_args import RegisterFiles, common, day, filters, guarded, register_files, row_filter
 from proxy.config_file import ConfigFileError
 from proxy.policy.loader import load_policy
@@ -34,7 +36,7 @@ from proxy.register.signing import (
     parse_public_key,
 )
 from proxy.register.stats import compute_stats, render_text, stats_json
-from proxy.register.store import Register
+from proxy.register.store import Register, RegisterError
 from proxy.register.verify import Tags, VerifyReport, verify_register
 from proxy.settings import Settings
 
@@ -46,6 +48,8 @@ def add_parser(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     for add in (_verify, _export, _stats, _purge, _art30, _backup, _checkpoint, _pubkey):
         add(actions)
+    register_pg.add_init_db(actions)
+    register_pg.add_migrate(actions)
 
 
 # -- verify --------------------------------------------------------------------------------------
@@ -101,9 +105,9 @@ def _print_material(args: argparse.Namespace, paths: RegisterFiles, report: Veri
         print("Clé publique : fournie (--pubkey), gardée hors de la machine.")
     elif report.signatures_checked:
         print(f"Clé publique : tirée de la clé privée locale {paths.key} (pas une preuve hors machine).")
-        if key_beside_register(paths.key, paths.settings, paths.db):
+        if key_beside_register(paths.key, paths.settings, paths.file):
             print(KEY_BESIDE_WARNING.format(key=paths.key))
-    source = args.checkpoints or (paths.journal if paths.journal.exists() else None)
+    source = args.checkpoints or (paths.journal if paths.journal and paths.journal.exists() else None)
     if source is None:
         print("Flux hors machine : aucune copie lue (--checkpoints).")
     else:
@@ -122,17 +126,17 @@ def _trusted_key(option: str | None, key_path: Path) -> PublicKey | None:
     return None
 
 
-def _external_checkpoints(option: Path | None, default: Path) -> list[ExternalCheckpoints]:
+def _external_checkpoints(option: Path | None, default: Path | None) -> list[ExternalCheckpoints]:
     if option is not None:
         return read_checkpoints(option)
-    return read_checkpoints(default) if default.exists() else []
+    return read_checkpoints(default) if default is not None and default.exists() else []
 
 
 def _print_report(
     report: VerifyReport, register: Register, paths: RegisterFiles, external: list[ExternalCheckpoints]
 ) -> None:
     span = f"lignes {report.first_seq} à {report.last_seq}" if report.rows else "aucune ligne"
-    print(f"Registre {paths.db} : {report.rows} ligne(s) ({span}), ", end="")
+    print(f"Registre {paths.label} : {report.rows} ligne(s) ({span}), ", end="")
     print(f"{report.checkpoints} point(s) de contrôle, {report.purges} purge(s).")
     print(f"Copie externe des points de contrôle : {sum(len(e.checkpoints) for e in external)}.")
     if not report.signatures_checked:
@@ -142,7 +146,7 @@ def _print_report(
     if report.alarms:
         print(f"ALARME : {report.alarms} alarme(s) de tête inscrite(s) par Garde-fou.")
     for trigger in register.missing_triggers():
-        print(f"ATTENTION : protection « {trigger} » absente du fichier (supprimée ?).")
+        print(f"ATTENTION : protection « {trigger} » absente du registre (supprimée ou désactivée ?).")
     integrity = register.integrity_check()
     if integrity != "ok":
         print(f"ATTENTION : contrôle d'intégrité SQLite : {integrity}")
@@ -247,6 +251,11 @@ def purge(args: argparse.Namespace) -> int:
 
 
 def _open_for_writing(paths: RegisterFiles) -> Register:
+    if paths.journal is None:
+        raise RegisterError(
+            "Flux hors machine inconnu pour ce registre PostgreSQL : donnez --config (register_checkpoints), "
+            "sans quoi les enregistrements signés n'y seraient pas recopiés."
+        )
     return Register.open(
         paths.db,
         create=False,
@@ -259,7 +268,9 @@ def _open_for_writing(paths: RegisterFiles) -> Register:
 
 
 def _backup(actions: Any) -> None:
-    parser = actions.add_parser("backup", parents=common(), help="copie cohérente (API de sauvegarde SQLite)")
+    parser = actions.add_parser(
+        "backup", parents=common(), help="copie cohérente (API de sauvegarde SQLite ; pg_dump sur PostgreSQL)"
+    )
     parser.add_argument("destination", type=Path, help="fichier de sauvegarde à créer")
     parser.set_defaults(func=guarded(backup))
 

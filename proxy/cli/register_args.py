@@ -12,7 +12,8 @@ from pathlib import Path
 
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.config_file import ConfigFileError
-from proxy.register.configured import LEGACY_KEY_NAME, signing_key_path
+from proxy.register.configured import LEGACY_KEY_NAME, checkpoint_journal_path, signing_key_path
+from proxy.register.engine import is_url, without_password
 from proxy.register.entry import Decision
 from proxy.register.journal import JournalError
 from proxy.register.records import RowFilter
@@ -25,7 +26,11 @@ Handler = Callable[[argparse.Namespace], int]
 
 def common() -> list[argparse.ArgumentParser]:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--db", type=Path, help="fichier du registre (défaut : celui de la configuration)")
+    parent.add_argument(
+        "--db",
+        type=location,
+        help="fichier du registre, ou URL postgresql://... (défaut : celui de la configuration)",
+    )
     parent.add_argument(
         "--key",
         type=Path,
@@ -49,14 +54,33 @@ def filters(parser: argparse.ArgumentParser) -> None:
 @dataclass(frozen=True, slots=True)
 class RegisterFiles:
     settings: Settings
-    db: Path
+    db: Path | str  # the SQLite file, or the PostgreSQL URL
     key: Path
-    journal: Path
+    journal: Path | None  # the off-host stream (None: a URL named alone, no configuration)
+
+    @property
+    def file(self) -> Path | None:
+        """The SQLite file (None on PostgreSQL)."""
+        return self.db if isinstance(self.db, Path) else None
+
+    @property
+    def label(self) -> str:
+        """The register for people: the file, or the URL without its password."""
+        return str(self.db) if isinstance(self.db, Path) else without_password(self.db)
+
+
+def location(text: str) -> Path | str:
+    """`--db`: a `postgresql://` URL, else a file."""
+    return text if is_url(text) else Path(text)
 
 
 def register_files(args: argparse.Namespace) -> RegisterFiles:
     settings = settings_or_exit(args.config)
-    db = args.db or settings.register_path
+    db: Path | str = args.db or settings.register_target
+    if not isinstance(db, Path):  # PostgreSQL: the configured key and stream (none sits beside a URL)
+        configured = args.config is not None or args.db is None
+        journal = checkpoint_journal_path(settings) if configured else settings.register_checkpoints
+        return RegisterFiles(settings, db, args.key or signing_key_path(settings), journal)
     # A register named by --db alone: only a key beside it is presumed its own (never the default
     # key of this machine's proxy, which signs another register).
     alone = args.db is not None and args.config is None

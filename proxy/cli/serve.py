@@ -15,6 +15,7 @@ from uvicorn.supervisors import Multiprocess
 
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.logs import logging_config
+from proxy.register.configured import register_label
 from proxy.settings import METRICS_DIR_ENV, Settings
 from proxy.web.protocol import ServerConfig
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args.config)
     host, port = args.host or settings.host, args.port or settings.port
     logging.config.dictConfig(logging_config(settings.logs))
-    print(f"Garde-fou écoute sur http://{host}:{port}/v1 (registre : {settings.register_path})")
+    print(f"Garde-fou écoute sur http://{host}:{port}/v1 (registre : {register_label(settings)})")
     if settings.demo_mode:
         print(
             "Mode démonstration (aucun fichier de configuration) : modèle « demo » intégré, "

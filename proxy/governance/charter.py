@@ -14,6 +14,7 @@ from proxy.auth import Caller
 from proxy.config_file import ConfigFileError
 from proxy.errors import Forbidden, GardefouError, InvalidRequest
 from proxy.governance.acks import AckStore
+from proxy.governance.charter_link import LINK_PARAMETER, CharterLinks
 from proxy.governance.config import CharterConfig
 from proxy.policy.store import PolicyStore
 
@@ -53,9 +54,10 @@ def read_charter(config: CharterConfig, policy_path: Path) -> Charter:
 class CharterGate:
     """The charter in force (re-read when the policy or the file changes) and who acknowledged it."""
 
-    def __init__(self, policy: PolicyStore, acks: AckStore) -> None:
+    def __init__(self, policy: PolicyStore, acks: AckStore, links: CharterLinks | None = None) -> None:
         self._policy = policy
         self.acks = acks
+        self.links = links  # signed links for agents named by a front-end (charter_link.py)
         self._cache: tuple[object, Charter | None] = (None, None)
         self._lock = threading.Lock()
         try:
@@ -87,6 +89,8 @@ class CharterGate:
         if charter is None or self.acks.has(caller.user, charter.version, charter.sha256):
             return
         link = base_url.rstrip("/") + CHARTER_PATH
+        if caller.via == "frontend" and self.links is not None:  # no key, no SSO: a signed link
+            link += f"?{LINK_PARAMETER}={self.links.mint(caller)}"
         raise CharterNotAcknowledged(
             f"Avant d'utiliser l'IA, lisez et acceptez la charte d'utilisation de la collectivité "
             f"(version {charter.version}) : {link}"

@@ -1,4 +1,5 @@
-"""/charte: the agent reads the charter in force and acknowledges it (API key or single sign-on)."""
+"""/charte: the agent reads the charter in force and acknowledges it (API key, single sign-on, or
+the signed link shown in their chat when a front-end names them: charter_link.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from proxy.auth import Caller
 from proxy.errors import NotFound
-from proxy.governance.charter import CHARTER_PATH
+from proxy.governance.charter import CHARTER_PATH, Charter
 from proxy.governance.templates import STATIC, render, trusted
 from proxy.web.body import model_body
 from proxy.web.guards import AGENT, PUBLIC, services_of
@@ -29,6 +30,10 @@ class Acknowledgement(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+class LinkAcknowledgement(Acknowledgement):
+    jeton: str = Field(min_length=20, max_length=600)
+
+
 @router.get("", dependencies=[Depends(PUBLIC)])
 def charter_page(request: Request) -> Response:
     charter = services_of(request).charter.current()
@@ -41,7 +46,20 @@ def charter_page(request: Request) -> Response:
 async def acknowledge(request: Request, caller: Annotated[Caller, Depends(AGENT)]) -> dict[str, Any]:
     # read by the project's body reader: an oversized body is a 413, a bad one a French 400
     body = await model_body(request, Acknowledgement)
-    charter = services_of(request).charter.acknowledge(caller, body.version, body.sha256)
+    return _acknowledged(services_of(request).charter.acknowledge(caller, body.version, body.sha256))
+
+
+@router.post("/acceptation-lien", dependencies=[Depends(PUBLIC)])  # the signed token identifies
+async def acknowledge_by_link(request: Request) -> dict[str, Any]:
+    body = await model_body(request, LinkAcknowledgement)
+    gate = services_of(request).charter
+    if gate.links is None:
+        raise NotFound("Ce service n'existe pas.")
+    caller = gate.links.read(body.jeton)
+    return _acknowledged(gate.acknowledge(caller, body.version, body.sha256))
+
+
+def _acknowledged(charter: Charter | None) -> dict[str, Any]:
     if charter is None:
         return {"message": "Aucune charte n'est demandée par la politique en vigueur.", "version": None}
     return {

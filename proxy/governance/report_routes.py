@@ -49,7 +49,7 @@ async def pilot_report(
 
 def _figures(settings: Settings, period: Period) -> PilotFigures:
     """Read on a connection of its own (read-only), apart from the proxy's writer."""
-    register = Register.open(settings.register_path, readonly=True)
+    register = Register.open(settings.register_target, readonly=True)
     try:
         return gather(settings, register, period)
     finally:

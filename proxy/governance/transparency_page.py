@@ -30,7 +30,7 @@ async def transparency_page(request: Request) -> HTMLResponse:
 
 def _compute(services: Services) -> Transparency:
     """Twelve months of the register, read on a connection of its own (read-only)."""
-    register = Register.open(services.settings.register_path, readonly=True)
+    register = Register.open(services.settings.register_target, readonly=True)
     try:
         rows = register.rows(RowFilter(since=since_last_year()))
         return build(services.policy.current().policy, services.settings, rows)

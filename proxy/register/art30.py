@@ -183,11 +183,32 @@ def _register_record(context: Art30Context) -> str:
         f"**Durée de conservation** : {months} mois, puis purge automatique quotidienne par blocs "
         "entiers, chaque purge laissant une trace signée.",
         "",
-        "**Mesures de sécurité** : base SQLite en ajout seul (modifications et suppressions "
-        "refusées), lignes chaînées par empreintes SHA-256, points de contrôle signés (Ed25519, "
-        "clé privée hors de la base) recopiés hors de la base, vérification par "
-        "`gardefou register verify`, sauvegardes cohérentes par l'API de sauvegarde de SQLite." + key,
+        f"**Mesures de sécurité** : {_storage(settings)}, lignes chaînées par empreintes SHA-256, "
+        "points de contrôle signés (Ed25519, clé privée hors de la base) recopiés hors de la base, "
+        f"vérification par `gardefou register verify`, {_backups(settings)}." + key,
         "",
-        f"_Fichier du registre : `{settings.register_path}`._",
+        _location(settings),
     ]
     return "\n".join(lines)
+
+
+def _storage(settings: Settings) -> str:
+    if settings.register_url:
+        return (
+            "base PostgreSQL en ajout seul (rôle applicatif limité à la lecture et à l'ajout, "
+            "déclencheurs refusant modifications et suppressions hors purge signée)"
+        )
+    return "base SQLite en ajout seul (modifications et suppressions refusées)"
+
+
+def _backups(settings: Settings) -> str:
+    if settings.register_url:
+        return "sauvegardes par pg_dump (`gardefou register backup`)"
+    return "sauvegardes cohérentes par l'API de sauvegarde de SQLite"
+
+
+def _location(settings: Settings) -> str:
+    if settings.register_url:
+        parts = urlsplit(settings.register_url)
+        return f"_Base du registre : PostgreSQL `{parts.hostname}:{parts.port or 5432}{parts.path}`._"
+    return f"_Fichier du registre : `{settings.register_path}`._"

@@ -1,6 +1,7 @@
 """The register as the configuration describes it: file, signing key, off-host stream, retention.
 
-Configuration keys (proxy/settings.py): `register` (SQLite file), `register_key` (Ed25519 private
+Configuration keys (proxy/settings.py): `register` (SQLite file) or `register_url` (PostgreSQL),
+`register_key` (Ed25519 private
 key; default outside the data directory, see `signing_key_path`), `register_checkpoints` (the
 off-host stream file, default `register-checkpoints.jsonl` beside the register), `register_syslog`,
 `register_checkpoint_every` (default 100), `register_seal_interval_s` (default 1 s) and
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from proxy.register.engine import without_password
 from proxy.register.journal import read_checkpoints
 from proxy.register.signing import load_signer
 from proxy.register.store import Register
@@ -52,13 +54,24 @@ def checkpoint_journal_path(settings: Settings) -> Path:
     return settings.register_checkpoints or default
 
 
+def register_exists(settings: Settings) -> bool:
+    """Whether there is a register to read: the SQLite file exists; a PostgreSQL URL is configured."""
+    target = settings.register_target
+    return not isinstance(target, Path) or target.exists()
+
+
+def register_label(settings: Settings) -> str:
+    """The register's location for people: the file, or the URL without its password."""
+    return without_password(settings.register_url) if settings.register_url else str(settings.register_path)
+
+
 def open_register(settings: Settings) -> Register:
     """Open (create) the register for the proxy: signed checkpoints, sent to the off-host stream."""
     key = signing_key_path(settings)
     if key_beside_register(key, settings):
         log.warning(KEY_BESIDE_WARNING.format(key=key))
     return Register.open(
-        settings.register_path,
+        settings.register_target,
         signing_key_path=key,
         checkpoint_every=settings.register_checkpoint_every,
         checkpoint_journal=checkpoint_journal_path(settings),
@@ -70,13 +83,13 @@ def open_register(settings: Settings) -> Register:
 def verify_configured(settings: Settings) -> VerifyReport | None:
     """Verify the configured register (chain, signatures, checkpoint copy) from a read-only
     connection; None while no register file exists yet."""
-    if not settings.register_path.exists():
+    if not register_exists(settings):
         return None
     key_path = signing_key_path(settings)
     public = load_signer(key_path).public if key_path.exists() else None
     journal = checkpoint_journal_path(settings)
     external = lambda: read_checkpoints(journal) if journal.exists() else []  # noqa: E731 - read after the file
-    register = Register.open(settings.register_path, readonly=True)
+    register = Register.open(settings.register_target, readonly=True)
     try:
         return verify_register(register, public_key=public, external=external)
     finally:

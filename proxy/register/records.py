@@ -179,16 +179,17 @@ class RowFilter:
     task: str | None = None
     rule: str | None = None
 
-    def sql(self) -> tuple[str, list[Any]]:
+    def sql(self, has_rule: str) -> tuple[str, list[Any]]:
+        """The WHERE clause and its parameters; `has_rule`: the engine's test of the rule lists."""
         conditions: list[str] = []
         params: list[Any] = []
-        for condition, value in self._conditions():
+        for condition, value in self._conditions(has_rule):
             if value is not None:
                 conditions.append(condition)
                 params.extend([value] * condition.count("?"))
         return ("WHERE " + " AND ".join(conditions) if conditions else ""), params
 
-    def _conditions(self) -> list[tuple[str, str | None]]:
+    def _conditions(self, has_rule: str) -> list[tuple[str, str | None]]:
         return [
             ("ts >= ?", self.since),
             ("ts < ?", self.until),
@@ -198,11 +199,5 @@ class RowFilter:
             ("decision = ?", self.decision),
             ("endpoint = ?", self.endpoint),
             ("task IS NULL" if self.task == TASK_NONE else "task = ?", self.task),
-            (_HAS_RULE, self.rule),
+            (has_rule, self.rule),
         ]
-
-
-_HAS_RULE = (
-    "(EXISTS (SELECT 1 FROM json_each(entries.rule_ids) WHERE value = ?)"
-    " OR EXISTS (SELECT 1 FROM json_each(COALESCE(entries.observed_rule_ids, '[]')) WHERE value = ?))"
-)

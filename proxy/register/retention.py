@@ -57,6 +57,6 @@ async def purge_daily(register: Register, months: int) -> None:
     while True:
         try:
             await anyio.to_thread.run_sync(purge_expired, register, months)
-        except (RegisterError, sqlite3.Error) as exc:
+        except (RegisterError, sqlite3.Error) as exc:  # (PostgreSQL errors arrive as RegisterError)
             log.warning("register: daily purge failed (%s)", type(exc).__name__)
         await anyio.sleep(DAY_S)

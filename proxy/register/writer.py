@@ -11,7 +11,8 @@ before a signed checkpoint pins the rows, and each seal checks the head first (s
 Why a thread of its own: a thread-pool round trip per request cost more than handing an entry to a
 waiting thread, and concurrent requests would each wait for their own fsync. The rows keep the order
 of the queue; across processes (`serve --workers N`) each transaction still takes SQLite's write
-lock (see store.py). Waiting uses asyncio futures: the server runs on asyncio (uvicorn).
+lock (see store.py); across instances on PostgreSQL, the advisory write lock (pg_engine.py).
+Waiting uses asyncio futures: the server runs on asyncio (uvicorn).
 
 Seams: `after_append` (called in the thread with each committed group, e.g. an export to a SIEM);
 `Register.alarm_count` (head alarms, for metrics).

@@ -39,6 +39,11 @@ class PseudonymSecret:
         """The caller's own key: HMAC(secret, context || user)."""
         return hmac.digest(self._secret, _CONTEXT + user.encode(), hashlib.sha256)
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for another single purpose (e.g. the charter links), independent of the pseudonyms':
+        HMAC(secret, "gardefou/<purpose>/v1")."""
+        return hmac.digest(self._secret, f"gardefou/{purpose}/v1".encode(), hashlib.sha256)
+
 
 def _create(path: Path) -> None:
     """Write the secret beside its final name, then link it in: concurrent starts agree on one file."""

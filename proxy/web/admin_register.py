@@ -220,9 +220,9 @@ def register_stats(
 
 @contextmanager
 def _reading(settings: Settings) -> Iterator[Register]:
-    if not settings.register_path.exists():
+    if not configured.register_exists(settings):
         raise NotFound("Le registre n'existe pas encore (aucune requête enregistrée).")
-    register = Register.open(settings.register_path, readonly=True)
+    register = Register.open(settings.register_target, readonly=True)
     try:
         yield register
     finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from proxy.analysis.engine import DetectionError, Detector, load_detection_config
-from proxy.analysis.ner import FrenchNer, _components_to_exclude
+from proxy.analysis.ner import BilingualNer, _components_to_exclude
 from proxy.analysis.ner_processes import NerProcesses
 from proxy.entities import Entity
 
@@ -55,8 +55,9 @@ def test_batch_gives_one_list_per_text_same_as_alone(detector: Detector) -> None
 
 def test_detection_leaves_no_string_of_the_texts_in_the_vocabulary(local_detector: Detector) -> None:
     """spaCy interns every token it sees; a long-running proxy would keep every name ever sent."""
-    ner = local_detector._ner
-    assert isinstance(ner, FrenchNer)
+    bilingual = local_detector._ner
+    assert isinstance(bilingual, BilingualNer)
+    ner = bilingual.french
     before = ner.vocabulary_size
     found = local_detector.detect(["Mme Zéphyrine Quastrovek habite 12 rue Brambilou à Trifouillis-sur-Lez."])
     assert Entity.PERSON in {f.entity for f in found[0]}

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bench.overhead import french_prompt
 from proxy.analysis.engine import Detector
-from proxy.analysis.ner import FrenchNer, NerPath
+from proxy.analysis.ner import BilingualNer, FrenchNer, NerPath
 from proxy.analysis.ner_inference import NerInference
 
 EQUIVALENCE = Path(__file__).resolve().parent / "data" / "ner_equivalence_fr.jsonl"
@@ -26,8 +26,9 @@ SEPARATORS = [" ", "  ", "\n", "\n\n", "\t", ", ", ". ", "\xa0", " \n "]
 
 
 def _ner(local_detector: Detector) -> FrenchNer:
-    ner = local_detector._ner
-    assert isinstance(ner, FrenchNer)
+    bilingual = local_detector._ner
+    assert isinstance(bilingual, BilingualNer)
+    ner = bilingual.french
     return ner
 
 

@@ -61,14 +61,14 @@ def test_a_worker_that_overruns_the_deadline_fails_closed_and_is_replaced() -> N
         (late,) = pool.pids
         text = "Mme Claire Martin habite à Lyon. " * 200
         try:
-            pool.entities([text])
+            pool.entities([("fr", text)])
         except NerWorkerError:
             pass
         else:
             raise AssertionError("an answer after the deadline was accepted")
         assert late not in pool.pids and len(pool.pids) == 1
         pool._timeout_s = 60.0
-        assert (27, 31, "LOC") in pool.entities(["Mme Claire Martin habite à Lyon."])[0]
+        assert (27, 31, "LOC") in pool.entities([("fr", "Mme Claire Martin habite à Lyon.")])[0]
     finally:
         pool.close()
 
@@ -86,11 +86,11 @@ def test_a_killed_worker_is_replaced_and_its_texts_analysed_by_the_new_one() -> 
         pool.warm_up()
         assert pool.path is NerPath.DIRECT  # reported by the worker once its model is loaded
         text = "Mme Claire Martin habite à Lyon."
-        expected = pool.entities([text])
+        expected = pool.entities([("fr", text)])
         for _ in range(2):
             (killed,) = pool.pids
             os.kill(killed, signal.SIGKILL)
-            assert pool.entities([text]) == expected
+            assert pool.entities([("fr", text)]) == expected
             assert killed not in pool.pids and len(pool.pids) == 1
     finally:
         pool.close()

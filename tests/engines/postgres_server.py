@@ -26,7 +26,7 @@ from tests.engines.redis_server import free_port
 
 OWNER = "gardefou_owner"
 APP = "gardefou_app"
-PASSWORD = "mot-de-passe-de-test"  # noqa: S105 (a throwaway cluster on loopback)
+PASSWORD = "mot-de-passe-de-test"
 
 
 @dataclass
@@ -34,8 +34,15 @@ class PostgresServer:
     port: int
     database: str
 
-    def url(self, role: str = APP) -> str:
-        return f"postgresql://{role}:{PASSWORD}@127.0.0.1:{self.port}/{self.database}"
+    def url(self, role: str = APP, database: str | None = None) -> str:
+        return f"postgresql://{role}:{PASSWORD}@127.0.0.1:{self.port}/{database or self.database}"
+
+    def create_database(self, name: str) -> None:
+        """Another database of the cluster, owned by the owner role (one per test)."""
+        import psycopg  # tests only; the proxy imports psycopg in its PostgreSQL modules
+
+        with psycopg.connect(self.url(OWNER, "postgres"), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name} OWNER {OWNER}".encode())
 
 
 def postgres_bin() -> Path:
@@ -92,8 +99,16 @@ def _cluster(folder: Path, database: str) -> Iterator[PostgresServer]:
         _create_database(binaries, port, database)
         yield PostgresServer(port, database)
     finally:
+        _stop(binaries, data, process)
+
+
+def _stop(binaries: Path, data: Path, process: subprocess.Popen[bytes]) -> None:
+    """Fast shutdown: sessions still open (a test that failed midway) are ended, not waited for."""
+    stop = [str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+    subprocess.run(_as_postgres(stop), capture_output=True, timeout=60)
+    if process.poll() is None:
         process.terminate()
-        process.wait(timeout=30)
+    process.wait(timeout=30)
 
 
 def _wait_ready(binaries: Path, port: int, process: subprocess.Popen[bytes]) -> None:

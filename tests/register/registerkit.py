@@ -80,20 +80,23 @@ class Clock:
 
 @dataclass(frozen=True)
 class SealedRegister:
-    path: Path
+    path: Path  # the SQLite file (or, built on PostgreSQL, the URL: see `target`)
     key_path: Path
     journal: Path
     public_key: PublicKey
 
 
-def make_sealed_register(directory: Path, rows: int, every: int, purge_through: int) -> SealedRegister:
+def make_sealed_register(
+    directory: Path, rows: int, every: int, purge_through: int, target: str | None = None
+) -> SealedRegister:
     """A closed register: `rows` random rows, a checkpoint every `every`, rows purged up to about
-    `purge_through` (a whole block), the head sealed, every checkpoint copied to a journal file."""
+    `purge_through` (a whole block), the head sealed, every checkpoint copied to a journal file.
+    `target`: a `postgresql://` URL instead of a file in `directory`."""
     key_path, journal = directory / "signature.key", directory / "points-de-controle.jsonl"
     path = directory / "registre.sqlite"
     clock = Clock(datetime.now(UTC) - timedelta(days=400))  # the first rows are over a year old
     register = Register.open(
-        path,
+        target or path,
         signing_key_path=key_path,
         checkpoint_every=every,
         checkpoint_journal=journal,

@@ -21,7 +21,7 @@ def register_actions() -> list[str]:
 
 def test_every_register_action_is_documented() -> None:
     actions = register_actions()
-    assert len(actions) == 8
+    assert len(actions) == 10
     assert [a for a in actions if f"gardefou register {a}" not in README] == []
 
 
@@ -31,5 +31,5 @@ def test_every_register_configuration_key_is_documented() -> None:
     energy = ("params_billion", "active_params_billion", "electricity_zone")
     energy += ("electricity_gco2_per_kwh", "pue")
     keys += [f"`upstreams[].{name}`" for name in energy if name in UpstreamSettings.model_fields]
-    assert len(keys) == 12
+    assert len(keys) == 13
     assert [key for key in keys if key not in README] == []

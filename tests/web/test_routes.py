@@ -13,10 +13,13 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from proxy.app import create_app
+from proxy.caller import Caller
+from proxy.governance.charter_link import LINK_PURPOSE, CharterLinks
 from proxy.keystore import KeyStore
 from proxy.policy.install import PolicyHistory
 from proxy.roles import Role
 from proxy.settings import Settings
+from proxy.transform.secret import PseudonymSecret
 from proxy.web.guards import PUBLIC, RoleGuard
 from tests.web.appkit import SERVICE, Site, chat_body
 
@@ -57,6 +60,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/charte"): None,  # the charter is no secret; acknowledging it needs the agent's identity
     ("GET", "/charte/static/{name}"): None,
     ("POST", "/charte/acceptation"): frozenset({A}),
+    ("POST", "/charte/acceptation-lien"): None,  # public: the signed link's token identifies the agent
     ("GET", "/transparence"): None,  # public on purpose, when the policy publishes it
     ("GET", "/admin/report"): frozenset({R, D}),
 }
@@ -115,6 +119,12 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
 
     new_key = {"json": {"user": "agent.nouveau", "service": SERVICE}}
     acknowledgement = {"json": {"version": "2026-01", "sha256": "0" * 64}}
+    links = CharterLinks(
+        PseudonymSecret.load_or_create(settings.pseudonym_secret_path).derived_key(LINK_PURPOSE)
+    )
+    by_link = {
+        "json": acknowledgement["json"] | {"jeton": links.mint(Caller("agent.lien", SERVICE, via="frontend"))}
+    }
     report = {"params": {"service": SERVICE, "from": "2026-01-01", "to": "2026-01-31"}}
     validate = {"content": POLICY_YAML, "headers": {"Content-Type": "text/plain"}}
     test = {"json": {"service": SERVICE, "model": "demo", "text": "Appeler Marie Dubois au 06 12 34 56 78."}}
@@ -158,6 +168,7 @@ def sample_calls(settings: Settings) -> dict[tuple[str, str], Callable[[], Call]
         ("GET", "/charte"): lambda: Call("GET", "/charte", {}),
         ("GET", "/charte/static/{name}"): lambda: Call("GET", "/charte/static/charte.js", {}),
         ("POST", "/charte/acceptation"): lambda: Call("POST", "/charte/acceptation", acknowledgement),
+        ("POST", "/charte/acceptation-lien"): lambda: Call("POST", "/charte/acceptation-lien", by_link),
         ("GET", "/admin/report"): lambda: Call("GET", "/admin/report", report),
     }
 
