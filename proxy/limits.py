@@ -23,8 +23,6 @@ from proxy.settings import LimitSettings
 
 log = logging.getLogger("gardefou")
 
-TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
-
 
 @dataclass(frozen=True, slots=True)
 class Quota:
@@ -142,20 +140,9 @@ class Limiter:
         return own or self.settings.service_requests_per_minute
 
     def max_tokens(self, service: str) -> int | None:
+        """The configuration's ceiling of the service's token fields (applied by `wire.clamp_tokens`)."""
         quota = self.quotas.get(service)
         return (quota.max_tokens if quota else None) or self.settings.max_tokens
-
-    def clamp_tokens(
-        self, body: dict[str, Any], service: str, fields: tuple[str, ...] = TOKEN_FIELDS
-    ) -> None:
-        """Lower the token fields (chat: max_tokens / max_completion_tokens) to the ceiling, in place."""
-        ceiling = self.max_tokens(service)
-        if ceiling is None:
-            return
-        for name in fields:
-            value = body.get(name)
-            if isinstance(value, int) and not isinstance(value, bool) and value > ceiling:
-                body[name] = ceiling
 
     def _check_concurrency(self, user: str) -> None:
         if self._running.get(user, 0) >= self.settings.max_concurrent_per_user:

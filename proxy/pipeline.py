@@ -8,14 +8,16 @@ wire inventory (proxy/openai_api/inventory.yaml) says where each route's texts a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
-from collections.abc import AsyncIterator, Callable, Mapping
-from functools import partial
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+import anyio
 from anyio import to_thread
 
+from proxy.analysis.findings import Finding
 from proxy.answer_relay import deliverable, reading_answer
 from proxy.attachments import Treatment, raw_allowed, raw_refusal, register_key
 from proxy.attachments.wire import attachment_converter, forwarded_part
@@ -26,12 +28,12 @@ from proxy.openai_api.inventory import Route, routes
 from proxy.openai_api.schemas import parse_chat, parse_embeddings
 from proxy.openai_api.segments import Extracted, Raw, Replaced, Scanned, fill, scan
 from proxy.policy import engine, wire
-from proxy.policy.records import Decision, Plan
+from proxy.policy.records import Plan, PolicyDecision
 from proxy.policy.tasks import settle_task
 from proxy.protection import Protected, plan, protect
 from proxy.services import Services
 from proxy.settings import UpstreamSettings
-from proxy.stream_relay import open_stream
+from proxy.stream_relay import Event, Whole, open_stream
 from proxy.transform.answers import ChunkRestorer, EventRestorer, restore_completion
 from proxy.transform.responses import (
     CompletionChunkRestorer,
@@ -46,11 +48,13 @@ CHAT = "chat.completions"
 FORWARDED, REFUSED = Treatment.FORWARDED, Treatment.REFUSED
 
 
-async def answer(services: Services, exchange: Exchange, body: Any) -> Result:
-    """Answer one request of the exchange's route; it is recorded however it ends (streams: by the relay)."""
+async def answer(services: Services, exchange: Exchange, read_body: Callable[[], Awaitable[Any]]) -> Result:
+    """Answer one request of the exchange's route, from reading its body on. Its register row is
+    written here however it ends (a stream's: by `_recorded_stream`), and nowhere else."""
     route = routes()[exchange.endpoint]
     relay: AsyncIterator[bytes] | None = None
     try:
+        body = await read_body()  # a body refused before the pipeline is recorded all the same
         if route.name == CHAT:  # a front-end's background task (title, tags...) may go elsewhere
             exchange.task = settle_task(services.policy.current().policy, exchange.task, body)
         scanned = await _scan(services, exchange, route, body)
@@ -63,9 +67,10 @@ async def answer(services: Services, exchange: Exchange, body: Any) -> Result:
             annotate(exchange, planned, protected.decision)
         if exchange.stream:
             restorer = _RESTORERS[route.name](protected.vault)
-            relay = await open_stream(
+            events = await open_stream(
                 services, exchange, upstream, outgoing, protected.vault, path=route.path, restorer=restorer
             )
+            relay = _recorded_stream(services, exchange, events)
             return relay
         result = await services.upstreams.complete(upstream, route.path, outgoing)
         with reading_answer(upstream.name):  # an answer that cannot be restored: a 502 (sent)
@@ -81,6 +86,37 @@ async def answer(services: Services, exchange: Exchange, body: Any) -> Result:
     finally:
         if relay is None:
             await services.record(exchange)
+
+
+async def _recorded_stream(
+    services: Services, exchange: Exchange, events: AsyncIterator[Event]
+) -> AsyncIterator[bytes]:
+    """The relay's events to the agent. The row is written once the answer is whole, before its
+    closing events (a crash after a complete answer still leaves its row), or as soon as the relay
+    ends otherwise (error event, cut, client gone: the relay has set the exchange's outcome)."""
+    try:
+        try:
+            async for event in events:
+                if isinstance(event, Whole):
+                    break
+                yield event
+            else:
+                await _closed(events)  # ended before the answer was whole
+        except BaseException:
+            await _closed(events)  # the client left: the relay notes it before the row is written
+            raise
+        finally:
+            await services.record(exchange)
+        async for event in events:  # closing events: finish reason, [DONE], notice
+            if not isinstance(event, Whole):
+                yield event
+    finally:
+        await _closed(events)
+
+
+async def _closed(events: AsyncIterator[Event]) -> None:
+    with anyio.CancelScope(shield=True):
+        await events.aclose()  # type: ignore[attr-defined]
 
 
 class _HasAttachments(Exception):
@@ -126,8 +162,7 @@ async def _protect(services: Services, exchange: Exchange, planned: Plan, scanne
     """Detect personal data in every scanned text; the policy decides what counts, where it may go, and
     whether the request asks for a forbidden use. The rules that fired are recorded either way."""
     texts = scanned.values
-    policy_matches = partial(engine.text_matches, planned, texts)  # worked out while the NER finishes
-    detected = await services.detect(texts, scope=exchange.caller.user, meanwhile=policy_matches)
+    detected = await _detect(services, exchange, planned, texts)
     key = services.pseudonyms.key_for(exchange.caller.user)
     reversible = scanned.route.name != wire.EMBEDDINGS  # nothing comes back to restore
     protected = protect(planned, scanned, detected, key, reversible=reversible)
@@ -141,7 +176,28 @@ async def _protect(services: Services, exchange: Exchange, planned: Plan, scanne
     return protected
 
 
-def _route(services: Services, exchange: Exchange, decision: Decision) -> UpstreamSettings:
+async def _detect(
+    services: Services, exchange: Exchange, planned: Plan, texts: Sequence[str]
+) -> list[list[Finding]]:
+    """Detection, and beside it the policy's own reading of the texts (category keywords, forbidden
+    uses asked for): it needs the texts only, so it runs in its own thread while the NER finishes,
+    and `decide` finds it remembered per text (`TextMatches`)."""
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(_match_beside, planned, texts)
+            detected = await services.detect(texts, scope=exchange.caller.user)
+    except BaseExceptionGroup as grouped:  # detection's own error, as it was raised
+        raise grouped.exceptions[0] if len(grouped.exceptions) == 1 else grouped from None
+    return detected
+
+
+async def _match_beside(planned: Plan, texts: Sequence[str]) -> None:
+    """The policy's matching, worked out early; if it fails, `decide` runs it again, and fails, then."""
+    with contextlib.suppress(Exception):
+        await to_thread.run_sync(engine.text_matches, planned, texts)
+
+
+def _route(services: Services, exchange: Exchange, decision: PolicyDecision) -> UpstreamSettings:
     upstream = services.settings.upstream_for(decision.model)
     if upstream is None:
         raise engine.model_unavailable(decision.model)
@@ -169,9 +225,10 @@ def _outgoing(
         if not allowed:
             raise raw_refusal(str(part.part.get("type")), part.kind)
     outgoing: dict[str, Any] = fill(scanned.template, protected.texts, replace, forwarded_part)
-    wire.apply(scanned.route.name, outgoing, protected.decision)  # model, policy's max tokens, reminder
-    fields = wire.TOKEN_FIELDS.get(scanned.route.name, ())
-    services.limiter.clamp_tokens(outgoing, exchange.caller.service, fields)  # configuration's ceiling
+    route, decision = scanned.route.name, protected.decision
+    wire.apply(route, outgoing, decision)  # model, reminder
+    ceiling = services.limiter.max_tokens(exchange.caller.service)  # the configuration's
+    wire.clamp_tokens(route, outgoing, decision.max_tokens, ceiling)
     return outgoing
 
 

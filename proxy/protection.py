@@ -16,7 +16,7 @@ from proxy.caller import Caller
 from proxy.entities import EntityType
 from proxy.openai_api.segments import Scanned
 from proxy.policy import engine, wire
-from proxy.policy.records import Decision, Plan
+from proxy.policy.records import Plan, PolicyDecision
 from proxy.policy.rulebook import Rulebook
 from proxy.transform.placeholders import outside_placeholders
 from proxy.transform.redact import irreversible, redact
@@ -25,7 +25,7 @@ from proxy.transform.vault import Vault, build_vault
 
 @dataclass(frozen=True, slots=True)
 class Protected:
-    decision: Decision
+    decision: PolicyDecision
     texts: tuple[str, ...]  # the scanned texts as they leave, in scan order
     vault: Vault
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -120,17 +120,15 @@ class Services:
         if self.owns_detector:
             await to_thread.run_sync(self.detector.close)
 
-    async def detect(
-        self, texts: Sequence[str], scope: str = "", meanwhile: Callable[[], object] | None = None
-    ) -> list[list[Finding]]:
+    async def detect(self, texts: Sequence[str], scope: str = "") -> list[list[Finding]]:
         """Findings per text: from the analysis cache when `scope` (the caller) sent the text before,
-        else analysed now (and `meanwhile` run while the NER finishes, see `Detector.detect`)."""
+        else analysed now."""
         started = time.perf_counter()
         distinct = dict.fromkeys(texts)
         known = self.analysis_cache.lookup(distinct, scope)
         missing = [text for text in distinct if text not in known]
         if missing:
-            fresh = dict(zip(missing, await self._analyse(missing, meanwhile), strict=True))
+            fresh = dict(zip(missing, await self._analyse(missing), strict=True))
             self.analysis_cache.store(fresh, scope)
             known.update((text, tuple(found)) for text, found in fresh.items())
         elapsed = time.perf_counter() - started
@@ -139,7 +137,7 @@ class Services:
         note_detection(elapsed)
         return [list(known[text]) for text in texts]
 
-    async def _analyse(self, texts: list[str], meanwhile: Callable[[], object] | None) -> list[list[Finding]]:
+    async def _analyse(self, texts: list[str]) -> list[list[Finding]]:
         """Run detection off the event loop; any failure or timeout refuses the request (fail closed)."""
         try:
             with anyio.fail_after(self.settings.detection.timeout_s):
@@ -148,7 +146,6 @@ class Services:
                 return await to_thread.run_sync(
                     self.detector.detect,
                     texts,
-                    meanwhile,
                     limiter=self.detection_limiter,
                     abandon_on_cancel=True,
                 )

@@ -1,9 +1,10 @@
-"""A streamed answer relayed to the agent: upstream events restored as they arrive, the register row
-written before the closing events reach the agent, and in `finally` for disconnects and errors.
+"""A streamed answer relayed to the agent: upstream events restored as they arrive, and a mark
+(`WHOLE`) where the answer is known to be whole, before its closing events: there the pipeline
+writes the register row (the relay never writes it; proxy/pipeline.py is the one writer).
 
 Status, final event and register row agree: a stream that ends before its end (`[DONE]`, or the
 Responses API's `response.completed`), breaks, or carries an event that cannot be read or restored
-ends with an error event, and the row says 502 (the request was sent). Text still held back to
+ends with an error event, and the exchange says 502 (the request was sent). Text still held back to
 restore a placeholder (`[PERSONNE_1` cut mid-stream) is dropped with the rest, never sent raw.
 A route's events are restored by its `EventRestorer` (proxy/transform: chat chunks by default).
 """
@@ -31,12 +32,12 @@ from proxy.upstream import SENT, cut
 _FINAL_TYPES = frozenset({"response.completed", "response.incomplete"})
 
 
-class _Complete:
+class Whole:
     """Marks, in the relayed events, the point where the upstream's answer is known to be whole."""
 
 
-_COMPLETE = _Complete()
-Event = bytes | _Complete
+WHOLE = Whole()
+Event = bytes | Whole
 
 
 @dataclass
@@ -54,13 +55,13 @@ async def open_stream(
     *,
     path: str = "/chat/completions",
     restorer: EventRestorer | None = None,
-) -> AsyncIterator[bytes]:
+) -> AsyncIterator[Event]:
     """Start the upstream stream and wait for its first event, so that a failure to start is a plain
     HTTP error; then hand over a relay that forwards the rest as it arrives. `path` and `restorer`
     say which route's events these are (chat completions by default)."""
     events = _restored_events(services, exchange, upstream, path, body, restorer or ChunkRestorer(vault))
     first = await anext(events)
-    return _relay(services, exchange, first, events)
+    return _relay(exchange, first, events)
 
 
 async def _restored_events(
@@ -83,41 +84,34 @@ async def _restored_events(
             yield event
     if not end.whole:
         raise cut(upstream.name)  # what the restorer holds back is dropped with the rest
-    yield _COMPLETE
+    yield WHOLE
     with reading_answer(upstream.name):
         closing = sse.closing_events(restorer.leftover(), done=end.done)
     for event in appendix_events(exchange, closing):  # AI notice / reminder chunk (proxy/governance)
         yield event
 
 
-async def _relay(
-    services: Services, exchange: Exchange, first: Event, events: AsyncIterator[Event]
-) -> AsyncIterator[bytes]:
-    """Forward events as they come. The row is written before the closing events reach the agent
-    (a crash after a complete answer still leaves its row), and in `finally` for disconnects and
-    errors."""
-    recorded = ended = False
+async def _relay(exchange: Exchange, first: Event, events: AsyncIterator[Event]) -> AsyncIterator[Event]:
+    """Forward events as they come, with the `WHOLE` mark; the exchange's outcome is set here
+    (success at the mark, failure on an error event, a client gone on a disconnect)."""
+    whole = ended = False
     try:
         async for event in _prepend(first, events):
-            if isinstance(event, _Complete):
+            if isinstance(event, Whole):
                 exchange.succeeded()
-                await services.record(exchange)
-                recorded = True
-            else:
-                yield event
+                whole = True
+            yield event
         ended = True
     except GardefouError as error:
         ended = True
-        if not recorded:
+        if not whole:
             exchange.failed(error)
         yield sse.error_event(error.to_openai(exchange.request_id))
     finally:
-        if not ended and not recorded:
+        if not ended and not whole:
             exchange.client_gone()
         with anyio.CancelScope(shield=True):
             await events.aclose()  # type: ignore[attr-defined]
-            if not recorded:
-                await services.record(exchange)
 
 
 async def _prepend(first: Event, events: AsyncIterator[Event]) -> AsyncIterator[Event]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -43,6 +44,15 @@ def test_dockerfile_steps_install_and_run(tmp_path: Path) -> None:
     result = subprocess.run([str(program), *command[1:], "--help"], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert "--port" in result.stdout
+    # the image detects with its own files and runtime dependencies only (no Faker, no dev tools)
+    text = "Bonjour, je suis M. DUPONT Jean, tél. 06 12 34 56 78."
+    gardefou = tmp_path / "venv" / "bin" / "gardefou"
+    analysed = subprocess.run(
+        [str(gardefou), "analyze", text], cwd=build, capture_output=True, text=True, env=env, timeout=300
+    )
+    assert analysed.returncode == 0, analysed.stderr
+    sent = analysed.stdout.splitlines()[1]  # the text as the model would get it
+    assert re.fullmatch(r"Bonjour, je suis M\. \[PERSONNE_\d+\], tél\. \[TELEPHONE_\d+\]\.", sent), sent
 
 
 def json_cmd() -> list[str]:

@@ -1,5 +1,6 @@
-"""Detection configuration: models/nlp.yaml (spaCy model, label mapping) and
-models/recognizers.yaml (active recognizers, thresholds, context words), validated fail-closed.
+"""Detection configuration: models/nlp.yaml (spaCy model, components, label mapping) and
+models/recognizers.yaml (active recognizers, thresholds, context words), validated fail-closed by
+the loader every configuration file shares (config_file.py: errors name the file, line and key).
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from proxy.analysis.patterns_fr import CATALOGUE_NAMES
 from proxy.analysis.patterns_names import NAME_RECOGNIZERS
 from proxy.analysis.patterns_places import ADDRESS, PLACE
+from proxy.config_file import STRICT, ConfigFileError, line_of, load_model
 from proxy.entities import Entity
 
 NER_RECOGNIZER = "spacy_ner"
@@ -24,11 +25,9 @@ NLP_FILE = "nlp.yaml"
 RECOGNIZERS_FILE = "recognizers.yaml"
 CUSTOM_RECOGNIZERS_FILE = "custom_recognizers.yaml"
 
-_Model = TypeVar("_Model", bound=BaseModel)
-
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
 
 class _EnglishFile(_Strict):
@@ -40,7 +39,7 @@ class _EnglishFile(_Strict):
 class _NlpFile(_Strict):
     language: Literal["fr"]
     model: Literal["fr_core_news_md", "fr_core_news_sm"]
-    components: tuple[Literal["ner"], ...] = ("ner",)
+    components: tuple[Literal["ner"], ...] = Field(default=("ner",), min_length=1)
     batch_size: int = Field(default=32, ge=1, le=1024)
     ner_score: float = Field(ge=0.0, le=1.0)
     labels: dict[str, Entity | None]
@@ -87,6 +86,7 @@ class DetectionConfig:
     """Everything that decides what the detector finds; built by `load_detection_config`."""
 
     model: str
+    components: tuple[str, ...]  # the spaCy components loaded; the model's others are excluded
     batch_size: int
     ner_score: float
     labels: Mapping[str, Entity]
@@ -135,12 +135,14 @@ def known_recognizers() -> frozenset[str]:
 
 
 def load_detection_config(models_dir: Path) -> DetectionConfig:
-    """Read and validate both files; ValueError names the file and the key on any problem."""
-    nlp = _parse(models_dir / NLP_FILE, _NlpFile)
-    recognizers = _parse(models_dir / RECOGNIZERS_FILE, _RecognizersFile)
-    _check_names(models_dir / RECOGNIZERS_FILE, recognizers)
+    """Read and validate both files; ConfigFileError (a ValueError) names the file, the line and
+    the key on any problem."""
+    nlp, _ = load_model(models_dir / NLP_FILE, _NlpFile)
+    recognizers, text = load_model(models_dir / RECOGNIZERS_FILE, _RecognizersFile)
+    _check_names(models_dir / RECOGNIZERS_FILE, text, recognizers)
     return DetectionConfig(
         model=nlp.model,
+        components=nlp.components,
         batch_size=nlp.batch_size,
         ner_score=nlp.ner_score,
         labels={label: e for label, e in nlp.labels.items() if e is not None},
@@ -163,33 +165,14 @@ def _english(parsed: _EnglishFile | None) -> EnglishModel | None:
     )
 
 
-def _parse(path: Path, model: type[_Model]) -> _Model:
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ValueError(f"{path} : fichier illisible ({error.strerror})") from error
-    except yaml.YAMLError as error:
-        raise ValueError(f"{path} : YAML invalide ({error})") from error
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        raise ValueError(f"{path} : {_describe(error)}") from error
-
-
-def _describe(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(racine)"
-        problems.append(f"clé « {key} » : {item['msg']}")
-    return " ; ".join(problems)
-
-
-def _check_names(path: Path, parsed: _RecognizersFile) -> None:
+def _check_names(path: Path, text: str, parsed: _RecognizersFile) -> None:
     unknown = sorted(set(parsed.recognizers) - known_recognizers())
     if unknown:
-        raise ValueError(
-            f"{path} : clé « recognizers.{unknown[0]} » : reconnaisseur inconnu "
-            f"(connus : {', '.join(sorted(known_recognizers()))})"
+        line = line_of(text, ["recognizers", unknown[0]])
+        where = f"ligne {line}, " if line else ""
+        raise ConfigFileError(
+            f"{path} : configuration invalide\n  - {where}clé « recognizers.{unknown[0]} » : "
+            f"reconnaisseur inconnu (connus : {', '.join(sorted(known_recognizers()))})"
         )
 
 

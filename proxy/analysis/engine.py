@@ -7,7 +7,6 @@ processes (`processes` > 0) while this process applies the pattern recognizers, 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -123,20 +122,15 @@ class Detector:
     def fingerprint(self) -> str:
         return self._config.fingerprint
 
-    def detect(
-        self, texts: Sequence[str], meanwhile: Callable[[], object] | None = None
-    ) -> list[list[Finding]]:
+    def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
         """One sorted, non-overlapping list of findings per text, in the text's own offsets (found
-        on its normalised view: see normalise.py). `meanwhile` is run while the NER workers finish
-        (work that needs the texts only, done now rather than after)."""
+        on its normalised view: see normalise.py)."""
         try:
             views = [normalised_view(text) for text in texts]
             texts = [view.text for view in views]
             english = [self._english_spans(text) for text in texts]
             with self._ner_started(ner_texts(texts, english)) as collect_entities:
                 matches = [self._pattern_results(text) for text in texts]  # meanwhile, NER workers run
-                if meanwhile is not None:
-                    _run_aside(meanwhile)
                 entities = regrouped(english, collect_entities())
             return [
                 original_findings(view, self._findings(view.text, found, ner, spans))
@@ -224,12 +218,6 @@ class Detector:
             language=LANGUAGE,
             scores=[self._config.ner_score] * len(entities),
         )
-
-
-def _run_aside(work: Callable[[], object]) -> None:
-    """Run work that is not detection's: if it fails, its owner runs it again, and fails, later."""
-    with contextlib.suppress(Exception):
-        work()
 
 
 def _finding(result: RecognizerResult) -> Finding:

@@ -36,7 +36,7 @@ from proxy.analysis.findings import Finding
 from proxy.analysis.first_names import is_first_name, normalise
 from proxy.analysis.ner import ENGLISH, FRENCH, NerText, RawEntity
 from proxy.analysis.places import place_key
-from proxy.analysis.wordlists import read_list
+from proxy.analysis.wordlists import read_list, word_set
 from proxy.entities import Entity
 
 Span = tuple[int, int]
@@ -55,7 +55,7 @@ _LINE_START_REACH = 40
 _COURTESY_WORDS = "courtesy_words_en.txt"
 _TEMPLATE_LINES = "frontend_template_lines.txt"  # Open WebUI's own prompts: fixed text, no one's data
 _NAME_WORD = re.compile(r"\S+")
-_PARTICLES = frozenset({"de", "du", "des", "van", "von", "da", "di", "le", "la", "ben", "bin", "al"})
+_PARTICLES = "particles_in_english_names.txt"
 
 
 class LanguageIdentifier:
@@ -200,7 +200,7 @@ class EnglishLines:
             return finding
         end = finding.start
         for word in _NAME_WORD.finditer(text, finding.start, finding.end):
-            if not word.group()[:1].isupper() and word.group() not in _PARTICLES:
+            if not word.group()[:1].isupper() and word.group() not in word_set(_PARTICLES):
                 break  # "Sarah Whitfield moved to 42 Baker Street", "Seán Murphy and Aoife Murphy"
             end = word.end()
         return finding if end == finding.end else replace(finding, end=end)

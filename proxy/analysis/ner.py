@@ -71,7 +71,8 @@ class FrenchNer:
     def __init__(self, config: DetectionConfig) -> None:
         check_model(config)
         use_numpy_blas()
-        self._nlp: Any = spacy.load(config.model, exclude=_components_to_exclude(config.model))
+        excluded = _components_to_exclude(config.model, config.components)
+        self._nlp: Any = spacy.load(config.model, exclude=excluded)
         self._nlp.tokenizer = ChunkCachedTokenizer(self._nlp.tokenizer)
         _intern_frequent_words(self._nlp)
         self._batch_size = config.batch_size
@@ -190,9 +191,10 @@ def _meta(model: str) -> dict[str, Any]:
     return meta
 
 
-def _components_to_exclude(model: str) -> list[str]:
+def _components_to_exclude(model: str, components: Iterable[str]) -> list[str]:
+    """The model's components that nlp.yaml's `components` does not name."""
     names: list[str] = _meta(model).get("pipeline", [])
-    return [name for name in names if name != "ner"]
+    return [name for name in names if name not in components]
 
 
 def _intern_frequent_words(nlp: Any) -> None:

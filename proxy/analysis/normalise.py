@@ -27,19 +27,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from proxy.analysis.findings import Finding
+from proxy.analysis.wordlists import pairs
 
-# Look-alikes folded inside words that hold Latin letters (lower and upper case).
-HOMOGLYPHS = {
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
-    "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l",
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
-    "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ԁ": "D", "Ԛ": "Q", "Ԝ": "W", "Һ": "H", "Ӏ": "I",
-    # Greek
-    "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "υ": "u", "τ": "t", "ϲ": "c", "ϳ": "j",
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
-    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ϲ": "C",
-}  # fmt: skip
+# Look-alikes folded inside words that hold Latin letters (lower and upper case): data/homoglyphs.txt.
+HOMOGLYPHS = pairs("homoglyphs.txt")
 HYPHENS = {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-", "\ufe63": "-", "\uff0d": "-"}
 _KEPT_CONTROLS = "\t\n\r"
 _WORD_REACH = 64  # characters looked at on each side of a look-alike for a Latin letter

@@ -5,34 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from proxy.analysis.findings import Finding
+from proxy.analysis.wordlists import words
 from proxy.entities import Entity, EntityType
 
-# Most specific first: a checksummed identifier beats a generic number, an address beats a place.
-_SPECIFICITY: tuple[EntityType, ...] = (
-    Entity.NIR,
-    Entity.IBAN,
-    Entity.RIB,
-    Entity.SIRET,
-    Entity.SIREN,
-    Entity.CREDIT_CARD,
-    Entity.TAX_ID,
-    Entity.EMAIL,
-    Entity.URL,
-    Entity.IP_ADDRESS,
-    Entity.PHONE,
-    Entity.PASSPORT,
-    Entity.DRIVING_LICENSE,
-    Entity.ID_CARD,
-    Entity.CAF_NUMBER,
-    Entity.LICENSE_PLATE,
-    Entity.CUSTOM,
-    Entity.DATE_OF_BIRTH,
-    Entity.DATE,
-    Entity.ADDRESS,
-    Entity.PERSON,
-    Entity.ORGANIZATION,
-    Entity.LOCATION,
-)
+# Most specific first (data/entity_specificity.txt): a checksummed identifier beats a generic
+# number, an address beats a place.
+_SPECIFICITY: tuple[EntityType, ...] = tuple(Entity(value) for value in words("entity_specificity.txt"))
 _RANK = {entity: rank for rank, entity in enumerate(_SPECIFICITY)}
 # Natural-language spans whose boundaries are uncertain: trimmed rather than dropped.
 _TRIMMABLE = frozenset({Entity.PERSON, Entity.LOCATION, Entity.ORGANIZATION, Entity.ADDRESS})

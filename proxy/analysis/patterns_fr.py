@@ -13,7 +13,15 @@ from dataclasses import replace
 
 from proxy.analysis import checksums
 from proxy.analysis.patterns import Pattern, RecognizerSpec
-from proxy.analysis.wordlists import alternation, first_letters, identifier_labels, number_words
+from proxy.analysis.wordlists import (
+    alternation,
+    alternatives,
+    first_letters,
+    identifier_labels,
+    identifier_shapes,
+    number_words,
+    prefilter,
+)
 from proxy.entities import Entity
 
 _S = r"[ \u00a0.\-]?"  # optional separator inside a number
@@ -221,10 +229,7 @@ PASSPORT = RecognizerSpec(
     ),
 )
 
-_MONTHS = (
-    r"(?:janvier|janv\.?|f[ée]vrier|f[ée]vr?\.?|mars|avril|avr\.?|mai|juin|juillet|juil\.?|"
-    r"ao[ûu]t|septembre|sept?\.?|octobre|oct\.?|novembre|nov\.?|d[ée]cembre|d[ée]c\.?)"
-)
+_MONTHS = f"(?:{alternatives('months_fr.txt')})"
 _WEEKDAY = r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)[ \u00a0]+)?"
 _DAY = r"(?:1er|premier|[0-3]?\d)"
 _YEAR = r"(?:1[89]\d{2}|20\d{2})"
@@ -234,29 +239,23 @@ _NUMERIC_DATE = (
 )
 _WRITTEN_DATE = rf"{_WEEKDAY}{_DAY},?[ \u00a0]*{_MONTHS}(?![a-zé])(?:,?[ \u00a0]*{_YEAR})?"
 _MONTH_YEAR = rf"{_MONTHS}[ \u00a0]*{_YEAR}"
-_FULL_MONTHS = (
-    r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)"
-)
+_FULL_MONTHS = f"(?:{alternatives('full_months_fr.txt')})"
 _WEEKDAYS = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
 _WEEKDAY_ABBREVIATIONS = r"(?:lun|mar|mer|jeu|ven|sam|dim)\.?"
 _DAY_MONTH = r"[0-3]?\d/[01]?\d"  # "22/04": a date when its context says so (not "10/10", a mark)
 _DAY_MONTH_CONTEXT = (
     rf"(?:le|du|au|avant le|apr[eè]s le|depuis le|jusqu['’]au|{_WEEKDAYS}|{_WEEKDAY_ABBREVIATIONS})"
 )
-_ENGLISH_MONTHS = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
-)
+_ENGLISH_MONTHS = rf"(?:{alternatives('months_en.txt')})\.?"
 _ENGLISH_DAY = r"(?:[0-3]?\d(?:st|nd|rd|th)?)"
-_ENGLISH_WEEKDAY = (
-    r"(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
-    r",?[ \u00a0]+)?"
-)
+_ENGLISH_WEEKDAY = rf"(?:(?:{alternatives('weekdays_en.txt')}),?[ \u00a0]+)?"
 _ENGLISH_DATE = (
     rf"{_ENGLISH_WEEKDAY}"
     rf"(?:{_ENGLISH_DAY}[ \u00a0]+{_ENGLISH_MONTHS}|{_ENGLISH_MONTHS}[ \u00a0]+{_ENGLISH_DAY})"
     rf"(?:,?[ \u00a0]+{_YEAR})?"
 )
+_RANGE_START = r"(?:du|entre le|entre)"  # "du 21 au 25 octobre"
+_BEFORE_MONTH = r"(?:en|depuis|dès|d['’]ici|fin|début|mi-|courant|de|d['’])"  # "en juin"
 
 
 def _date_spec(in_words: str) -> RecognizerSpec:
@@ -282,7 +281,8 @@ def _date_spec(in_words: str) -> RecognizerSpec:
             ),
             # "le 22/04", "Lun. 22/04", "16/01-19/01": day and month without the year
             Pattern(
-                rf"(?=[AaDdJjLlMmSsVv])(?<!\w){_DAY_MONTH_CONTEXT}[ \u00a0]+({_DAY_MONTH})(?![\w/]|[.\-]\d)",
+                rf"{prefilter(_DAY_MONTH_CONTEXT)}(?<!\w){_DAY_MONTH_CONTEXT}"
+                rf"[ \u00a0]+({_DAY_MONTH})(?![\w/]|[.\-]\d)",
                 0.7,
                 checksums.is_day_month,
                 group=1,
@@ -299,13 +299,14 @@ def _date_spec(in_words: str) -> RecognizerSpec:
             ),
             # "mardi 19 après-midi", "samedi 13 et dimanche 14 avril": the month comes later or is known
             Pattern(
-                rf"(?=[DdJjLlMmSsVv])(?<!\w){_WEEKDAYS}[ \u00a0]+(?:1er|[0-3]?\d)(?![\w/:,.]|[ \u00a0]*h\b)",
+                rf"{prefilter(_WEEKDAYS)}(?<!\w){_WEEKDAYS}"
+                rf"[ \u00a0]+(?:1er|[0-3]?\d)(?![\w/:,.]|[ \u00a0]*h\b)",
                 0.7,
                 flags=_I,
             ),
             # "du 21 au 25 octobre": the first day of a range
             Pattern(
-                rf"(?=[DdEe])(?<!\w)(?:du|entre le|entre)[ \u00a0]+(1er|[0-3]?\d)"
+                rf"{prefilter(_RANGE_START)}(?<!\w){_RANGE_START}[ \u00a0]+(1er|[0-3]?\d)"
                 rf"(?=[ \u00a0]+(?:au|et)[ \u00a0]+(?:1er|[0-3]?\d)[ \u00a0]+{_MONTHS}(?![a-zé]))",
                 0.7,
                 group=1,
@@ -313,7 +314,7 @@ def _date_spec(in_words: str) -> RecognizerSpec:
             ),
             # "en juin", "depuis décembre", "de mai à septembre": a month alone, after a preposition
             Pattern(
-                rf"(?=[CcDdEeFfMm])(?<!\w)(?:en|depuis|dès|d['’]ici|fin|début|mi-|courant|de|d['’])[ \u00a0]*"
+                rf"{prefilter(_BEFORE_MONTH)}(?<!\w){_BEFORE_MONTH}[ \u00a0]*"
                 rf"(?<=[ \u00a0'’-])"
                 rf"({_FULL_MONTHS})(?![\w-])",
                 0.6,
@@ -322,7 +323,7 @@ def _date_spec(in_words: str) -> RecognizerSpec:
             ),
             Pattern(in_words, 0.8, flags=_I),
             # English: "3 August 2024", "Tuesday 5 March", "Thu, 7 Mar 2024", "June 13, 2024"
-            Pattern(rf"(?=[A-Z\d])(?<![\w/.\-]){_ENGLISH_DATE}(?![\w])", 0.85),
+            Pattern(rf"{prefilter(_ENGLISH_DATE)}(?<![\w/.\-]){_ENGLISH_DATE}(?![\w])", 0.85),
         ),
     )
 
@@ -373,30 +374,14 @@ _STATIC: tuple[RecognizerSpec, ...] = (
 )
 CATALOGUE_NAMES = frozenset({*(spec.name for spec in _STATIC), "fr_date", "fr_date_of_birth"})
 
-# The shape an identifier must have right after one of its strong labels (identifier_labels.yaml):
-# there, the shape is enough, whatever its checksum.
-_SHAPES: dict[str, str] = {
-    "fr_nir": rf"[1-478](?:{_S}\d){{4}}{_S}(?:\d{_S}\d|2{_S}[AB])(?:{_S}\d){{6}}(?:(?:{_S}\d){{2}})?",
-    "fr_siren": r"\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{3}",
-    "fr_siret": r"\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{5}",
-    "iban": r"[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]{4}){2,7}(?:[ \u00a0]?[A-Z0-9]{1,3})?",
-    "fr_rib": r"\d{5}[ \u00a0]?\d{5}[ \u00a0]?[0-9A-Z]{11}[ \u00a0]?\d{2}",
-    "credit_card": (
-        r"\d{4}(?:[ \u00a0\-]?\d{4}){3}(?:[ \u00a0\-]?\d{3})?|\d{4}[ \u00a0\-]?\d{6}[ \u00a0\-]?\d{5}"
-    ),
-    "fr_tax_id": r"[0-3](?:[ \u00a0]?\d){12}",  # after a label, grouped any way ("2 14 75 902 318 44")
-    "fr_caf_number": r"\d{7}",
-    "fr_id_card": r"\d{4}[0-9AB]\d{7}|(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{9}",
-    "fr_passport": r"\d{2}[A-Z]{2}\d{5}",
-    "fr_driving_licence": r"\d{12}|\d{2}[A-Z]{2}\d{5}|\d{2}(?:[ \u00a0]\d{2}){5}",
-}
 _LABEL_GAP = r"[^\n\d]{0,30}?"  # "n° de sécurité sociale (NIR) : ", "IBAN du compte : "
 
 
 def labelled_pattern(name: str, labels: Sequence[str]) -> Pattern:
     """The shape of `name`'s identifier right after one of its labels, checksum or not."""
     prefilter = first_letters(labels)  # generated from the labels: a cheap test at each position
-    regex = rf"{prefilter}(?<!\w)(?i:{alternation(labels)})(?!\w){_LABEL_GAP}{_START}({_SHAPES[name]}){_END}"
+    shape = identifier_shapes()[name].replace("{S}", _S)
+    regex = rf"{prefilter}(?<!\w)(?i:{alternation(labels)})(?!\w){_LABEL_GAP}{_START}({shape}){_END}"
     return Pattern(regex, 0.8, group=1)
 
 

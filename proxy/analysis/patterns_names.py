@@ -15,42 +15,22 @@ from proxy.analysis.first_names import is_first_name, normalise
 from proxy.analysis.lexicon_fr import CALENDAR_WORDS
 from proxy.analysis.patterns import Pattern, RecognizerSpec, Validator
 from proxy.analysis.places import place_key
-from proxy.analysis.wordlists import alternation, people_list_labels
+from proxy.analysis.wordlists import alternation, alternatives, people_list_labels, prefilter, word_set, words
 from proxy.entities import Entity
 
 _UP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zß-öø-ÿ"
 # Capitalised words that follow a civility but are titles or labels, not names.
-TITLES = (
-    "le|la|les|l['’]|un|une|maire|adjoint|adjointe|pr[ée]sident|pr[ée]sidente|directeur|directrice|"
-    "pr[ée]f[eè]te?|ministre|juge|procureure?|docteure?|professeure?|conseill[eè]re?|secr[ée]taire|"
-    "d[ée]put[ée]e?|s[ée]nat(?:eur|rice)|chef|cheffe|responsable|t[ée]l|tel|t[ée]l[ée]phone|fax|"
-    "mail|e-mail|email|courriel|portable|n[ée]e?|service|agent|et|ou|"
-    # civilities, greetings and closings are never the name itself
-    "m|mr|mme|mlle|me|dr|pr|monsieur|madame|mademoiselle|messieurs|mesdames|patiente?|interne|"
-    "externe|avocate?|bonjour|bonsoir|salut|coucou|hello|cher|ch[eè]re|chers|ch[eè]res|"
-    "cordialement|merci|amicalement|respectueusement|salutations|objet|re|tr|fwd|"
-    "lord|lady|sir|justice|chief|general|g[ée]n[ée]ral|"
-    # ranks and offices written after "M. le": "M. LE COMMISSAIRE", "Mme la Proviseure"
-    "commissaire|brigadier|brigadi[eè]re|capitaine|lieutenante?|commandante?|colonel|adjudante?|"
-    "sergent|gardienne?|inspect(?:eur|rice)|proviseure?|recteur|rectrice|tr[ée]sori[eè]re?|"
-    "vice-pr[ée]sidente?|principale?|greffi[eè]re?|notaire|huissi[eè]re?|premi[eè]re?|"
-    "sous-pr[ée]f[eè]te?|officier|abb[ée]|p[eè]re|m[eè]re|s[œo]eur|fr[eè]re"
-)
+TITLES = alternatives("titles_after_civility_fr.txt")
 # Places and buildings named after people: "collège Jean Moulin", "salle Pierre Mendès France".
-NAMED_AFTER_WORDS = (
-    r"coll[èe]ge|lyc[ée]e|[ée]cole|groupe scolaire|salle|stade|gymnase|espace|centre|h[ôo]pital|"
-    r"clinique|m[ée]diath[èe]que|biblioth[èe]que|r[ée]sidence|place|rue|avenue|boulevard|all[ée]e|"
-    r"quai|square|pont|parc|mus[ée]e|th[ée][âa]tre|prix|fondation|institut|universit[ée]|"
-    r"[ée]tablissement|cr[èe]che|ehpad|foyer|maison"
-)
+NAMED_AFTER_WORDS = alternatives("named_after_places_fr.txt")
 # The cheap upper-case lookahead first: the title alternation then runs only where a word is
 # capitalised, not at every position of the text (a third of the detector's pattern time).
 _NOT_TITLE = rf"(?=[{_UP}])(?!(?i:{TITLES}|{NAMED_AFTER_WORDS})(?![\w'’]))"
 _NAMED_AFTER = rf"(?i:{NAMED_AFTER_WORDS})[ \u00a0]+$"
 _TOKEN = rf"{_NOT_TITLE}[{_UP}][{_LOW}{_UP}'’]*(?:-[{_UP}][{_LOW}{_UP}'’]*)*"
 _INITIAL = rf"(?:[{_UP}]\.?-?[{_UP}]?\.(?:[ \t]?-?[{_UP}]\.)*|[{_UP}](?=[ \t]+[{_UP}]))"
-_PARTICLE = r"(?:de|du|des|d['’]|van|von|der|den|di|da|del|della|dos|das|le|la|ben|bin|el|al|ibn)"
+_PARTICLE = f"(?:{alternatives('name_particles.txt')})"
 _GAP = r"[ \t\u00a0]+"
 _NAME = (
     rf"(?:{_INITIAL}[ \t\u00a0]*)*(?:{_PARTICLE}(?:{_GAP}|(?<=['’])))?{_TOKEN}"
@@ -65,51 +45,23 @@ _NAME_AFTER_CIVILITY = (
     rf"(?:{_GAP}(?:{_PARTICLE}(?:{_GAP}|(?<=['’])))?{_TOKEN}){{0,3}}"
 )
 _CIVILITY = (
-    r"(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Me|Dr\.?|Pr\.?|Pt\.?|"
-    r"(?i:monsieur|madame|mademoiselle|docteur|professeur|ma[iî]tre|patiente?|interne|externe|"
-    r"juge|avocate?|infirmi[eè]re?|(?:lord|lady)[ \t]+justice|sir|lord|lady|dame|veuve|ép(?:ouse)?\.?))"
+    f"(?:{alternatives('civility_abbreviations.txt')}|(?i:{alternatives('civilities_before_name_fr.txt')}))"
 )
 # A rank before the surname: "en présence de l'agent Dubois", "le brigadier LEMAIRE"; not "l'agent du
 # Gouvernement" (no "de", "du", "des" after a rank).
-_RANK = (
-    r"(?i:agente?|brigadi(?:er|[eè]re)|gardien(?:ne)?|polici(?:er|[eè]re)|capitaine|lieutenante?|"
-    r"commandante?|adjudante?|sergent|inspect(?:eur|rice))"
-)
+_RANK = f"(?i:{alternatives('ranks_before_name_fr.txt')})"
 # Form fields whose value is a name: "Nom : MARTIN", "Prénom(s) : Julie", "Titulaire : ...".
-_NAME_FIELD = (
-    r"(?i:nom(?:[ \t]+(?:de[ \t]+naissance|d['’]usage|marital|de[ \t]+jeune[ \t]+fille|"
-    r"patronymique|de[ \t]+famille|et[ \t]+pr[ée]noms?))?|pr[ée]noms?(?:\(s\))?|nom,[ \t]*pr[ée]nom|"
-    r"identit[ée]|signataire|demandeur|demandeuse|b[ée]n[ée]ficiaire|titulaire|"
-    r"repr[ée]sentante?[ \t]+l[ée]gale?|conjointe?|[ée]poux|[ée]pouse|enfant|agent|r[ée]dact(?:eur|rice)|"
-    r"signature|sign[ée][ \t]+par|[ée]tabli[ \t]+par|r[ée]dig[ée][ \t]+par|suivi[ \t]+par|"
-    r"r[ée]f[ée]rente?|rapporteure?|interlocut(?:eur|rice))"
-)
+_NAME_FIELD = f"(?i:{alternatives('name_fields_fr.txt')})"
 _PLURAL_CIVILITY = r"(?:MM\.|Mmes\.?|Mlles\.?|Drs\.?|(?i:messieurs|mesdames|docteurs|ma[iî]tres))"
 _SURNAME_UP = rf"{_NOT_TITLE}[{_UP}][{_UP}'’]+(?:-[{_UP}][{_UP}'’]+)*"
 _FIRST = rf"{_NOT_TITLE}[{_UP}][{_LOW}'’]+(?:-[{_UP}][{_LOW}'’]+)?"
-_GREETING = r"(?i:bonjour|bonsoir|salut|coucou|hello|cher|ch[eè]re|chers|ch[eè]res|dear|hi|hey)"
-_NOT_CIVILITY = (
-    r"(?!(?i:monsieur|madame|mademoiselle|m\.|mme|docteur|ma[iî]tre|coll[eè]gues?|amie?s?|"
-    r"tou(?:te)?s|[aà])\b)"
-)
-_CLOSING = (
-    r"(?i:cordialement|bien cordialement|tr[eè]s cordialement|bien [aà] (?:vous|toi)|"
-    r"(?:sinc[eè]res |meilleures )?salutations(?: distingu[ée]es)?|amicalement|bien amicalement|"
-    r"respectueusement|[aà] bient[oô]t|merci(?: d['’]avance| par avance| beaucoup| encore)?|"
-    r"(?:bonne|belle) (?:fin de )?(?:journ[ée]e|soir[ée]e)|bises|bisous|"
-    r"(?:best |kind |warm )?regards|best wishes|all the best|(?:many )?thanks|thank you|cheers|"
-    r"(?:yours )?sincerely)"
-)
+_GREETING = f"(?i:{alternatives('greetings_before_name.txt')})"
+_NOT_CIVILITY = rf"(?!(?i:{alternatives('not_a_name_after_greeting_fr.txt')})\b)"
+_CLOSING = f"(?i:{alternatives('closings.txt')})"
 # Anonymised people written as one initial ("le témoignage de K", "[L.] a indiqué", "W., témoin"):
 # the initial follows a preposition or a comma and is followed by punctuation or a verb.
-_BEFORE_INITIAL = "|".join(
-    rf"(?<=\b{word}[ \u00a0])"
-    for word in ("de", "à", "par", "que", "et", "contre", "avec", "dont", "entre", "sans", "pour")
-)
-_VERB_AFTER = (
-    r"a|avait|aurait|avaient|était|est|fut|sera|ont|se|s['’]|n['’]|ne|y|lui|leur|"
-    r"prétend\w*|soutien\w*|déclar\w*|indiqu\w*|affirm\w*|témoign\w*|expliqu\w*|reconn\w*"
-)
+_BEFORE_INITIAL = "|".join(rf"(?<=\b{word}[ \u00a0])" for word in words("prepositions_before_initial_fr.txt"))
+_VERB_AFTER = alternatives("verbs_after_initial_fr.txt")
 _AFTER_INITIAL = rf"(?=[ \u00a0]*[,;:)»\]]|[ \u00a0]+(?:{_VERB_AFTER})\b|\.(?:[ \u00a0]+[{_UP}]|$))"
 _INITIAL_ALONE = (
     rf"(?=[{_UP}])(?:{_BEFORE_INITIAL}|(?<=, )|(?<=qu['’]))(?<![{_UP}] à )(?<![{_UP}] et )(?<![{_UP}], )"
@@ -119,26 +71,9 @@ _INITIAL_ALONE = (
 # People named by their tie to someone ("sa fille Manon", "ses deux enfants, Ibrahim et Salimata",
 # "my wife Helen") or by their age ("Yanis (12 ans)", "Fanta, 5 ans"): mostly first names alone,
 # which spaCy misses. The tie is a lower-case word: "la Petite Enfance" is a service, not a girl.
-_KIN = (
-    r"(?:fils|filles?|enfants?|petite?s?-(?:fille|fils|enfants?)s?|petits-enfants|petite?|"
-    r"fr[èe]res?|s[œo]eurs?|demi-(?:fr[èe]re|s[œo]eur)s?|m[èe]re|p[èe]re|maman|papa|mari|"
-    r"[ée]poux|[ée]pouse|femme|compagne|compagnon|conjointe?|concubine?|neveux?|ni[èe]ces?|"
-    r"cousine?s?|oncle|tante|grand-m[èe]re|grand-p[èe]re|grands-parents|parents|b[ée]b[ée]|"
-    r"gar[çc]ons?|belle-m[èe]re|beau-p[èe]re|belle-fille|beau-fils|belle-s[œo]eur|beau-fr[èe]re|"
-    r"pr[ée]nom|wife|husband|sons?|daughters?|nephew|niece|brothers?|sisters?|children|kids|"
-    r"mother|father|partner|"
-    # ties at work and next door: "ma collègue Anaïs", "ma voisine Ginette", "notre stagiaire Paul"
-    r"coll[èe]gues?|voisine?s?|amie?s?|copine|copain|camarade|stagiaire|[ée]l[èe]ves?|patronne?|"
-    r"binôme|rempla[çc]ante?|tut(?:eur|rice)|r[ée]f[ée]rente?)"
-)
-_KIN_OWNER = (
-    r"(?i:son|sa|ses|mon|ma|mes|ton|ta|tes|leur|leurs|notre|nos|votre|vos|le|la|les|l['’]|du|des|"
-    r"his|her|my|our|their|your|the)"
-)
-_KIN_MODIFIER = (
-    r"(?:(?:deux|trois|quatre|cinq|six|\d+|petite?s?|jeunes?|a[îi]n[ée]e?s?|cadet(?:te)?s?|"
-    r"benjamine?s?|grande?s?|little|young|eldest|youngest|two|three)[ \t]+)*"
-)
+_KIN = f"(?:{alternatives('kinship_fr.txt')})"
+_KIN_OWNER = f"(?i:{alternatives('kin_owners.txt')})"
+_KIN_MODIFIER = rf"(?:(?:{alternatives('kin_modifiers.txt')})[ \t]+)*"
 _UP_WORD = rf"[{_UP}][^\W\d_]*(?:['’-][^\W\d_]+)*"  # any script: "Bảo", "Ionuț", "N'Diaye"
 _ANY_UP = rf"{_NOT_TITLE}{_UP_WORD}"
 _PLAIN_NAME = rf"{_ANY_UP}(?:[ \t]+{_ANY_UP}){{0,2}}(?:[ \t]+[{_UP}]\.)?"
@@ -148,65 +83,13 @@ _NAME_SEPARATOR = r"[ \t]*,[ \t]*(?:et[ \t]+)?|[ \t]+et[ \t]+|[ \t]*;[ \t]*"
 _NAME_LIST = rf"(?:{_PLAIN_NAME})(?:(?:{_NAME_SEPARATOR})(?:{_PLAIN_NAME}))*"  # split into one name each
 _AGE = r"(?:[ \t]*\([ \t]*|[ \t]*,[ \t]*)(?:[âa]g[ée]e?[ \t]+de[ \t]+)?\d{1,3}[ \t]*ans\b"
 _AGE_BARE = r"[ \t]+\d{1,3}[ \t]*ans\b"
-# Each pattern below opens with a cheap look-ahead at its first letter: the look-behinds and
-# alternations then run at few positions (halves their cost).
+# Each pattern below opens with a cheap look-ahead at its first letter (generated by `prefilter`
+# from the words, or an upper-case class): the look-behinds and alternations then run at few positions.
 # Not at a sentence's start ("Enfin, 3 ans après"): after a word, a comma, a bracket or a bullet.
 _INSIDE_SENTENCE = r"(?:(?<=[\w,;][ \t])|(?<=[(\[])|(?<=[(\[][ \t])|(?<=^[-–—•*][ \t]))"
 
 # Words that make an upper-case pair an institution or a heading rather than a person.
-_INSTITUTION_WORDS = frozenset(
-    [
-        "sarl",
-        "sas",
-        "sasu",
-        "eurl",
-        "sci",
-        "snc",
-        "scp",
-        "selarl",
-        "earl",
-        "gaec",
-        "chu",
-        "chr",
-        "hopital",
-        "centre",
-        "service",
-        "clinique",
-        "pole",
-        "unite",
-        "departement",
-        "mairie",
-        "rue",
-        "avenue",
-        "boulevard",
-        "place",
-        "saint",
-        "sainte",
-        "residence",
-        "ecole",
-        "college",
-        "lycee",
-        "universite",
-        "institut",
-        "laboratoire",
-        "cabinet",
-        "societe",
-        "association",
-        "groupe",
-        "direction",
-        "conseil",
-        "cour",
-        "tribunal",
-        "prefecture",
-        "hospitalier",
-        "medical",
-        "medicale",
-        "compte",
-        "rendu",
-        "consultation",
-        "urgences",
-    ]
-)
+_INSTITUTION_WORDS = word_set("institution_words_fr.txt")
 
 
 class NameCheck:
@@ -273,7 +156,7 @@ GREETING = RecognizerSpec(
         ),
         # On the closing's line: "Merci !! Julie", "Cordialement, Jean Dupont".
         Pattern(
-            rf"(?m)(?=[AaÀàBbCcKkMmRrSsTtWwYy])(?<![\w'’]){_CLOSING}[ \t]*[,.!]*[ \t]+({_NAME})[ \t]*$",
+            rf"(?m){prefilter(_CLOSING)}(?<![\w'’]){_CLOSING}[ \t]*[,.!]*[ \t]+({_NAME})[ \t]*$",
             0.85,
             group=1,
         ),
@@ -345,7 +228,7 @@ def _family_spec(check: Validator, listed: Validator) -> RecognizerSpec:
         Entity.PERSON,
         (
             Pattern(
-                rf"(?=[DdHhLlMmNnOoSsTtVvYy])(?<![\w'’]){_KIN_OWNER}[ \t]+{_KIN_MODIFIER}{_KIN}"
+                rf"{prefilter(_KIN_OWNER)}(?<![\w'’]){_KIN_OWNER}[ \t]+{_KIN_MODIFIER}{_KIN}"
                 rf"(?:[ \t]*[,:(][ \t]*|[ \t]+)"
                 rf"({_NAME_LIST})(?![\w'’-])",
                 0.87,  # beats spaCy's place or organisation on the same words ("Fanta", "Helen")

@@ -9,18 +9,14 @@ from collections.abc import Set
 from proxy.analysis import checksums
 from proxy.analysis.patterns import Pattern, RecognizerSpec
 from proxy.analysis.places import place_key
+from proxy.analysis.wordlists import alternatives, prefilter
 from proxy.entities import Entity
 
-STREET_TYPES = (
-    "rue|ruelle|avenue|av\\.?|boulevard|bd|bld|place|pl\\.|all[ée]e|impasse|imp\\.|chemin|ch\\.|"
-    "route|rte|quai|cours|square|passage|voie|faubourg|fbg|rond-point|lotissement|lot\\.|"
-    "r[ée]sidence|hameau|lieu-dit|sentier|promenade|esplanade|parvis|cit[ée]|villa|traverse|"
-    "mont[ée]e|clos|domaine|zone|zac|za|zi|square|parc|carrefour|chauss[ée]e|venelle|sente"
-)
+STREET_TYPES = alternatives("street_types_fr.txt")
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _WORD = rf"[{_UPPER}][\w'’\-]*(?:\.\w[\w'’\-]*)*"  # "G.al" inside, no sentence dot
 _INNER_WORD = rf"(?:{_WORD}|\d{{1,4}})"  # "rue du 8 Mai 1945": numbers inside, never last
-_PARTICLE = r"(?i:de|du|des|la|le|les|aux|au|à|en|sur|sous|et|d['’]|l['’])"
+_PARTICLE = f"(?i:{alternatives('street_name_particles_fr.txt')})"
 _GAP = r"[ \u00a0]+"
 # Street name: capitalised words and particles on one line, ending with a capitalised word.
 _STREET_NAME = rf"(?:{_PARTICLE}(?:{_GAP}|(?<=['’]))|{_INNER_WORD}{_GAP}){{0,6}}{_WORD}"
@@ -28,7 +24,7 @@ _NUMBER = r"\d{1,4}(?:[ \u00a0]?(?i:bis|ter|quater|[a-d])\b)?,?"
 _POSTCODE = r"(?:\d{5}|\d{2}[ \u00a0]\d{3})"
 _TOWN_WORD = rf"[{_UPPER}][\w'’]*"
 _TOWN = (
-    rf"{_TOWN_WORD}(?:(?:[ \u00a0]|-)(?:(?i:sur|sous|en|le|la|les|de|du|des|lès|lez|aux?|d['’]|l['’])"
+    rf"{_TOWN_WORD}(?:(?:[ \u00a0]|-)(?:(?i:{alternatives('town_particles_fr.txt')})"
     rf"[ \u00a0\-]?)?{_TOWN_WORD})*(?:[ \u00a0]+(?i:cedex)(?:[ \u00a0]+\d{{1,2}})?)?"
 )
 _NOT_MONEY = r"(?!(?i:euros?|eur|francs?|nok|usd|dollars?|livres?)\b)"
@@ -66,15 +62,8 @@ _PLACE = (
     r"[^\W\d_][\w'’]*(?:(?:[ \u00a0]?-[ \u00a0]?|[ \u00a0]+(?:sur|sous|en|le|la|les|lès|de|du)"
     r"[ \u00a0]+)[^\W\d_][\w'’]*)*"
 )
-_LIVES_IN = (
-    r"(?i:n[ée]e?s?|domicili[ée]e?s?|r[ée]sid(?:ant|ante|ent|e)|habit(?:ant|ante|e|ent)|vit|"
-    r"vivent|demeurant|originaire|install[ée]e?s?|d[ée]c[ée]d[ée]e?|hospitalis[ée]e?)"
-)
-_BODY_OR_PLACE = (
-    r"(?i:cour|tribunal|conseil|mairie|pr[ée]fecture|sous-pr[ée]fecture|commune|ville|"
-    r"d[ée]partement|r[ée]gion|h[ôo]pital|chu|clinique|universit[ée]|[ée]glise|acad[ée]mie|"
-    r"barreau|parquet|maison d'arr[êe]t|centre p[ée]nitentiaire|prison)"
-)
+_LIVES_IN = f"(?i:{alternatives('lives_in_fr.txt')})"
+_BODY_OR_PLACE = f"(?i:{alternatives('bodies_named_after_place_fr.txt')})"
 
 # Form fields whose value is a place: "Ville : Bordeaux", "Lieu de naissance : Oran".
 _PLACE_FIELD = (
@@ -129,12 +118,16 @@ class KnownCommune:
 
 # After a preposition of place, in any case: headings in capitals ("POLICE MUNICIPALE DE LOMME"),
 # tables and lists, which the NER misses. The longest known commune wins ("Rouen en Normandie").
-_TO_OR_FROM = r"(?<![\w'’])(?i:à|a|au|de|d['’]|en|vers|depuis|sur|pour|entre|et)[ \u00a0]*(?<=[ \u00a0'’])"
+_TO_OR_FROM = rf"(?<![\w'’])(?i:{alternatives('place_prepositions_fr.txt')})[ \u00a0]*(?<=[ \u00a0'’])"
 
 
 def place_spec(communes: Set[str]) -> RecognizerSpec:
     """`PLACE`, and the communes of `communes` named after a preposition of place."""
     after_preposition = Pattern(
-        rf"(?=[AaÀàDdEeVvSsPp]){_TO_OR_FROM}({_PLACE})", 0.75, KnownCommune(communes), shrink=True, group=1
+        rf"{prefilter(_TO_OR_FROM)}{_TO_OR_FROM}({_PLACE})",
+        0.75,
+        KnownCommune(communes),
+        shrink=True,
+        group=1,
     )
     return dataclasses.replace(PLACE, patterns=(*PLACE.patterns, after_preposition))

@@ -15,7 +15,7 @@ from proxy.exchange import Exchange
 from proxy.governance.config import Governance
 from proxy.openai_api import sse
 from proxy.policy.messages import AREA_LABELS
-from proxy.policy.records import Decision, Plan
+from proxy.policy.records import Plan, PolicyDecision
 from proxy.policy.rulebook import NO_SERVICE
 from proxy.policy.schema import Area
 
@@ -23,7 +23,7 @@ NOTICE_HEADER = "X-Gardefou-AI-Notice"
 SEPARATOR = "\n\n---\n"
 
 
-def annotate(exchange: Exchange, plan: Plan, decision: Decision) -> None:
+def annotate(exchange: Exchange, plan: Plan, decision: PolicyDecision) -> None:
     """Work out the texts to append to this exchange's answer (and the notice header)."""
     governance = plan.rulebook.policy.governance
     texts = []
@@ -40,14 +40,14 @@ def annotate(exchange: Exchange, plan: Plan, decision: Decision) -> None:
     exchange.answer_suffix = SEPARATOR + "\n\n".join(texts) if texts else ""
 
 
-def notice_due(governance: Governance, service: str, decision: Decision) -> bool:
+def notice_due(governance: Governance, service: str, decision: PolicyDecision) -> bool:
     """For every answer of a listed service, or when a `notice` use rule (publication) matched."""
     if service in governance.notice.services:
         return True
     return any(f"use.{use}.notice" in decision.rules for use in decision.uses)
 
 
-def assessed_warnings(plan: Plan, decision: Decision) -> list[Area]:
+def assessed_warnings(plan: Plan, decision: PolicyDecision) -> list[Area]:
     """The Annex III areas, assessed for the service, of the use rules that warned instead of blocking."""
     policy = plan.rulebook.policy
     assessed = policy.services.get(plan.service, NO_SERVICE).assessed_areas

@@ -1,7 +1,7 @@
 """Every text a request carries, found by walking the client's body along the wire inventory.
 
 `scan` reads the client's body (never modified) into a `Scanned` request: the texts to analyse, in
-order, and a template of the body where each text stands as a `Slot`. `fill` builds the outgoing body
+order, and a template of the body where each text stands as a `TextRef`. `fill` builds the outgoing body
 from the template and the redacted texts. Structural fields are validated on the way (French 400);
 refused fields and unknown parts are refused; attachment parts go through `convert`.
 """
@@ -30,7 +30,9 @@ _CONVERSATIONS = ("messages", "input")  # the lists a chat client resends whole 
 
 
 @dataclass(frozen=True, slots=True)
-class Slot:
+class TextRef:
+    """Where text number `index` of the scan stands in the body's template."""
+
     index: int
 
 
@@ -200,10 +202,10 @@ class _Walker:
         part_type = "input_text" if self.route.name == "responses" else "text"
         return {"type": part_type, "text": self.slot(converted.text, context)}
 
-    def slot(self, value: str, context: _Context) -> Slot:
+    def slot(self, value: str, context: _Context) -> TextRef:
         structural.check_string(value, context.path)
         self.texts.append(Text(value, context.instruction, context.added))
-        return Slot(len(self.texts) - 1)
+        return TextRef(len(self.texts) - 1)
 
 
 def _child(node: Node | None, key: str) -> Node | None:
@@ -251,11 +253,11 @@ def fill(
 ) -> Any:
     """The outgoing body: the template with each slot's redacted text, each replaced field's value and
     each allowed raw attachment."""
-    if isinstance(template, Slot):
+    if isinstance(template, TextRef):
         return texts[template.index]
     if isinstance(template, dict):
         return {
-            (texts[key.index] if isinstance(key, Slot) else key): fill(value, texts, replace, raw)
+            (texts[key.index] if isinstance(key, TextRef) else key): fill(value, texts, replace, raw)
             for key, value in template.items()
         }
     if isinstance(template, list):

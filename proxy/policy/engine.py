@@ -17,7 +17,7 @@ from proxy.caller import Caller
 from proxy.entities import EntityType
 from proxy.errors import ModelNotFound
 from proxy.policy import messages
-from proxy.policy.records import Decision, Plan, Refusal, RefusalKind, RequestFacts, Verdict
+from proxy.policy.records import Plan, PolicyDecision, Refusal, RefusalKind, RequestFacts, Verdict
 from proxy.policy.rulebook import NO_SERVICE, CategoryMatcher, Rulebook, UseMatcher
 from proxy.policy.schema import Action, Lists, OnViolation, Policy, RuleMode, UseAction
 
@@ -86,7 +86,7 @@ def _max_tokens(facts: RequestFacts, limit: int | None, rules: list[str]) -> int
     return limit if facts.max_tokens is None else min(facts.max_tokens, limit)
 
 
-def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> Decision:
+def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> PolicyDecision:
     """The decision for a planned request, given every text it carries and what detection found."""
     rules = list(plan.rules)
     kept = tuple(_screen(plan, text, found, rules) for text, found in zip(texts, findings, strict=True))
@@ -98,7 +98,7 @@ def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding
     uses = _uses(plan, asked, rules)
     refusal = plan.refusal or _blocked(plan, found, rules) or _use_refusal(plan, uses) or route_refusal
     warned = [m for m in uses if _use_action(plan, m) is UseAction.WARN]
-    return Decision(
+    return PolicyDecision(
         verdict=Verdict.REFUSE if refusal else verdict,
         requested_model=plan.model,
         model=model,

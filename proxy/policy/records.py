@@ -84,7 +84,7 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class PolicyDecision:
     """What to do with this request once its data is known; `rules` names every rule that fired."""
 
     verdict: Verdict

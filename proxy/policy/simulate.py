@@ -17,7 +17,7 @@ from proxy.caller import Caller
 from proxy.entities import EntityType
 from proxy.openai_api.inventory import routes
 from proxy.openai_api.segments import scan
-from proxy.policy.records import Decision, Plan, Refusal
+from proxy.policy.records import Plan, PolicyDecision, Refusal
 from proxy.policy.rulebook import Rulebook
 from proxy.protection import plan, protect
 from proxy.roles import Role
@@ -31,7 +31,7 @@ class Detects(Protocol):
 class Simulation:
     text: str
     plan: Plan
-    decision: Decision
+    decision: PolicyDecision
     redacted: str  # the text as it would reach the model (meaningless when refused)
     findings: tuple[Finding, ...]  # those of `text`, after thresholds and lists
 

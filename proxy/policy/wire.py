@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from proxy.openai_api.segments import Scanned
-from proxy.policy.records import Decision, RequestFacts
+from proxy.policy.records import PolicyDecision, RequestFacts
 
 EMBEDDINGS = "embeddings"
 RESPONSES = "responses"
@@ -43,16 +43,29 @@ def _requested_tokens(route: str, body: dict[str, Any]) -> int | None:
     return min(values) if values else None
 
 
-def apply(route: str, body: dict[str, Any], decision: Decision) -> None:
-    """Rewrite the outgoing body as decided (after redaction, before forwarding)."""
+def apply(route: str, body: dict[str, Any], decision: PolicyDecision) -> None:
+    """Rewrite the outgoing body as decided (after redaction, before forwarding); its token fields:
+    `clamp_tokens`."""
     body["model"] = decision.model
-    names = TOKEN_FIELDS.get(route, ())
-    if decision.max_tokens is not None and names:
-        present = [f for f in names if body.get(f) is not None]
-        for name in present or [names[-1]]:
-            body[name] = decision.max_tokens
     if decision.reminder is not None:
         _REMINDERS[route](body, decision.reminder)
+
+
+def clamp_tokens(route: str, body: dict[str, Any], decided: int | None, ceiling: int | None) -> None:
+    """The one place the outgoing token fields are set: the policy's decided value (written even
+    when the agent asked none), then the configuration's ceiling (`limits.max_tokens` of the
+    service) over any value still above it."""
+    names = TOKEN_FIELDS.get(route, ())
+    if decided is not None and names:
+        present = [f for f in names if body.get(f) is not None]
+        for name in present or [names[-1]]:
+            body[name] = decided
+    if ceiling is None:
+        return
+    for name in names:
+        value = body.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value > ceiling:
+            body[name] = ceiling
 
 
 def _remind_chat(body: dict[str, Any], reminder: str) -> None:
@@ -90,7 +103,7 @@ _REMINDERS: dict[str, Callable[[dict[str, Any], str], None]] = {
 }
 
 
-def route_header(decision: Decision) -> dict[str, str]:
+def route_header(decision: PolicyDecision) -> dict[str, str]:
     """`X-Gardefou-Route` on every forwarded answer: direct, or rerouted from one model to another."""
     if decision.rerouted:
         return {"X-Gardefou-Route": f"rerouted; from={decision.requested_model}; to={decision.model}"}

@@ -6,6 +6,7 @@ answers 404 in OpenAI format, naming the route family as not offered (README: «
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,7 +15,7 @@ from starlette.responses import Response
 
 from proxy import pipeline
 from proxy.auth import Caller
-from proxy.errors import GardefouError, NotFound
+from proxy.errors import NotFound
 from proxy.exchange import Exchange, new_request_id
 from proxy.policy import engine
 from proxy.services import Services
@@ -59,20 +60,9 @@ def new_exchange(
     return exchange
 
 
-async def recorded_body(request: Request, services: Services, caller: Caller, exchange: Exchange) -> Any:
-    """The agent's JSON body; a body refused before the pipeline is recorded all the same."""
-    try:
-        return await agent_body(request, services, caller)
-    except GardefouError as error:
-        exchange.failed(error)
-        await services.record(exchange)
-        raise
-
-
 async def _answer(request: Request, services: Services, caller: Caller, endpoint: str) -> Response:
     exchange = new_exchange(services, caller, endpoint, request)
-    body = await recorded_body(request, services, caller, exchange)
-    result = await pipeline.answer(services, exchange, body)
+    result = await pipeline.answer(services, exchange, partial(agent_body, request, services, caller))
     headers = {"X-Request-Id": exchange.request_id, **exchange.headers}
     if isinstance(result, dict):
         return JSONResponse(result, headers=headers)

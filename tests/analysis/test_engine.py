@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from proxy.analysis.engine import DetectionError, Detector, load_detection_config
-from proxy.analysis.ner import BilingualNer
+from proxy.analysis.ner import BilingualNer, _components_to_exclude
 from proxy.analysis.ner_processes import NerProcesses
 from proxy.entities import Entity
 
@@ -104,7 +104,7 @@ def test_unknown_recognizer_is_refused_with_file_and_key(tmp_path: Path) -> None
     models = _copy_models(tmp_path)
     path = models / "recognizers.yaml"
     path.write_text(path.read_text() + "  fr_nirr:\n    enabled: true\n")
-    with pytest.raises(ValueError, match=r"recognizers\.yaml.*recognizers\.fr_nirr"):
+    with pytest.raises(ValueError, match=r"(?s)recognizers\.yaml.*ligne \d+, clé « recognizers\.fr_nirr »"):
         load_detection_config(models)
 
 
@@ -112,7 +112,19 @@ def test_unknown_key_is_refused(tmp_path: Path) -> None:
     models = _copy_models(tmp_path)
     path = models / "nlp.yaml"
     path.write_text(path.read_text() + "modele: fr_core_news_lg\n")
-    with pytest.raises(ValueError, match=r"nlp\.yaml.*modele"):
+    with pytest.raises(ValueError, match=r"(?s)nlp\.yaml.*ligne \d+, clé « modele » : clé inconnue"):
+        load_detection_config(models)
+
+
+def test_components_are_read_and_an_empty_list_is_refused(tmp_path: Path) -> None:
+    models = _copy_models(tmp_path)
+    config = load_detection_config(models)
+    assert config.components == ("ner",)
+    excluded = _components_to_exclude(config.model, config.components)
+    assert "ner" not in excluded and excluded  # the model's other components are not loaded
+    path = models / "nlp.yaml"
+    path.write_text(path.read_text().replace("components: [ner]", "components: []"))
+    with pytest.raises(ValueError, match=r"(?s)nlp\.yaml.*ligne 5, clé « components »"):
         load_detection_config(models)
 
 
@@ -163,17 +175,5 @@ def test_unknown_model_is_refused(tmp_path: Path) -> None:
     models = _copy_models(tmp_path)
     path = models / "nlp.yaml"
     path.write_text(path.read_text().replace("model: fr_core_news_md", "model: en_core_web_lg"))
-    with pytest.raises(ValueError, match=r"nlp\.yaml.*model"):
+    with pytest.raises(ValueError, match=r"(?s)nlp\.yaml.*ligne 4, clé « model » : valeur attendue"):
         load_detection_config(models)
-
-
-def test_work_run_meanwhile_is_done_and_its_failure_is_not_detections(detector: Detector) -> None:
-    expected = detector.detect([LETTER])
-    ran: list[int] = []
-    assert detector.detect([LETTER], meanwhile=lambda: ran.append(1)) == expected
-    assert ran == [1]
-
-    def failing() -> None:
-        raise RuntimeError("not detection's")
-
-    assert detector.detect([LETTER], meanwhile=failing) == expected

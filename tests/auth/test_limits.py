@@ -56,12 +56,8 @@ def test_policy_quotas_override_the_configuration_per_service() -> None:
     limits.admit("a", "rh").release()
     with pytest.raises(RateLimited):
         limits.admit("b", "rh")
-    body: dict[str, Any] = {"max_tokens": 400, "max_completion_tokens": 10}
-    limits.clamp_tokens(body, "rh")
-    assert body == {"max_tokens": 50, "max_completion_tokens": 10}
-    other: dict[str, Any] = {"max_tokens": 5000, "max_completion_tokens": True}
-    limits.clamp_tokens(other, "urbanisme")
-    assert other == {"max_tokens": 1000, "max_completion_tokens": True}
+    assert limits.max_tokens("rh") == 50  # the service's own ceiling (applied by wire.clamp_tokens)
+    assert limits.max_tokens("urbanisme") == 1000  # the configuration's
 
 
 def test_concurrent_requests_per_user_are_capped_until_released() -> None:

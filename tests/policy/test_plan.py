@@ -87,10 +87,29 @@ def test_apply_rewrites_model_tokens_and_system_prompt(table: LoadedPolicy, dete
     plan = engine.plan(table.rulebook, caller_for("social"), wire.facts(scanned, body))
     decision = engine.decide(plan, scanned.values, detector.detect(scanned.values))
     wire.apply("chat.completions", body, decision)
+    wire.clamp_tokens("chat.completions", body, decision.max_tokens, None)
     assert body["max_completion_tokens"] == 100 and "max_tokens" not in body
     assert body["messages"][0]["role"] == "system" and "un humain décide" in body["messages"][0]["content"]
     assert body["messages"][1]["content"] == "Décide de la sanction."
     assert wire.route_header(decision) == {"X-Gardefou-Route": "direct"}
+
+
+def test_token_fields_take_the_policys_value_then_the_configurations_ceiling() -> None:
+    body: dict[str, Any] = {"max_tokens": 400, "max_completion_tokens": 10}
+    wire.clamp_tokens("chat.completions", body, None, 50)
+    assert body == {"max_tokens": 50, "max_completion_tokens": 10}
+    other: dict[str, Any] = {"max_tokens": 5000, "max_completion_tokens": True}
+    wire.clamp_tokens("chat.completions", other, None, 1000)
+    assert other == {"max_tokens": 1000, "max_completion_tokens": True}
+    asked_none: dict[str, Any] = {}
+    wire.clamp_tokens("chat.completions", asked_none, 300, 200)  # the policy's value, then the ceiling
+    assert asked_none == {"max_tokens": 200}
+    responses: dict[str, Any] = {"max_output_tokens": 900}
+    wire.clamp_tokens("responses", responses, 500, None)
+    assert responses == {"max_output_tokens": 500}
+    embeddings: dict[str, Any] = {"max_tokens": 900}
+    wire.clamp_tokens("embeddings", embeddings, 10, 10)  # no token field on that route
+    assert embeddings == {"max_tokens": 900}
 
 
 def test_reminder_is_appended_to_an_existing_system_prompt(table: LoadedPolicy, detector: Detector) -> None:

@@ -1,0 +1,1 @@
+"""The detector's rules as data: word lists, regex alternatives and names, one file per concept."""
