@@ -11,6 +11,7 @@ class GardefouError(Exception):
     type: str = "server_error"
     code: str = "internal_error"
     sent: bool = False  # whether the request had been handed to the upstream model when this happened
+    policy_refusal: bool = False  # the policy refused it (register: "bloquée"), rather than a failure
 
     def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -36,6 +37,7 @@ class Unauthenticated(GardefouError):
 
 class Forbidden(GardefouError):
     status, type, code = 403, "permission_error", "forbidden"
+    policy_refusal = True
 
 
 class ModelNotAllowed(Forbidden):
@@ -72,6 +74,12 @@ class RequestTimeout(GardefouError):
 
 class PayloadTooLarge(GardefouError):
     status, type, code = 413, "invalid_request_error", "payload_too_large"
+
+
+class InputTooLong(PayloadTooLarge):
+    """The policy's limit on a request's characters (limits.max_input_chars): a refusal, not a failure."""
+
+    policy_refusal = True
 
 
 class HeadersTooLarge(GardefouError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from proxy.caller import Caller
 from proxy.entities import EntityType
-from proxy.errors import Forbidden, GardefouError
+from proxy.errors import GardefouError
 from proxy.register.entry import Decision, RegisterEntry
 
 
@@ -48,8 +48,7 @@ class Exchange:
 
     def failed(self, error: BaseException) -> None:
         if isinstance(error, GardefouError):
-            blocked = isinstance(error, Forbidden)
-            self.decision = Decision.BLOCKED if blocked else Decision.FAILED
+            self.decision = Decision.BLOCKED if error.policy_refusal else Decision.FAILED
             self.status, self.error_code = error.status, error.code
             self.sent = self.sent or error.sent
         else:

@@ -10,6 +10,7 @@ from proxy.entities import Entity
 from proxy.errors import (
     DetectionUnavailable,
     GardefouError,
+    PayloadTooLarge,
     PersonalDataBlocked,
     UpstreamCut,
     UpstreamUnreachable,
@@ -40,6 +41,7 @@ def test_a_success_is_forwarded_200_and_sent() -> None:
     [
         (PersonalDataBlocked("bloqué"), Decision.BLOCKED, 403, "personal_data_blocked", False),
         (DetectionUnavailable("indisponible"), Decision.FAILED, 503, "detection_unavailable", False),
+        (PayloadTooLarge("corps illisible"), Decision.FAILED, 413, "payload_too_large", False),
         (UpstreamUnreachable("injoignable"), Decision.FAILED, 502, "upstream_unreachable", False),
         (UpstreamCut("coupé"), Decision.FAILED, 502, "upstream_cut", True),
         (RuntimeError("bug"), Decision.FAILED, 500, "internal_error", False),

@@ -12,8 +12,8 @@ from proxy.errors import (
     DataNotAllowed,
     ForbiddenUse,
     GardefouError,
+    InputTooLong,
     ModelNotAllowed,
-    PayloadTooLarge,
     PersonalDataBlocked,
 )
 from proxy.policy.rulebook import Rulebook
@@ -41,7 +41,7 @@ class RefusalKind(StrEnum):
 
 _ERRORS: dict[RefusalKind, type[GardefouError]] = {
     RefusalKind.MODEL_NOT_ALLOWED: ModelNotAllowed,
-    RefusalKind.PAYLOAD_TOO_LARGE: PayloadTooLarge,
+    RefusalKind.PAYLOAD_TOO_LARGE: InputTooLong,
     RefusalKind.PERSONAL_DATA_BLOCKED: PersonalDataBlocked,
     RefusalKind.FORBIDDEN_USE: ForbiddenUse,
     RefusalKind.DATA_NOT_ALLOWED: DataNotAllowed,

@@ -9,6 +9,7 @@ from typing import Any
 from proxy.analysis.engine import Detector
 from proxy.analysis.findings import Finding
 from proxy.entities import Entity
+from proxy.exchange import Exchange
 from proxy.openai_api.inventory import routes
 from proxy.openai_api.segments import scan
 from proxy.policy import engine, wire
@@ -16,6 +17,7 @@ from proxy.policy.checks import PolicyContext
 from proxy.policy.loader import LoadedPolicy, load_policy
 from proxy.policy.records import RequestFacts
 from proxy.policy.simulate import caller_for, simulate
+from proxy.register.entry import Decision
 
 
 def facts(model: str = "local-llm", **changes: Any) -> RequestFacts:
@@ -27,6 +29,19 @@ def test_input_over_the_limit_is_refused_before_detection(table: LoadedPolicy) -
     assert plan.refusal is not None and plan.refusal.kind == "payload_too_large"
     assert plan.refusal.error().status == 413 and "2000" in plan.refusal.message
     assert plan.rules == ("limit.max_input_chars",)
+
+
+def test_the_input_limit_is_recorded_as_blocked_like_other_policy_refusals(table: LoadedPolicy) -> None:
+    """limits.max_input_chars is the policy refusing ("bloquée"), as a blocked type or use is; a body
+    the server cannot read at all stays a failure (tests/test_exchange.py)."""
+    refusal = engine.plan(table.rulebook, caller_for("rh"), facts(input_chars=2001)).refusal
+    assert refusal is not None
+    exchange = Exchange(
+        caller=caller_for("rh"), endpoint="chat.completions", policy_sha256="0" * 64, request_id="r1"
+    )
+    exchange.failed(refusal.error())
+    entry = exchange.to_entry()
+    assert (entry.decision, entry.status, entry.error_code) == (Decision.BLOCKED, 413, "payload_too_large")
 
 
 def test_max_tokens_is_clamped_and_set_when_absent(table: LoadedPolicy) -> None:
