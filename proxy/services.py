@@ -17,7 +17,7 @@ from proxy.analysis.findings import Finding
 from proxy.auth import Identifier
 from proxy.errors import DetectionUnavailable
 from proxy.exchange import Exchange
-from proxy.governance.acks import AckStore, acks_path
+from proxy.governance.acks_pg import open_acks
 from proxy.governance.charter import CharterGate
 from proxy.governance.charter_link import LINK_PURPOSE, CharterLinks
 from proxy.governance.transparency import TransparencyCache
@@ -104,7 +104,7 @@ class Services:
             limiter=follow_quotas(policy, Limiter(settings.limits, shared=shared_counters(settings))),
             metrics=metrics,
             siem=_siem_export(settings, register, metrics),
-            charter=CharterGate(policy, AckStore(acks_path(settings)), links),
+            charter=CharterGate(policy, open_acks(settings), links),
             owns_detector=owns_detector,
         )
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.cli.register_args import guarded
-from proxy.governance.acks import AckCount, AckStore, acks_path
+from proxy.governance.acks import AckCount
+from proxy.governance.acks_pg import ack_counts
 
 
 def add_parser(subparsers: Any) -> None:
@@ -25,16 +26,11 @@ def add_parser(subparsers: Any) -> None:
 
 
 def charter_stats(args: argparse.Namespace) -> int:
-    path = acks_path(settings_or_exit(args.config))
-    if not path.exists():
-        print("Aucune acceptation de charte enregistrée.")
-        return 0
-    store = AckStore(path, readonly=True)
-    try:
-        counts = store.counts()
-    finally:
-        store.close()
-    print(json.dumps(_json(counts), ensure_ascii=False, indent=2) if args.format == "json" else _text(counts))
+    counts = ack_counts(settings_or_exit(args.config))
+    if args.format == "json":
+        print(json.dumps(_json(counts), ensure_ascii=False, indent=2))
+    else:
+        print(_text(counts))
     return 0
 
 

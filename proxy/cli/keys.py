@@ -15,6 +15,8 @@ from typing import Any
 
 from proxy.cli.common import config_option, settings_or_exit
 from proxy.errors import KeysUnavailable
+from proxy.governance.acks_pg import install_schema as install_ack_schema
+from proxy.governance.charter import CharterUnavailable
 from proxy.keystore import KeyRequestError, Keys
 from proxy.keystore_configured import open_keystore
 from proxy.keystore_pg import KeysSchemaMissing, install_schema
@@ -74,10 +76,12 @@ def _store(args: argparse.Namespace) -> Keys:
 def init_keys(args: argparse.Namespace) -> int:
     try:
         install_schema(args.url, args.app_role)
-    except KeysUnavailable as error:
+        install_ack_schema(args.url, args.app_role)
+    except (KeysUnavailable, CharterUnavailable) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
     print(f"Table des clés prête ; le rôle {args.app_role} peut lire, ajouter et révoquer des clés.")
+    print(f"Table des acceptations de la charte prête ; le rôle {args.app_role} peut les lire et en ajouter.")
     return 0
 
 

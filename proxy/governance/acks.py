@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from proxy.settings import Settings
 
@@ -32,6 +33,19 @@ class AckCount:
     version: str
     charter_sha256: str
     agents: int
+
+
+class Acks(Protocol):
+    """Who acknowledged which charter: this SQLite file, or PostgreSQL for several instances
+    (proxy/governance/acks_pg.py)."""
+
+    def has(self, user: str, version: str, sha256: str) -> bool: ...
+
+    def add(self, user: str, service: str, version: str, sha256: str) -> None: ...
+
+    def counts(self, since: str | None = None, until: str | None = None) -> list[AckCount]: ...
+
+    def close(self) -> None: ...
 
 
 def acks_path(settings: Settings) -> Path:

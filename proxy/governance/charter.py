@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from proxy.auth import Caller
 from proxy.config_file import ConfigFileError
 from proxy.errors import Forbidden, GardefouError, InvalidRequest
-from proxy.governance.acks import AckStore
+from proxy.governance.acks import Acks
 from proxy.governance.charter_link import LINK_PARAMETER, CharterLinks
 from proxy.governance.config import CharterConfig
 from proxy.policy.store import PolicyStore
@@ -54,7 +54,7 @@ def read_charter(config: CharterConfig, policy_path: Path) -> Charter:
 class CharterGate:
     """The charter in force (re-read when the policy or the file changes) and who acknowledged it."""
 
-    def __init__(self, policy: PolicyStore, acks: AckStore, links: CharterLinks | None = None) -> None:
+    def __init__(self, policy: PolicyStore, acks: Acks, links: CharterLinks | None = None) -> None:
         self._policy = policy
         self.acks = acks
         self.links = links  # signed links for agents named by a front-end (charter_link.py)

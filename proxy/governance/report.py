@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from proxy.governance.acks import AckCount, AckStore, acks_path
+from proxy.governance.acks_pg import ack_counts
 from proxy.governance.report_data import Period, PilotFigures, pilot_figures
 from proxy.governance.templates import french_date, month_label, render
 from proxy.policy.loader import load_policy
@@ -36,7 +36,7 @@ class Charts:
 def gather(settings: Settings, register: Register, period: Period) -> PilotFigures:
     """The figures of `period`, from the register, the policy in force and the acknowledgements."""
     rows = register.rows(period.row_filter())
-    return pilot_figures(period, rows, settings, _policy(settings), _ack_counts(settings))
+    return pilot_figures(period, rows, settings, _policy(settings), ack_counts(settings))
 
 
 def render_report(figures: PilotFigures, fmt: ReportFormat, today: date | None = None) -> bytes:
@@ -76,14 +76,3 @@ def _policy(settings: Settings) -> Policy | None:
         return load_policy(settings.policy).policy
     except ValueError:
         return None  # the report still shows rule ids
-
-
-def _ack_counts(settings: Settings) -> list[AckCount]:
-    path = acks_path(settings)
-    if not path.exists():
-        return []
-    store = AckStore(path, readonly=True)
-    try:
-        return store.counts()
-    finally:
-        store.close()
