@@ -23,6 +23,10 @@ import yaml
 from proxy.analysis.normalise import normalise
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# A file's name is not words of the request: "note.odt" does not ask to grade anyone.
+_FILE_NAME = re.compile(
+    r"[^\s«»\"'()\[\]]+\.(?:pdf|docx?|odt|ods|odp|xlsx?|csv|txt|rtf|pptx?|md|png|jpe?g)\b"
+)
 _SENTENCE_END = re.compile(r"[.!?;\n\r]+(?:\s|$)|\n")
 _STOPWORDS = frozenset(
     (  # not "a": "le maire a décidé" (a decision taken) is not "décider"; not "ta", "ton", "votre"…:
@@ -116,7 +120,7 @@ HAS = "a"
 def stems(text: str) -> tuple[str, ...]:
     """Stems of the content words of `text`, in order. A participle after the infinitive "être"
     ("doit être sanctionné", "doivent être classées") asks for the act: it is not marked."""
-    words = _WORD.findall(text.casefold().replace("’", "'"))
+    words = _WORD.findall(_FILE_NAME.sub(" ", text.casefold().replace("’", "'")))
     found, after_etre = [], False
     for word in words:
         if word not in _STOPWORDS:

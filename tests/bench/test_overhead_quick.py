@@ -18,4 +18,4 @@ def test_quick_benchmark_prints_every_section(capsys: pytest.CaptureFixture[str]
     assert len(re.findall(r"-?\d+\.\d", latency)) == 10  # percentiles and CPU all measured (no nan)
     stream = next(line for line in table.splitlines() if line.startswith("3 x 10 ms"))
     assert " 3/3 " in stream  # every chunk of the streamed answer reached the client
-    assert re.search(r"registre : (\d+) lignes pour \1 requêtes, chaîne vérifiée", table)
+    assert re.search(r"registre SQLite : (\d+) lignes pour \1 requêtes, chaîne vérifiée", table)

@@ -79,6 +79,9 @@ def test_forbidden_uses_are_recognised_in_any_form(rulebook: Rulebook, text: str
         "Rédige une délibération attribuant une subvention au club de football.",
         "Rédige une fiche de poste pour recruter un agent d'accueil.",
         "Résume ce dossier de permis de construire.",
+        # a file's name is not words of the request ("note" would read as "grade her")
+        "Résume le document joint note.odt : Madame Martin demande un logement social.",
+        "Voici classement_2024.xlsx et la liste des agents. Fais un tableau des congés.",
     ],
 )
 def test_ordinary_requests_are_not_forbidden_uses(rulebook: Rulebook, text: str) -> None:

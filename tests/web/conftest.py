@@ -35,7 +35,15 @@ def console_site(
     shutil.copyfile(REPO / "policies" / "cases" / "commune.yaml", tmp / "cases" / "commune.yaml")
     populate(tmp / "data" / "register.sqlite")
     limits = {"user_requests_per_minute": 100_000}
-    settings = load(tmp, upstream_url, limits=limits, collectivite="Commune de Saint-Exemple")
+    # Sealed only by appends, never by the writer's timer: the console must be seen while the newest
+    # rows are still unsealed, however slow the machine is between a request and the page.
+    settings = load(
+        tmp,
+        upstream_url,
+        limits=limits,
+        collectivite="Commune de Saint-Exemple",
+        register_seal_interval_s=3600,
+    )
     with running_site(settings, detector) as running:
         yield running
 
