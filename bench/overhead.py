@@ -220,8 +220,9 @@ def _write_config(
     }
     if detection:
         config["detection"] = detection
-    if register_url:
+    if register_url:  # the register only: the key stays in the data folder's file, as with SQLite
         config["register_url"] = register_url
+        config["keys"] = str(tmp / "data" / "keys.sqlite")
     path = tmp / "gardefou.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     key = KeyStore(tmp / "data" / "keys.sqlite").create(user="bench", service=SERVICE).secret_key
