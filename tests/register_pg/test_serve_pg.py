@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from proxy.cli import main
+from proxy.governance.acks_pg import install_schema as install_ack_schema
 from proxy.keystore_configured import open_keystore
 from proxy.keystore_pg import install_schema
 from proxy.register.store import Register
@@ -64,6 +65,7 @@ def test_serve_appends_to_postgresql_and_verify_reads_it(
     config = write_config(tmp_path, database.app_url)
     settings = load_settings(config)
     install_schema(database.owner_url, APP)  # the keys follow the register into PostgreSQL
+    install_ack_schema(database.owner_url, APP)  # and the charter acknowledgements (as `keys init` does)
     key = open_keystore(settings).create(user="agent.pg", service="demo").secret_key
     port, log = free_port(), tmp_path / "serve.log"
     command = [sys.executable, "-m", "proxy", "serve", "--config", str(config), "--port", str(port)]
