@@ -8,16 +8,14 @@ wire inventory (proxy/openai_api/inventory.yaml) says where each route's texts a
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import anyio
 from anyio import to_thread
 
-from proxy.analysis.findings import Finding
 from proxy.answer_relay import deliverable, reading_answer
 from proxy.attachments import Treatment, raw_allowed, raw_refusal, register_key
 from proxy.attachments.wire import attachment_converter, forwarded_part
@@ -160,9 +158,13 @@ def _plan(services: Services, exchange: Exchange, scanned: Scanned, body: dict[s
 
 async def _protect(services: Services, exchange: Exchange, planned: Plan, scanned: Scanned) -> Protected:
     """Detect personal data in every scanned text; the policy decides what counts, where it may go, and
-    whether the request asks for a forbidden use. The rules that fired are recorded either way."""
+    whether the request asks for a forbidden use. The rules that fired are recorded either way.
+
+    The policy reads the texts itself (category keywords, forbidden uses asked for) in `decide`,
+    after detection: run beside it in a thread of its own, it cost more (thread hand-over, contention
+    for the interpreter with the detection thread) than it saved, measured with paired servers."""
     texts = scanned.values
-    detected = await _detect(services, exchange, planned, texts)
+    detected = await services.detect(texts, scope=exchange.caller.user)
     key = services.pseudonyms.key_for(exchange.caller.user)
     reversible = scanned.route.name != wire.EMBEDDINGS  # nothing comes back to restore
     protected = protect(planned, scanned, detected, key, reversible=reversible)
@@ -174,27 +176,6 @@ async def _protect(services: Services, exchange: Exchange, planned: Plan, scanne
     if decision.refusal is not None:
         raise decision.refusal.error()
     return protected
-
-
-async def _detect(
-    services: Services, exchange: Exchange, planned: Plan, texts: Sequence[str]
-) -> list[list[Finding]]:
-    """Detection, and beside it the policy's own reading of the texts (category keywords, forbidden
-    uses asked for): it needs the texts only, so it runs in its own thread while the NER finishes,
-    and `decide` finds it remembered per text (`TextMatches`)."""
-    try:
-        async with anyio.create_task_group() as group:
-            group.start_soon(_match_beside, planned, texts)
-            detected = await services.detect(texts, scope=exchange.caller.user)
-    except BaseExceptionGroup as grouped:  # detection's own error, as it was raised
-        raise grouped.exceptions[0] if len(grouped.exceptions) == 1 else grouped from None
-    return detected
-
-
-async def _match_beside(planned: Plan, texts: Sequence[str]) -> None:
-    """The policy's matching, worked out early; if it fails, `decide` runs it again, and fails, then."""
-    with contextlib.suppress(Exception):
-        await to_thread.run_sync(engine.text_matches, planned, texts)
 
 
 def _route(services: Services, exchange: Exchange, decision: PolicyDecision) -> UpstreamSettings:

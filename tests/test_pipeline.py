@@ -19,7 +19,6 @@ from proxy.analysis.engine import Detector
 from proxy.caller import Caller
 from proxy.errors import InvalidRequest
 from proxy.exchange import Exchange
-from proxy.openai_api.inventory import routes
 from proxy.services import Services
 from proxy.settings import load_settings
 from proxy.web.api import new_exchange
@@ -116,28 +115,6 @@ def test_a_stream_the_client_leaves_is_recorded_once_as_client_gone(run: Any) ->
     run(scenario)
     [row] = _rows(run.register)
     assert (row["status"], row["error_code"]) == (499, "client_disconnected")
-
-
-def test_the_policy_matches_beside_detection_without_changing_it(run: Any) -> None:
-    """The policy's own reading of the texts runs beside detection: the findings are detection's."""
-
-    async def scenario(services: Services, exchange: Exchange) -> tuple[Any, Any]:
-        body = await _body()()
-        route = routes()["chat.completions"]
-        scanned = await pipeline._scan(services, exchange, route, body)
-        planned = pipeline._plan(services, exchange, scanned, body)
-        beside = await pipeline._detect(services, exchange, planned, scanned.values)
-        return beside, await Services.detect(services, scanned.values, scope="autre")
-
-    beside, alone = run(scenario)
-    assert beside == alone
-    assert any(f.entity == "PHONE" for found in beside for f in found)
-
-
-def test_a_failure_of_the_policy_matching_beside_detection_is_not_detections() -> None:
-    """`decide` runs the matching again, and fails then, with the policy's own error."""
-    broken_plan: Any = None
-    assert anyio.run(pipeline._match_beside, broken_plan, [LETTER]) is None
 
 
 def test_the_pipeline_is_the_only_writer_of_a_requests_row() -> None:

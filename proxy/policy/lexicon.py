@@ -76,7 +76,7 @@ _PER_THREAD = threading.local()
 
 def _stemmer() -> object:
     """This thread's stemmer: a Snowball stemmer keeps its work in progress on itself, and the
-    policy's text matching also runs in detection threads (see `engine.text_matches`)."""
+    policy's text matching runs in several threads (the event loop, the admin console's workers)."""
     stemmer = getattr(_PER_THREAD, "stemmer", None)
     if stemmer is None:
         stemmer = _PER_THREAD.stemmer = snowballstemmer.stemmer("french")
@@ -164,6 +164,12 @@ class Sentence:
     @classmethod
     def parse(cls, text: str) -> Sentence:
         return cls.of(stems(text), text.rstrip().endswith(QUESTION))
+
+    @classmethod
+    def joined(cls, parts: Sequence[Sentence]) -> Sentence:
+        """All the sentences of a text as one: a term or group absent from it is absent from each
+        of them (a phrase may straddle two sentences here, so it is only a quick first look)."""
+        return cls.of(tuple(word for part in parts for word in part.words), any(p.question for p in parts))
 
 
 def sentences(text: str) -> list[Sentence]:

@@ -34,26 +34,34 @@ class UseMatcher:
         patterns = tuple(Pattern.parse(pattern) for pattern in rule.match)
         return cls(rule_id, rule, patterns, Group.of(Term.parse(term) for term in expand(rule.unless)))
 
-    def found_in(self, text_sentences: Sentences) -> bool:
+    def found_in(self, text_sentences: Sentences, whole: Sentence | None = None) -> bool:
         """Whether a few consecutive sentences of one text (`WINDOW`: "Voici le dossier de M. Perrot.
         Il a 58 ans. Décide s'il doit être recruté.") hold every group of a pattern between them.
         A sentence holding an `unless` phrase ("le jury a retenu Mme A.") adds nothing to any
-        window; the others still count. Each sentence is read once."""
-        full = [(1 << len(pattern.groups)) - 1 for pattern in self.patterns]
-        empty = [0] * len(self.patterns)
-        held = [empty if self.unless.found_in(s) else self._groups_in(s) for s in text_sentences]
+        window; the others still count. Each sentence is read once, and only for the patterns whose
+        every group the text as a whole (`whole`, see `Sentence.joined`) holds: most texts ask for
+        no forbidden use, and looking for every group in every sentence of a long text cost
+        milliseconds per request."""
+        whole = Sentence.joined(text_sentences) if whole is None else whole
+        patterns = [p for p in self.patterns if p.found_in(whole)]
+        if not patterns:
+            return False
+        full = [(1 << len(pattern.groups)) - 1 for pattern in patterns]
+        empty = [0] * len(patterns)
+        held = [empty if self.unless.found_in(s) else _groups_in(patterns, s) for s in text_sentences]
         for end in range(len(held)):
             window = held[max(0, end - WINDOW + 1) : end + 1]
             if _covers([_union(masks) for masks in zip(*window, strict=True)], full):
                 return True
         return False
 
-    def _groups_in(self, sentence: Sentence) -> list[int]:
-        """Per pattern, a bit per group the sentence holds."""
-        return [
-            sum(1 << i for i, group in enumerate(pattern.groups) if group.found_in(sentence))
-            for pattern in self.patterns
-        ]
+
+def _groups_in(patterns: Sequence[Pattern], sentence: Sentence) -> list[int]:
+    """Per pattern, a bit per group the sentence holds."""
+    return [
+        sum(1 << i for i, group in enumerate(pattern.groups) if group.found_in(sentence))
+        for pattern in patterns
+    ]
 
 
 def _union(masks: Iterable[int]) -> int:
@@ -83,7 +91,10 @@ class CategoryMatcher:
         """By one of its entity types found, or by its keywords (see `TextMatches.keywords_in`)."""
         return bool(set(self.category.entities) & set(entities)) or self.id in keyword_categories
 
-    def keywords_found_in(self, text_sentences: Sentences) -> bool:
+    def keywords_found_in(self, text_sentences: Sentences, whole: Sentence | None = None) -> bool:
+        """Whether a sentence holds one of the keywords (first looked up in the whole text)."""
+        if whole is not None and not self.keywords.found_in(whole):
+            return False
         return any(self.keywords.found_in(sentence) for sentence in text_sentences)
 
     def accepts(self, hosting: Hosting | None) -> bool:
@@ -226,8 +237,9 @@ class TextMatches:
         return found
 
     def _match(self, text_sentences: Sentences) -> _Matched:
-        categories = (c.id for c in self._categories if c.keywords_found_in(text_sentences))
-        uses = (u.id for u in self._uses if u.found_in(text_sentences))
+        whole = Sentence.joined(text_sentences)
+        categories = (c.id for c in self._categories if c.keywords_found_in(text_sentences, whole))
+        uses = (u.id for u in self._uses if u.found_in(text_sentences, whole))
         return _Matched(frozenset(categories), frozenset(uses))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -193,3 +194,27 @@ def test_a_use_spreads_over_a_few_sentences_and_a_sentence_with_unless_adds_noth
     assert uses_in(rulebook, "Le jury a retenu Mme A. Rédige le courrier aux autres candidats.") == set()
     far = "L'aide au permis existe. Une phrase. Une autre. Encore une. Et une autre. Décide."
     assert uses_in(rulebook, far) == set()
+
+
+def test_the_whole_text_first_look_never_loses_a_forbidden_use(rulebook: Rulebook) -> None:
+    """`UseMatcher.found_in` reads sentences only for the patterns the whole text holds: given a
+    "whole" that holds every term of every group, it reads every sentence — same answers, on every
+    labelled request of the repository (a third of them ask for a forbidden use)."""
+    groups = [group for use in rulebook.uses for pattern in use.patterns for group in pattern.groups]
+    terms = [term for group in groups for term in group.terms]
+    everything = Sentence.of(tuple(stem for term in terms for stem in term.stems), question=True)
+    data = Path(__file__).resolve().parents[2] / "bench" / "data"
+    texts = [row["text"] for path in sorted(data.glob("forbidden_uses*.jsonl")) for row in _rows(path)]
+    assert len(texts) >= 600
+    found = 0
+    for text in texts:
+        parts = split_sentences([text])
+        for use in rulebook.uses:
+            quick = use.found_in(parts)
+            assert quick == use.found_in(parts, whole=everything), (use.id, text[:80])
+            found += quick
+    assert found >= 300  # the comparison covers matches, not only misses
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
