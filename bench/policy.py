@@ -3,7 +3,11 @@
     .venv/bin/python bench/policy.py [--uses FILE]... [--errors] [--corpus FILE] [--limit N] [--policy FILE]
 
 Every labelled set bench/data/forbidden_uses*.jsonl (or those given with --uses) is reported per
-family: recall for the five families of forbidden uses, false alarms for `negatif`.
+family: recall for the five families of forbidden uses, false alarms for `negatif`. These sets are
+also the training sets of the forbidden-use model (proxy/policy/use_model.py): on them the figures
+are a fit, not a measure. The measure is on requests the model never saw: first printed here, the
+figures its training recorded for each set written apart (scored by a model trained without it),
+then give --uses a set kept out of the repository.
 
 Detection runs once beforehand (its cost is bench/detection.py's business); what is timed is the
 pure plan + decide, i.e. what the policy adds to every request. The corpus texts (court judgments,
@@ -29,6 +33,7 @@ from proxy.policy.loader import load_policy
 from proxy.policy.records import RequestFacts
 from proxy.policy.rulebook import Rulebook
 from proxy.policy.simulate import caller_for
+from proxy.policy.use_model import use_model
 from proxy.settings import Hosting
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,6 +105,17 @@ def forbidden_uses(args: argparse.Namespace) -> None:
         print_tally(path.name, measure(rulebook, rows, args.service), args.service, args.errors)
 
 
+def print_unseen() -> None:
+    """What the model did on each set written apart, trained without it (its provenance)."""
+    model = use_model()
+    print(f"modèle d'usages interdits : seuil {model.threshold}, jeux jamais vus à l'entraînement :")
+    unseen = model.provenance["unseen_sets"]
+    assert isinstance(unseen, dict)
+    for name, line in unseen.items():
+        print(f"  {name:40} " + " ".join(f"{family} {value:.3f}" for family, value in line.items()))
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -111,6 +127,7 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list the ids of misclassified requests")
     parser.add_argument("--service", default="urbanisme", help="service of the caller")
     args = parser.parse_args()
+    print_unseen()
     forbidden_uses(args)
     if args.limit <= 0:
         return

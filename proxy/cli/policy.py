@@ -26,6 +26,7 @@ from proxy.policy.explain import ACTION_LABELS, explain
 from proxy.policy.loader import LoadedPolicy, load_policy
 from proxy.policy.schema import json_schema
 from proxy.policy.simulate import Detects, Simulation, caller_for, simulate
+from proxy.policy.use_model import use_model
 from proxy.roles import Role
 from proxy.settings import Settings
 from proxy.transform.secret import PseudonymSecret
@@ -167,6 +168,7 @@ def describe(result: Simulation) -> list[str]:
     if decision is not None:
         lines.append(f"Catégories : {', '.join(decision.categories) or '(aucune)'}")
         lines.append(f"Usages reconnus : {', '.join(decision.uses) or '(aucun)'}")
+        lines.extend(_model_reading(result))
         if decision.reminder:
             lines.append(f"Rappel ajouté aux consignes : {decision.reminder}")
     lines.append(f"Règles déclenchées : {', '.join(result.rules) or '(aucune)'}")
@@ -175,6 +177,16 @@ def describe(result: Simulation) -> list[str]:
     if result.refusal is None:
         lines.append(f"Texte envoyé au modèle : {result.redacted}")
     return lines
+
+
+def _model_reading(result: Simulation) -> list[str]:
+    """The forbidden-use model's probability per family, when a rule of the policy relies on it."""
+    if not any(use.rule.model for use in result.plan.rulebook.uses):
+        return []
+    model = use_model()
+    probabilities = model.probabilities(result.text)
+    shown = " · ".join(f"{family} {probabilities[family]:.2f}" for family in model.families)
+    return [f"Modèle d'usages interdits : {shown} (seuil {model.threshold:.2f})".replace(".", ",")]
 
 
 _WOULD = {

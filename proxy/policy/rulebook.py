@@ -11,9 +11,11 @@ from proxy.entities import CustomEntity, Entity, EntityType
 from proxy.memo import DigestMemo
 from proxy.policy.lexicon import Group, Pattern, Sentence, Term, expand, sentences
 from proxy.policy.schema import Action, Category, EntityRule, Policy, RuleMode, ServicePolicy, UseRule
+from proxy.policy.use_model import use_model
 from proxy.settings import Hosting
 
 Sentences = Sequence[Sentence]
+Probabilities = Mapping[str, float]  # per family of the forbidden-use model (see use_model.py)
 NO_SERVICE = ServicePolicy(models=("(aucun)",))  # a caller whose service the policy does not name
 # Consecutive sentences a forbidden use may spread over: the person or the case in one, the ask in a
 # later one ("Voici le dossier de M. Perrot. […] Décide.").
@@ -33,6 +35,13 @@ class UseMatcher:
     def build(cls, rule_id: str, rule: UseRule) -> UseMatcher:
         patterns = tuple(Pattern.parse(pattern) for pattern in rule.match)
         return cls(rule_id, rule, patterns, Group.of(Term.parse(term) for term in expand(rule.unless)))
+
+    def asked_in(self, text_sentences: Sentences, whole: Sentence, probabilities: Probabilities) -> bool:
+        """Whether the text asks for this use: the model says so for one of the rule's families
+        (`model`), or one of its patterns is found (`match`)."""
+        if self.rule.model and use_model().asked(probabilities, self.rule.model, self.rule.model_threshold):
+            return True
+        return bool(self.patterns) and self.found_in(text_sentences, whole)
 
     def found_in(self, text_sentences: Sentences, whole: Sentence | None = None) -> bool:
         """Whether a few consecutive sentences of one text (`WINDOW`: "Voici le dossier de M. Perrot.
@@ -232,14 +241,17 @@ class TextMatches:
         key = self._entries.key(text)
         found = self._entries.get(key)
         if found is None:
-            found = self._match(sentences(text))
+            found = self._match(text)
             self._entries.put(key, found)
         return found
 
-    def _match(self, text_sentences: Sentences) -> _Matched:
+    def _match(self, text: str) -> _Matched:
+        text_sentences = sentences(text)
         whole = Sentence.joined(text_sentences)
+        modelled = any(use.rule.model for use in self._uses)
+        probabilities = use_model().probabilities(text, text_sentences) if modelled else {}
         categories = (c.id for c in self._categories if c.keywords_found_in(text_sentences, whole))
-        uses = (u.id for u in self._uses if u.found_in(text_sentences, whole))
+        uses = (u.id for u in self._uses if u.asked_in(text_sentences, whole, probabilities))
         return _Matched(frozenset(categories), frozenset(uses))
 
 

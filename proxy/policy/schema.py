@@ -18,6 +18,7 @@ from proxy.config_file import STRICT
 from proxy.entities import Entity, entity_type
 from proxy.governance.config import Governance
 from proxy.policy.lexicon import ALTERNATIVE_SEPARATOR, unusable_terms
+from proxy.policy.use_model import use_model
 from proxy.roles import Role
 from proxy.settings import Hosting
 from proxy.tasks import TaskKind
@@ -145,11 +146,28 @@ class UseRule(Strict):
         description="enforce (la règle agit) ou observe (le registre note ce qu'elle aurait fait, sans agir)",
     )
     area: Area | None = None
-    match: tuple[tuple[str, ...], ...] = Field(min_length=1)
+    match: tuple[tuple[str, ...], ...] = ()
     unless: tuple[str, ...] = ()
+    model: tuple[str, ...] = Field(
+        default=(),
+        description="familles du modèle d'usages interdits qui valent cette règle (sanction, aide, "
+        "recrutement, evaluation, fraude)",
+    )
+    model_threshold: Score | None = Field(
+        default=None,
+        description="probabilité à partir de laquelle le modèle signale l'usage (défaut : le sien)",
+    )
 
     @model_validator(mode="after")
     def _terms(self) -> UseRule:
+        if not self.match and not self.model:
+            raise ValueError(
+                "une règle d'usage a besoin de « match » (motifs), de « model » (familles), ou des deux"
+            )
+        unknown = sorted(set(self.model) - set(use_model().families)) if self.model else []
+        if unknown:
+            known = ", ".join(use_model().families)
+            raise ValueError(f"famille inconnue du modèle : {', '.join(unknown)} (connues : {known})")
         for pattern in self.match:
             if not pattern:
                 raise ValueError("un motif de « match » est vide")

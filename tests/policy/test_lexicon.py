@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from proxy.entities import Entity
 from proxy.policy.checks import PolicyContext
@@ -28,10 +29,19 @@ from proxy.settings import Hosting
 DEFAULT = Path(__file__).resolve().parents[2] / "policies" / "default.yaml"
 
 
+PATTERNS = Path(__file__).resolve().parent / "uses_by_patterns.yaml"
+
+
 @pytest.fixture(scope="module")
-def rulebook() -> Rulebook:
+def rulebook(tmp_path_factory: pytest.TempPathFactory) -> Rulebook:
+    """The default policy with its forbidden-use rules written as word patterns (the default
+    policy's own rules are the model's: tests/policy/test_forbidden_uses.py)."""
+    raw = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
+    raw["uses"] = yaml.safe_load(PATTERNS.read_text(encoding="utf-8"))["uses"]
+    path = tmp_path_factory.mktemp("policy") / "patterns.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     context = PolicyContext({"demo": Hosting.LOCAL}, frozenset(Entity))
-    return load_policy(DEFAULT, context).rulebook
+    return load_policy(path, context).rulebook
 
 
 def uses_in(rulebook: Rulebook, text: str) -> set[str]:

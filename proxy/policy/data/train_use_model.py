@@ -1,0 +1,146 @@
+"""Train the forbidden-use model (proxy/policy/use_model.py) on the labelled requests of bench/data/.
+
+    sh .ci/uv run --locked python -m proxy.policy.data.train_use_model [--check]
+
+Needs scikit-learn, a development dependency: the proxy itself only reads the weights it writes.
+First, for each set written apart from the rules (`forbidden_uses_blind*.jsonl`: one writer each), a
+model trained on every other set scores it: what the model does on requests it never saw, per family.
+The threshold is the lowest probability that keeps false alarms at or under `MAX_FALSE_ALARMS` on
+those scores taken together. Then the model is trained on every set and written with its provenance
+(files and their sha256, the vocabulary file's, figures), so a test can tell a stale model.
+`--check` prints the figures without writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+from proxy.policy.lexicon import VOCABULARY_FILE
+from proxy.policy.use_model import MODEL_FILE, NEGATIVE, features
+
+REPO = Path(__file__).resolve().parents[3]
+SETS = REPO / "bench" / "data"
+TRAINING_GLOB = "forbidden_uses*.jsonl"
+APART_PREFIX = "forbidden_uses_blind"  # sets written by someone who had not read the rules
+CLASSES = (NEGATIVE, "sanction", "aide", "recrutement", "evaluation", "fraude")
+REGULARISATION = 1.0  # C: chosen on the sets written apart (1, 3 and 10 compared)
+MAX_FALSE_ALARMS = 0.02
+KEPT_WEIGHT = 0.01  # smaller weights change no probability by more than a hair: not written
+Rows = list[dict[str, str]]
+
+
+def labelled_sets() -> dict[str, Rows]:
+    return {path.name: _rows(path) for path in sorted(SETS.glob(TRAINING_GLOB))}
+
+
+def _rows(path: Path) -> Rows:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def fitted(rows: Rows) -> tuple[DictVectorizer, LogisticRegression]:
+    vectors = DictVectorizer()
+    matrix = vectors.fit_transform([dict.fromkeys(features(row["text"]), 1) for row in rows])
+    labels = [CLASSES.index(row["family"]) for row in rows]
+    model = LogisticRegression(C=REGULARISATION, max_iter=5000, class_weight="balanced")
+    return vectors, model.fit(matrix, labels)
+
+
+def unseen_scores(sets: dict[str, Rows]) -> dict[str, list[tuple[str, float]]]:
+    """Per set written apart: (family, probability of a forbidden use) of each request, scored by a
+    model trained on every other set."""
+    scores = {}
+    for name in (n for n in sets if n.startswith(APART_PREFIX)):
+        others = [row for other, rows in sets.items() if other != name for row in rows]
+        vectors, model = fitted(others)
+        matrix = vectors.transform([dict.fromkeys(features(row["text"]), 1) for row in sets[name]])
+        forbidden = 1 - model.predict_proba(matrix)[:, 0]
+        scores[name] = [(row["family"], float(p)) for row, p in zip(sets[name], forbidden, strict=True)]
+    return scores
+
+
+def threshold_for(scores: dict[str, list[tuple[str, float]]]) -> float:
+    negatives = sorted(p for rows in scores.values() for family, p in rows if family == NEGATIVE)
+    allowed = int(MAX_FALSE_ALARMS * len(negatives))  # false alarms tolerated
+    return round(min(0.95, max(0.5, negatives[len(negatives) - allowed - 1] + 1e-3)), 3)
+
+
+def figures(scores: dict[str, list[tuple[str, float]]], threshold: float) -> dict[str, dict[str, float]]:
+    """Per set: recall per family, false alarms, overall recall."""
+    report = {}
+    for name, rows in scores.items():
+        line: dict[str, float] = {}
+        for family in CLASSES:
+            hits = [p >= threshold for f, p in rows if f == family]
+            line[family] = round(sum(hits) / len(hits), 3) if hits else 0.0
+        positives = [p >= threshold for f, p in rows if f != NEGATIVE]
+        line["rappel"] = round(sum(positives) / len(positives), 3)
+        report[name] = line
+    return report
+
+
+def model_file(vectors: DictVectorizer, model: LogisticRegression, provenance: dict[str, Any]) -> bytes:
+    coefficients = np.asarray(model.coef_)
+    weights = {
+        name: [round(float(w), 4) for w in coefficients[:, column]]
+        for name, column in sorted(vectors.vocabulary_.items())
+        if float(np.abs(coefficients[:, column]).max()) >= KEPT_WEIGHT
+    }
+    classes = [CLASSES[int(c)] for c in model.classes_]
+    raw = {
+        "classes": classes,
+        "bias": [round(float(b), 4) for b in model.intercept_],
+        "threshold": provenance["threshold"],
+        "provenance": provenance,
+        "weights": weights,
+    }
+    text = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return gzip.compress(text.encode("utf-8"), mtime=0)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def provenance_of(sets: dict[str, Rows], threshold: float, report: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "training_sets": {
+            name: {"rows": len(rows), "sha256": sha256(SETS / name)} for name, rows in sets.items()
+        },
+        "vocabulary_sha256": sha256(VOCABULARY_FILE),
+        "regularisation": REGULARISATION,
+        "threshold": threshold,
+        "unseen_sets": report,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="print the figures, write nothing")
+    args = parser.parse_args(argv)
+    sets = labelled_sets()
+    scores = unseen_scores(sets)
+    threshold = threshold_for(scores)
+    report = figures(scores, threshold)
+    print(f"seuil : {threshold}")
+    for name, line in report.items():
+        print(f"  {name:45} " + " ".join(f"{k} {v:.3f}" for k, v in line.items()))
+    if not args.check:
+        vectors, model = fitted([row for rows in sets.values() for row in rows])
+        MODEL_FILE.write_bytes(model_file(vectors, model, provenance_of(sets, threshold, report)))
+        print(f"écrit : {MODEL_FILE.relative_to(REPO)} ({MODEL_FILE.stat().st_size // 1024} Kio)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

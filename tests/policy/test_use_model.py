@@ -1,0 +1,93 @@
+"""The forbidden-use model: what it reads, that the shipped weights are those of today's data, and how
+a policy names it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from proxy.policy.lexicon import VOCABULARY_FILE, VOCABULARY_MARK, Group, sentences, vocabularies
+from proxy.policy.schema import UseRule
+from proxy.policy.use_model import NEGATIVE, _vocabulary_index, features, use_model
+
+DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
+LABELLED = sorted(DATA.glob("forbidden_uses*.jsonl"))
+
+
+def _texts() -> list[str]:
+    return [
+        json.loads(line)["text"]
+        for path in LABELLED
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def test_the_vocabulary_index_finds_what_each_vocabulary_finds_alone() -> None:
+    """The model reads the vocabularies through an index by word: on every sentence of every labelled
+    request, the same names as trying each vocabulary in turn (else the weights mean other things)."""
+    groups = {name: Group.parse(VOCABULARY_MARK + name) for name in vocabularies()}
+    index = _vocabulary_index()
+    checked = found = 0
+    for text in _texts():
+        for sentence in sentences(text):
+            expected = {name for name, group in groups.items() if group.found_in(sentence)}
+            assert index.names_in(sentence) == expected, text[:80]
+            checked += 1
+            found += bool(expected)
+    assert checked > 5000 and found > 2000
+
+
+def test_the_shipped_model_was_trained_on_todays_sets_and_vocabulary() -> None:
+    """Adding a labelled set or changing a vocabulary asks for
+    `python -m proxy.policy.data.train_use_model`."""
+    provenance = use_model().provenance
+    trained = provenance["training_sets"]
+    assert isinstance(trained, dict)
+    today = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in LABELLED}
+    assert {name: entry["sha256"] for name, entry in trained.items()} == today
+    assert provenance["vocabulary_sha256"] == hashlib.sha256(VOCABULARY_FILE.read_bytes()).hexdigest()
+
+
+def test_on_sets_it_never_saw_the_model_keeps_its_floor() -> None:
+    """The figures the training recorded for each set written apart, scored by a model trained
+    without it: a retraining that loses ground fails here."""
+    provenance = use_model().provenance
+    unseen, trained = provenance["unseen_sets"], provenance["training_sets"]
+    assert isinstance(unseen, dict) and isinstance(trained, dict) and len(unseen) >= 7
+    for name, line in unseen.items():
+        assert line["rappel"] >= 0.8, name  # the set of very short requests is the weakest
+        assert line[NEGATIVE] <= 0.05, name
+    rows = {name: trained[name]["rows"] for name in unseen}  # weights: each set's size
+    assert sum(unseen[n]["rappel"] * rows[n] for n in unseen) / sum(rows.values()) >= 0.93
+
+
+def test_features_are_words_pairs_pieces_questions_and_vocabularies_never_the_text() -> None:
+    read = features("Décide de la sanction de M. Martin ?")
+    assert {"u:decid", "b:decid_sanction", "q", "v:sanction", "vq:sanction", "c:mart"} <= read
+    assert "Martin" not in " ".join(read)
+
+
+def test_the_model_reads_a_request_as_a_family_or_as_none() -> None:
+    model = use_model()
+    asked = model.probabilities("Tu peux trancher : on prend Mme Diallo ou M. Petit pour le poste ?")
+    assert max(asked, key=asked.__getitem__) == "recrutement"
+    assert model.asked(asked, ["recrutement", "evaluation"], None)
+    plain = model.probabilities("Rédige un courrier pour relancer le prestataire de la cantine.")
+    assert max(plain, key=plain.__getitem__) == NEGATIVE
+    assert not model.asked(plain, model.families, None)
+    assert abs(sum(plain.values()) - 1) < 1e-9
+
+
+def test_a_use_rule_names_patterns_or_model_families_it_knows() -> None:
+    assert UseRule(description="sanction", model=("sanction",)).model == ("sanction",)
+    with pytest.raises(ValidationError, match="« match » .*« model »"):
+        UseRule(description="rien")
+    with pytest.raises(ValidationError, match="famille inconnue du modèle : punition .*connues : sanction"):
+        UseRule(description="sanction", model=("punition",))
+    with pytest.raises(ValidationError):
+        UseRule(description="sanction", model=("sanction",), model_threshold=1.5)
