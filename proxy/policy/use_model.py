@@ -85,7 +85,7 @@ def features(text: str, text_sentences: Sequence[Sentence] | None = None) -> fro
     # How long the request is, in steps of five words: a short one needs less evidence of an ask
     # ("Note ce candidat sur 20.") than a long pasted document
     found.add(f"n:{min(sum(len(s.words) for s in read), _LONG) // _LENGTH_STEP}")
-    for word in _LETTERS.findall(normalise(text).text.casefold()):
+    for word in set(_LETTERS.findall(normalise(text).text.casefold())):  # each word once
         padded = f" {word} "
         found.update("c:" + padded[i : i + _PIECE] for i in range(len(padded) - _PIECE + 1))
     return frozenset(found)
