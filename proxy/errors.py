@@ -31,6 +31,13 @@ class InvalidRequest(GardefouError):
     status, type, code = 400, "invalid_request_error", "invalid_request"
 
 
+class UpstreamRejected(InvalidRequest):
+    """The upstream refused the request as invalid (400, 404, 413, 422): the agent's 4xx, and the
+    register says the request was sent."""
+
+    sent = True
+
+
 class Unauthenticated(GardefouError):
     status, type, code = 401, "authentication_error", "invalid_api_key"
 

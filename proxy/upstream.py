@@ -19,10 +19,10 @@ import httpx
 from proxy.demo_upstream import create_demo_app
 from proxy.errors import (
     GardefouError,
-    InvalidRequest,
     UpstreamBadAnswer,
     UpstreamCut,
     UpstreamError,
+    UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnreachable,
 )
@@ -139,8 +139,9 @@ async def _raise_for_status(response: httpx.Response, upstream: UpstreamSettings
         return
     await response.aread()
     if response.status_code in (400, 404, 413, 422):
-        raise InvalidRequest(
-            f"Le modèle amont « {upstream.name} » a refusé la requête (statut {response.status_code})."
+        status = response.status_code
+        raise UpstreamRejected(
+            f"Le modèle amont « {upstream.name} » a refusé la requête (statut {status}) ; {SENT}."
         )
     raise UpstreamError(
         f"Le modèle amont « {upstream.name} » a répondu par une erreur (statut {response.status_code}) ; "

@@ -18,9 +18,9 @@ from starlette.routing import Route
 
 from proxy.errors import (
     GardefouError,
-    InvalidRequest,
     UpstreamBadAnswer,
     UpstreamError,
+    UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnreachable,
 )
@@ -111,17 +111,16 @@ def test_a_stream_comes_back_line_by_line(tmp_path: Path, url: str) -> None:
     ("path", "error", "sent"),
     [
         ("/fail", UpstreamError, True),  # its own error: a 502, the request was sent
-        ("/refuse", InvalidRequest, None),  # it refused the request: the agent's 4xx
+        ("/refuse", UpstreamRejected, True),  # it refused the request: the agent's 4xx, sent all the same
         ("/html", UpstreamBadAnswer, True),  # an answer that is no JSON
     ],
 )
 def test_each_failure_is_the_proxys_error_and_says_whether_it_was_sent(
-    tmp_path: Path, url: str, path: str, error: type[GardefouError], sent: bool | None
+    tmp_path: Path, url: str, path: str, error: type[GardefouError], sent: bool
 ) -> None:
     with pytest.raises(error) as raised:
         _call(_settings(tmp_path, url), lambda u, up: u.complete(up, path, {}))
-    if sent is not None:  # a request the upstream refused (4xx) is not said sent: see the report
-        assert raised.value.sent is sent
+    assert raised.value.sent is sent
     assert url not in str(raised.value) and "127.0.0.1" not in str(raised.value)
 
 
