@@ -21,7 +21,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +36,7 @@ NEGATIVE = "negatif"  # the class of requests that ask for no forbidden use
 _LETTERS = re.compile(r"[^\W\d_]+")
 _PIECE = 4  # letters in a piece of a word (" déc", "écid", "cide", "ide ")
 _LENGTH_STEP, _LONG = 5, 40  # words
+_WORDS_REMEMBERED = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +79,29 @@ def _vocabulary_index() -> _VocabularyIndex:
 def features(text: str, text_sentences: Sequence[Sentence] | None = None) -> frozenset[str]:
     """What the model reads of a request (the same at training and at run time); `text_sentences`:
     the text's sentences, when the caller has them already (`lexicon.sentences(text)`)."""
-    found: set[str] = set()
     read = sentences(text) if text_sentences is None else text_sentences
+    found = set(_reading_features(read))
+    for word in distinct_words(text):
+        found.update(word_pieces(word))
+    return frozenset(found)
+
+
+def _reading_features(read: Sequence[Sentence]) -> Iterable[str]:
     for sentence in read:
-        found.update(_sentence_features(sentence))
+        yield from _sentence_features(sentence)
     # How long the request is, in steps of five words: a short one needs less evidence of an ask
     # ("Note ce candidat sur 20.") than a long pasted document
-    found.add(f"n:{min(sum(len(s.words) for s in read), _LONG) // _LENGTH_STEP}")
-    for word in set(_LETTERS.findall(normalise(text).text.casefold())):  # each word once
-        padded = f" {word} "
-        found.update("c:" + padded[i : i + _PIECE] for i in range(len(padded) - _PIECE + 1))
-    return frozenset(found)
+    yield f"n:{min(sum(len(s.words) for s in read), _LONG) // _LENGTH_STEP}"
+
+
+def distinct_words(text: str) -> set[str]:
+    return set(_LETTERS.findall(normalise(text).text.casefold()))
+
+
+def word_pieces(word: str) -> tuple[str, ...]:
+    """The pieces of `_PIECE` letters of one word, its edges marked (typos change few of them)."""
+    padded = f" {word} "
+    return tuple("c:" + padded[i : i + _PIECE] for i in range(len(padded) - _PIECE + 1))
 
 
 def _sentence_features(sentence: Sentence) -> Iterable[str]:
@@ -114,6 +127,8 @@ class UseModel:
     bias: npt.NDArray[np.float64]
     threshold: float
     provenance: Mapping[str, object]
+    # word -> rows of its pieces: most words of a request were met before (bounded, see `_piece_rows`)
+    _by_word: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def families(self) -> tuple[str, ...]:
@@ -122,11 +137,23 @@ class UseModel:
     def probabilities(self, text: str, text_sentences: Sequence[Sentence] | None = None) -> dict[str, float]:
         """The probability of each class for one request (see `features` for `text_sentences`)."""
         known = self.rows
-        rows = [known[feature] for feature in features(text, text_sentences) if feature in known]
-        totals = self.bias + self.weights[rows].sum(axis=0)
+        read = sentences(text) if text_sentences is None else text_sentences
+        rows = {known[feature] for feature in _reading_features(read) if feature in known}
+        for word in distinct_words(text):
+            rows.update(self._piece_rows(word))
+        totals = self.bias + self.weights[list(rows)].sum(axis=0)
         exponentials = np.exp(totals - totals.max())
         shares = exponentials / exponentials.sum()
         return {name: float(share) for name, share in zip(self.classes, shares, strict=True)}
+
+    def _piece_rows(self, word: str) -> tuple[int, ...]:
+        rows = self._by_word.get(word)
+        if rows is None:
+            if len(self._by_word) >= _WORDS_REMEMBERED:
+                self._by_word.clear()
+            known = self.rows
+            rows = self._by_word[word] = tuple(known[p] for p in word_pieces(word) if p in known)
+        return rows
 
     def asked(
         self, probabilities: Mapping[str, float], families: Sequence[str], threshold: float | None

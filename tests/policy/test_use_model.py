@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
@@ -94,3 +95,17 @@ def test_a_use_rule_names_patterns_or_model_families_it_knows() -> None:
         UseRule(description="sanction", model=("punition",))
     with pytest.raises(ValidationError):
         UseRule(description="sanction", model=("sanction",), model_threshold=1.5)
+
+
+def test_the_run_time_reading_is_the_training_reading() -> None:
+    """At run time the pieces of a word are looked up once per word and remembered: the weights
+    summed are those of `features`, which the training reads."""
+    model = use_model()
+    for text in _texts()[::7]:
+        rows = [model.rows[f] for f in features(text) if f in model.rows]
+        totals = model.bias + model.weights[rows].sum(axis=0)
+        shares = np.exp(totals - totals.max()) / np.exp(totals - totals.max()).sum()
+        expected = dict(zip(model.classes, shares, strict=True))
+        got = model.probabilities(text)
+        assert all(abs(got[name] - expected[name]) < 1e-9 for name in model.classes), text[:80]
+        assert model.probabilities(text) == got  # the same with every word remembered
