@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from proxy.analysis.engine import Detector, load_detection_config
 from tests.e2e.recording_upstream import Recorder, create_recording_upstream
@@ -43,3 +46,17 @@ def upstream_url(recorder: Recorder) -> Iterator[str]:
     """A recording OpenAI-compatible upstream on loopback (real uvicorn)."""
     with serve(create_recording_upstream(recorder)) as url:
         yield url
+
+
+# One Chromium (Debian's, headless, driven by Playwright) for the browser tests of every folder.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+        pytest.skip("apt-get install chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()

@@ -5,19 +5,17 @@ Debian's Chromium for the page."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from proxy.analysis.engine import Detector
 from proxy.governance.charter_link import LINK_PURPOSE, CharterLinks
 from proxy.transform.secret import PseudonymSecret
 from tests.frontend.kit import GROUPS, JWT_ENV, JWT_SECRET, frontend_site, mint
-from tests.governance.conftest import CHROMIUM
 from tests.web.appkit import REPO, Site, chat_body
 
 Running = tuple[Site, str]
@@ -97,22 +95,12 @@ def test_altered_expired_or_foreign_tokens_acknowledge_nothing(chartered: Runnin
     assert chat(site, key, "claire.petit@ville.fr")[0] == 403  # still not acknowledged
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip("apt-get install chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-def test_the_link_acknowledges_in_the_browser_without_a_key(chartered: Running, chromium: Browser) -> None:
+def test_the_link_acknowledges_in_the_browser_without_a_key(chartered: Running, browser: Browser) -> None:
     site, key = chartered
     _, error = chat(site, key, "luc.bernard@ville.fr")
     link = _LINK.search(error["message"])
     assert link is not None
-    page = chromium.new_page()
+    page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda problem: errors.append(str(problem)))
     page.goto(link.group(0))

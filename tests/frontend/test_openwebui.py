@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from proxy.analysis.engine import Detector
 from tests.e2e.recording_upstream import Recorder
@@ -25,7 +25,6 @@ from tests.frontend.openwebui import REPO, Admin, OpenWebUI, environment, instal
 from tests.web.appkit import Site
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("GARDEFOU_SCREENSHOTS", REPO / ".cache" / "openwebui" / "screenshots"))
 GROUPS = {"Urbanisme": "urbanisme", "Ressources humaines": "rh"}
 
@@ -95,14 +94,6 @@ def _accounts(url: str) -> None:
             admin.group(agent.group, [admin.add_user(agent.name, agent.email, agent.password)])
     finally:
         admin.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def shot(page: Page, name: str) -> None:

@@ -4,7 +4,6 @@ the communication service and publication texts, an assessed Annex III area, the
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ import httpx
 import openai
 import pytest
 import yaml
-from playwright.sync_api import Browser, sync_playwright
 
 from proxy.analysis.engine import Detector
 from proxy.app import create_app
@@ -117,16 +115,5 @@ def governed(
         yield site
 
 
-# One Chromium for the governance pages' browser tests (charter, transparency, reports).
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Screenshots of the governance pages (charter, transparency, reports); the browser: tests/conftest.py.
 SHOTS = Path(os.environ.get("GARDEFOU_SCREENSHOTS", "/tmp/gardefou-captures"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip("apt-get install chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()

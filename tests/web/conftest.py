@@ -6,7 +6,6 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from proxy.analysis.engine import Detector
 from tests.web.appkit import REPO, Site, load, running_site
@@ -46,16 +45,3 @@ def console_site(
     )
     with running_site(settings, detector) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by Playwright."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox"],
-        )
-        yield launched
-        launched.close()
