@@ -2,7 +2,8 @@
 
 The store writes each such record to the stream *before* committing it to the database, so a record
 in the database is always in the stream too (a crash in between leaves at most the newest line in
-the stream without its database row); a record forged on the host is missing there. The stream is
+the stream without its database row, put back by the store at its next start when it is a
+checkpoint that seals the file's rows); a record forged on the host is missing there. The stream is
 a file (`register_checkpoints`, to be placed off the host: network share, log collector) and,
 optionally, syslog (`register_syslog`). `gardefou register checkpoint --export` writes the
 database's checkpoints in the same format; `verify --checkpoints FILE` reads either back (syslog
@@ -98,6 +99,27 @@ def read_checkpoints(path: Path) -> list[ExternalCheckpoints]:
             register_id, kind, record = _parse(line[line.index("{") :], path, number)
             grouped.setdefault(register_id, {k: [] for k in KINDS})[kind].append(record)
     return [_external(rid, records) for rid, records in grouped.items()]
+
+
+TAIL_BYTES = 1 << 16  # the newest records of a journal that may hold years of them
+
+
+def newest_checkpoint(path: Path, register_id: str) -> Checkpoint | None:
+    """The journal's newest checkpoint of `register_id`, read from the end of the file (None when
+    there is none in its last lines; an unreadable line there raises JournalError)."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        handle.seek(max(0, size - TAIL_BYTES))
+        tail = handle.read().decode("utf-8", errors="replace")
+    lines = tail.split("\n")
+    complete = lines[1:-1] if size > TAIL_BYTES else lines[:-1]  # cut at both ends: dropped
+    for line in reversed(complete):
+        if "{" not in line:
+            continue
+        line_register, _, record = _parse(line[line.index("{") :], path, 0)  # (0: counted from the end)
+        if line_register == register_id and isinstance(record, Checkpoint):
+            return record
+    return None
 
 
 def _external(register_id: str, records: dict[str, list[Any]]) -> ExternalCheckpoints:

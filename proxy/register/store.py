@@ -23,7 +23,7 @@ from proxy.register.chain import row_hash
 from proxy.register.engine import DatabaseError, Engine, RegisterError, is_url
 from proxy.register.entry import RegisterEntry
 from proxy.register.head import alarm_entry, unexplained
-from proxy.register.journal import OffHostStream
+from proxy.register.journal import JournalError, OffHostStream, newest_checkpoint
 from proxy.register.pg_engine import PgEngine
 from proxy.register.reading import RegisterReader
 from proxy.register.records import (
@@ -109,6 +109,8 @@ class Register(RegisterReader):
         except BaseException:
             engine.close()
             raise
+        if signer is not None and not readonly:
+            register._recover_lost_checkpoint()
         if retention_months is not None and signer is not None and not readonly:
             register.record_retention(retention_months)
         return register
@@ -148,6 +150,36 @@ class Register(RegisterReader):
             self._last_written = current
         self._remember(sealed)
         self._committed([], sealed)
+
+    def _recover_lost_checkpoint(self) -> None:
+        """Put back in the file the checkpoint a kill -9 left in the off-host journal only (the
+        journal is written first, then the transaction commits): without it, the next checkpoint
+        would make that one look deleted from the file. Only the journal's newest checkpoint, only
+        when it is newer than the file's, signed by this key and sealing a row the file holds with
+        the same hash: the very record the crash lost, nothing else."""
+        path, signer = self._options.checkpoint_journal, self._require_signer()
+        try:
+            lost = newest_checkpoint(path, self.register_id) if path and path.exists() else None
+        except (OSError, JournalError) as exc:
+            log.warning("register: off-host journal not read at start (%s)", type(exc).__name__)
+            return
+        if lost is None or not self._signed_here(lost, signer):
+            return
+        with self._write():
+            last = self._last_checkpoint()
+            if last is not None and last.seq >= lost.seq:
+                return
+            if self._first("SELECT hash FROM entries WHERE seq = ?", [lost.seq]) != lost.hash:
+                return
+            self.engine.insert("checkpoints", lost.to_row())
+            self.engine.run("DELETE FROM row_macs WHERE seq <= ?", [lost.seq])
+        self._remember([lost])
+        log.warning("register: checkpoint of row %d recovered from the off-host journal (crash)", lost.seq)
+
+    def _signed_here(self, checkpoint: Checkpoint, signer: Signer) -> bool:
+        message = signed_message("checkpoint", self.register_id, checkpoint.signed_fields())
+        key = signer.public
+        return checkpoint.key_id == key.key_id and key.verify(checkpoint.signature, message)
 
     def _seal_due(self, head: Head, sealed: list[Checkpoint]) -> bool:
         """Whether the head is unsealed and the last checkpoint older than the interval."""

@@ -125,6 +125,62 @@ def test_a_line_cut_by_a_crash_is_ignored(tmp_path: Path, entry_factory: EntryFa
         read_checkpoints(journal)
 
 
+def crash_before_the_seal_commits(tmp_path: Path, entry_factory: EntryFactory, seq: int) -> None:
+    """Leave registre.sqlite as a kill -9 would between the journal line of the checkpoint of
+    row `seq` and its commit: the rows are committed, the checkpoint is in the journal only."""
+    register = open_signed(tmp_path, every=3)
+    path, snapshot = tmp_path / "registre.sqlite", tmp_path / "avant-sceau.sqlite"
+
+    def copy_when_committed(rows: list[dict[str, object]], _: object) -> None:
+        if any(row["seq"] == seq for row in rows):  # rows committed, seal not yet begun
+            with sqlite3.connect(path) as source, sqlite3.connect(snapshot) as target:
+                source.backup(target)
+
+    register.on_commit = copy_when_committed
+    register.append_many(entry_factory(request_id=f"r{i}") for i in range(seq - 1))
+    register.append(entry_factory(request_id="scellee"))
+    register.close()
+    snapshot.replace(path)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def verify_with_journal(tmp_path: Path) -> list[str]:
+    register = Register.open(tmp_path / "registre.sqlite", readonly=True)
+    try:
+        key = load_signer(tmp_path / "cle.pem").public
+        external = read_checkpoints(tmp_path / "points.jsonl")
+        report = verify_register(register, public_key=key, external=external)
+    finally:
+        register.close()
+    return [problem.message for problem in report.problems]
+
+
+def test_a_checkpoint_lost_by_a_crash_is_recovered_from_the_journal_at_start(
+    tmp_path: Path, entry_factory: EntryFactory
+) -> None:
+    crash_before_the_seal_commits(tmp_path, entry_factory, seq=6)
+    assert verify_with_journal(tmp_path) == []  # the journal's newest line may lack its row
+    register = open_signed(tmp_path, every=3)  # the restart puts it back...
+    assert [cp.seq for cp in register.checkpoints()][-1] == 6
+    register.append_many(entry_factory(request_id=f"apres{i}") for i in range(4))
+    register.close()
+    assert verify_with_journal(tmp_path) == []  # ...so later checkpoints do not make it look deleted
+
+
+def test_a_journal_checkpoint_that_does_not_seal_the_file_is_not_recovered(
+    tmp_path: Path, entry_factory: EntryFactory
+) -> None:
+    crash_before_the_seal_commits(tmp_path, entry_factory, seq=6)
+    with sqlite3.connect(tmp_path / "registre.sqlite") as conn:  # an attacker, triggers dropped
+        conn.execute("DROP TRIGGER entries_no_update")
+        conn.execute("UPDATE entries SET hash = ? WHERE seq = 6", ["0" * 64])
+    register = open_signed(tmp_path, every=3)
+    assert 6 not in [cp.seq for cp in register.checkpoints()]
+    register.close()
+    assert any("ligne 6" in message for message in verify_with_journal(tmp_path))
+
+
 def test_quiet_hours_seal_every_row_after_the_interval(tmp_path: Path, entry_factory: EntryFactory) -> None:
     register = open_signed(tmp_path, every=100, interval_s=1.0)
     for index in range(2):
