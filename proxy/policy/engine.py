@@ -116,12 +116,10 @@ def decide(plan: Plan, texts: Sequence[str], findings: Sequence[Sequence[Finding
 
 def text_matches(plan: Plan, texts: Sequence[str]) -> tuple[set[str], set[str]]:
     """The categories whose keywords the texts hold, and the forbidden uses the instructions ask
-    for: they need the texts only (remembered per text, see `TextMatches`), so the pipeline has them
-    worked out while detection finishes."""
+    for (remembered per text, see `TextMatches`)."""
     book = plan.rulebook
-    keywords = book.matches.keywords_in(texts) if book.categories else set()
-    asked = book.matches.uses_in(plan.facts.instructions) if book.uses else set()
-    return keywords, asked
+    instructions = plan.facts.instructions if book.uses else ()
+    return book.matches.found(texts if book.categories else (), instructions)
 
 
 def _screen(plan: Plan, text: str, found: Sequence[Finding], rules: list[str]) -> tuple[Finding, ...]:

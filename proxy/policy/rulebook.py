@@ -229,33 +229,50 @@ class TextMatches:
         self._uses = uses
         self._entries: DigestMemo[_Matched] = DigestMemo(max_entries)
 
+    def found(self, texts: Iterable[str], instructions: Iterable[str]) -> tuple[set[str], set[str]]:
+        """Ids of the categories whose keywords occur in one of `texts`, and of the forbidden uses
+        asked for in one of `instructions` (only an instruction asks: a pasted document, an
+        attachment or an earlier answer does not, and the use model is not run on them)."""
+        texts, asking = tuple(texts), set(instructions)
+        categories: set[str] = set()
+        uses: set[str] = set()
+        for text in texts:
+            matched = self._matched(text, asks=text in asking)
+            categories |= matched.categories
+            uses |= matched.uses or frozenset()
+        for text in asking.difference(texts):
+            uses |= self._matched(text, asks=True).uses or frozenset()
+        return categories, uses
+
     def keywords_in(self, texts: Iterable[str]) -> set[str]:
-        """Ids of the categories whose keywords occur in one of `texts`."""
-        return {category for text in texts for category in self._matched(text).categories}
+        return self.found(texts, ())[0]
 
-    def uses_in(self, texts: Iterable[str]) -> set[str]:
-        """Ids of the forbidden uses asked for in one of `texts`."""
-        return {use for text in texts for use in self._matched(text).uses}
+    def uses_in(self, instructions: Iterable[str]) -> set[str]:
+        return self.found((), instructions)[1]
 
-    def _matched(self, text: str) -> _Matched:
+    def _matched(self, text: str, asks: bool) -> _Matched:
         key = self._entries.key(text)
         found = self._entries.get(key)
-        if found is None:
-            found = self._match(text)
+        if found is None or (asks and found.uses is None):
+            found = self._match(text, found, asks)
             self._entries.put(key, found)
         return found
 
-    def _match(self, text: str) -> _Matched:
+    def _match(self, text: str, known: _Matched | None, asks: bool) -> _Matched:
         text_sentences = sentences(text)
         whole = Sentence.joined(text_sentences)
+        if known is None:
+            categories = (c.id for c in self._categories if c.keywords_found_in(text_sentences, whole))
+            known = _Matched(frozenset(categories), None)
+        if not asks:
+            return known
         modelled = any(use.rule.model for use in self._uses)
         probabilities = use_model().probabilities(text, text_sentences) if modelled else {}
-        categories = (c.id for c in self._categories if c.keywords_found_in(text_sentences, whole))
         uses = (u.id for u in self._uses if u.asked_in(text_sentences, whole, probabilities))
-        return _Matched(frozenset(categories), frozenset(uses))
+        return _Matched(known.categories, frozenset(uses))
 
 
 @dataclass(frozen=True, slots=True)
 class _Matched:
     categories: frozenset[str]
-    uses: frozenset[str]
+    uses: frozenset[str] | None  # None: not worked out (the text was never an instruction)

@@ -120,6 +120,16 @@ def test_civilities_titles_and_initials_do_not_end_a_sentence() -> None:
     assert len(sentences("Voir M. Martin, Mme. Durand, Dr. Li et J. Dupont. Fin.")) == 2
 
 
+def test_only_instructions_ask_and_a_text_read_first_as_a_document_still_asks_later(
+    rulebook: Rulebook,
+) -> None:
+    decide = "Décide si M. Martin doit être sanctionné pour son arrêt maladie."
+    memo = TextMatches(rulebook.categories, rulebook.uses)
+    assert memo.found([decide], []) == ({"sante"}, set())  # a pasted document asks nothing
+    assert memo.found([decide], [decide]) == ({"sante"}, uses_in(rulebook, decide))
+    assert memo.uses_in([decide]) != set()
+
+
 def test_category_keywords_match_inflected_forms(rulebook: Rulebook) -> None:
     found = split_sentences(["Ses maladies chroniques et son handicap reconnu par la MDPH."])
     categories = {m.id for m in rulebook.categories if m.keywords_found_in(found)}
