@@ -231,8 +231,8 @@ class TextMatches:
 
     def found(self, texts: Iterable[str], instructions: Iterable[str]) -> tuple[set[str], set[str]]:
         """Ids of the categories whose keywords occur in one of `texts`, and of the forbidden uses
-        asked for in one of `instructions` (only an instruction asks: a pasted document, an
-        attachment or an earlier answer does not, and the use model is not run on them)."""
+        asked for in one of `instructions` (only an instruction asks: an earlier answer of the model
+        or a tool's result does not, and the use model is not run on them)."""
         texts, asking = tuple(texts), set(instructions)
         categories: set[str] = set()
         uses: set[str] = set()

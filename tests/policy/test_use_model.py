@@ -62,17 +62,28 @@ def test_on_sets_it_never_saw_the_model_keeps_its_floor() -> None:
     without it: a retraining that loses ground fails here."""
     provenance = use_model().provenance
     unseen, trained = provenance["unseen_sets"], provenance["training_sets"]
-    assert isinstance(unseen, dict) and isinstance(trained, dict) and len(unseen) >= 7
+    assert isinstance(unseen, dict) and isinstance(trained, dict) and len(unseen) >= 14
     for name, line in unseen.items():
-        assert line["rappel"] >= 0.8, name  # the set of very short requests is the weakest
-        assert line[NEGATIVE] <= 0.05, name
-    rows = {name: trained[name]["rows"] for name in unseen}  # weights: each set's size
-    assert sum(unseen[n]["rappel"] * rows[n] for n in unseen) / sum(rows.values()) >= 0.93
+        assert line["rappel"] >= 0.9, name  # very short requests (J, S) are the weakest
+        # Pasted tables and e-mails full of decisions, followed by a lawful ask ("Traduis-le"),
+        # are where the model errs most (N: 11 % when it never saw such texts)
+        assert line[NEGATIVE] <= (0.12 if name == "forbidden_uses_blind_n_fr.jsonl" else 0.04), name
+    positives = {name: _positives(name) for name in unseen}
+    found = sum(unseen[name]["rappel"] * positives[name] for name in unseen)
+    assert found / sum(positives.values()) >= 0.95
+
+
+def _positives(name: str) -> int:
+    path = Path(__file__).resolve().parents[2] / "bench" / "data" / name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return sum(json.loads(line)["family"] != NEGATIVE for line in lines)
 
 
 def test_features_are_words_pairs_pieces_questions_and_vocabularies_never_the_text() -> None:
     read = features("Décide de la sanction de M. Martin ?")
     assert {"u:decid", "b:decid_sanction", "q", "v:sanction", "vq:sanction", "c:mart"} <= read
+    assert {"f:decid", "a:decid", "a:sanction"} <= read  # the first word; a question asks
+    assert "a:decid" not in features("Le maire a décidé la sanction de M. Martin.")
     assert "Martin" not in " ".join(read)
 
 
