@@ -171,8 +171,7 @@ class Register(RegisterReader):
                 return
             if self._first("SELECT hash FROM entries WHERE seq = ?", [lost.seq]) != lost.hash:
                 return
-            self.engine.insert("checkpoints", lost.to_row())
-            self.engine.run("DELETE FROM row_macs WHERE seq <= ?", [lost.seq])
+            self._store_checkpoint(lost)
         self._remember([lost])
         log.warning("register: checkpoint of row %d recovered from the off-host journal (crash)", lost.seq)
 
@@ -337,8 +336,8 @@ class Register(RegisterReader):
         signer = self._require_signer()
         try:
             with self.engine.savepoint():
-                checkpoint = self._insert_checkpoint(head, signer)
-                self.engine.run("DELETE FROM row_macs WHERE seq <= ?", [head.seq])
+                checkpoint = self._signed_checkpoint(head, signer)
+                self._store_checkpoint(checkpoint)
                 self._send_off_host("checkpoint", checkpoint)
         except OSError as exc:
             log.warning("register: checkpoint not made, off-host stream not written (%s)", type(exc).__name__)
@@ -348,13 +347,16 @@ class Register(RegisterReader):
     def _send_off_host(self, kind: str, record: Checkpoint | PurgeRecord | RetentionRecord | Alarm) -> None:
         self._stream.send([journal_line(kind, self.register_id, record)])
 
-    def _insert_checkpoint(self, head: Head, signer: Signer) -> Checkpoint:
+    def _signed_checkpoint(self, head: Head, signer: Signer) -> Checkpoint:
         key_id = signer.public.key_id
         unsigned = Checkpoint(ts=self._now(), seq=head.seq, hash=head.hash, key_id=key_id, signature="")
         message = signed_message("checkpoint", self.register_id, unsigned.signed_fields())
-        checkpoint = unsigned.signed(signer.sign(message))
+        return unsigned.signed(signer.sign(message))
+
+    def _store_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Write a checkpoint to the file; the rows it seals no longer need their writer's tags."""
         self.engine.insert("checkpoints", checkpoint.to_row())
-        return checkpoint
+        self.engine.run("DELETE FROM row_macs WHERE seq <= ?", [checkpoint.seq])
 
     def _purge_boundary(self, cutoff: str) -> Checkpoint | None:
         young = self._first("SELECT MIN(seq) FROM entries WHERE ts >= ?", [cutoff])
