@@ -36,15 +36,20 @@ APART_PREFIX = "forbidden_uses_blind"  # sets written by someone who had not rea
 CLASSES = (NEGATIVE, "sanction", "aide", "recrutement", "evaluation", "fraude")
 REGULARISATION = 1.0  # C: chosen on the sets written apart (1, 3 and 10 compared)
 MAX_FALSE_ALARMS = 0.02
+# Pieces of the long negatives, read as negatives too (`pasted_fragments`); all of them together weigh
+# FRAGMENT_SHARE of the real negatives.
+LONG_TEXT_LINES, FRAGMENT_LINES, FRAGMENT_SHARE = 6, 3, 0.1
 KEPT_WEIGHT = 0.01  # smaller weights change no probability by more than a hair: not written
 Rows = list[dict[str, str]]
 
 
 # Ordinary texts of the repository (requests with personal data, documents of local authorities,
-# varied French prose), none asking for a forbidden use: without them, a long document or an English
-# e-mail unlike any labelled request was read as one.
+# varied French prose, the standing instructions of chat front-ends), none asking for a forbidden
+# use: without them, a long document or an English e-mail unlike any labelled request was read as
+# one, and so was "Tu aides Mme Martin, gestionnaire au CCAS." (a system prompt naming a person).
 ORDINARY = (
     SETS / "agent_prompts_fr.jsonl",
+    SETS / "system_prompts_fr.jsonl",
     SETS / "local_gov_fr.jsonl",
     REPO / "tests" / "analysis" / "data" / "ner_equivalence_fr.jsonl",
 )
@@ -63,11 +68,29 @@ def _rows(path: Path) -> Rows:
 
 
 def fitted(rows: Rows) -> tuple[DictVectorizer, LogisticRegression]:
+    negatives = (row["text"] for row in rows if row["family"] == NEGATIVE)
+    fragments = [piece for text in negatives for piece in pasted_fragments(text)]
+    texts = [row["text"] for row in rows] + fragments
     vectors = DictVectorizer()
-    matrix = vectors.fit_transform([dict.fromkeys(features(row["text"]), 1) for row in rows])
+    matrix = vectors.fit_transform([dict.fromkeys(features(text), 1) for text in texts])
     labels = [CLASSES.index(row["family"]) for row in rows]
+    weights = _weights(labels)
+    if fragments:
+        share = FRAGMENT_SHARE * sum(w for w, label in zip(weights, labels, strict=True) if label == 0)
+        weights += [share / len(fragments)] * len(fragments)
+        labels += [CLASSES.index(NEGATIVE)] * len(fragments)
     model = LogisticRegression(C=REGULARISATION, max_iter=5000)
-    return vectors, model.fit(matrix, labels, sample_weight=_weights(labels))
+    return vectors, model.fit(matrix, labels, sample_weight=weights)
+
+
+def pasted_fragments(text: str) -> list[str]:
+    """Every run of `FRAGMENT_LINES` lines of a long text (`LONG_TEXT_LINES` lines or more): a piece of
+    a table or an e-mail that asks nothing. Those of the negatives are negatives too, so that the
+    words of pasted material ("exclusion", "note", "fraude présumée") weigh less than the ask."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) < LONG_TEXT_LINES:
+        return []
+    return ["\n".join(lines[i : i + FRAGMENT_LINES]) for i in range(len(lines) - FRAGMENT_LINES + 1)]
 
 
 def _weights(labels: list[int]) -> list[float]:
@@ -147,6 +170,7 @@ def provenance_of(sets: dict[str, Rows], threshold: float, report: dict[str, Any
         },
         "vocabulary_sha256": sha256(VOCABULARY_FILE),
         "regularisation": REGULARISATION,
+        "fragments": {"long_text": LONG_TEXT_LINES, "lines": FRAGMENT_LINES, "share": FRAGMENT_SHARE},
         "threshold": threshold,
         "unseen_sets": report,
     }
