@@ -76,9 +76,10 @@ def fitted(rows: Rows) -> tuple[DictVectorizer, LogisticRegression]:
     labels = [CLASSES.index(row["family"]) for row in rows]
     weights = _weights(labels)
     if fragments:
-        share = FRAGMENT_SHARE * sum(w for w, label in zip(weights, labels, strict=True) if label == 0)
+        negative = CLASSES.index(NEGATIVE)
+        share = FRAGMENT_SHARE * sum(w for w, label in zip(weights, labels, strict=True) if label == negative)
         weights += [share / len(fragments)] * len(fragments)
-        labels += [CLASSES.index(NEGATIVE)] * len(fragments)
+        labels += [negative] * len(fragments)
     model = LogisticRegression(C=REGULARISATION, max_iter=5000)
     return vectors, model.fit(matrix, labels, sample_weight=weights)
 
