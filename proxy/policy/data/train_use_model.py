@@ -19,10 +19,13 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+import scipy.sparse  # type: ignore[import-untyped]
 from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
@@ -39,6 +42,12 @@ MAX_FALSE_ALARMS = 0.02
 # Pieces of the long negatives, read as negatives too (`pasted_fragments`); all of them together weigh
 # FRAGMENT_SHARE of the real negatives.
 LONG_TEXT_LINES, FRAGMENT_LINES, FRAGMENT_SHARE = 6, 3, 0.1
+# Before the regression, each feature is scaled by how unevenly it falls between forbidden uses and
+# negatives (the log-count ratio of "NBSVM", Wang & Manning 2012), half-way towards 1 (NB_SHARE): a word
+# as frequent on both sides ("note", "dossier", a first name) starts weaker than "tranche" or "à toi de
+# voir". The scale is folded into the weights written, so the run-time reading is unchanged. Measured
+# on the sets written apart (session 6): 0.935 -> 0.953 of recall at 2 % false alarms (share 0.5).
+NB_SHARE = 0.5
 KEPT_WEIGHT = 0.01  # smaller weights change no probability by more than a hair: not written
 Rows = list[dict[str, str]]
 
@@ -67,21 +76,53 @@ def _rows(path: Path) -> Rows:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def fitted(rows: Rows) -> tuple[DictVectorizer, LogisticRegression]:
+@dataclass(frozen=True)
+class Trained:
+    """A regression over scaled features: `scale[j]` multiplies feature j before `model` reads it."""
+
+    vectors: DictVectorizer
+    model: LogisticRegression
+    scale: npt.NDArray[np.float64]
+
+    def forbidden(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """The probability that each text asks for a forbidden use (any family)."""
+        matrix = self.vectors.transform([dict.fromkeys(features(text), 1) for text in texts])
+        negative = list(self.model.classes_).index(CLASSES.index(NEGATIVE))
+        return np.asarray(1 - self.model.predict_proba(matrix @ scipy.sparse.diags(self.scale))[:, negative])
+
+    def weights(self) -> npt.NDArray[np.float64]:
+        """One row per class, one column per feature: the weights on the unscaled (0/1) features."""
+        return np.asarray(self.model.coef_) * self.scale
+
+
+def fitted(rows: Rows) -> Trained:
     negatives = (row["text"] for row in rows if row["family"] == NEGATIVE)
     fragments = [piece for text in negatives for piece in pasted_fragments(text)]
     texts = [row["text"] for row in rows] + fragments
     vectors = DictVectorizer()
-    matrix = vectors.fit_transform([dict.fromkeys(features(text), 1) for text in texts])
+    matrix = vectors.fit_transform([dict.fromkeys(features(text), 1) for text in texts]).tocsr()
     labels = [CLASSES.index(row["family"]) for row in rows]
     weights = _weights(labels)
+    negative = CLASSES.index(NEGATIVE)
     if fragments:
-        negative = CLASSES.index(NEGATIVE)
         share = FRAGMENT_SHARE * sum(w for w, label in zip(weights, labels, strict=True) if label == negative)
         weights += [share / len(fragments)] * len(fragments)
         labels += [negative] * len(fragments)
+    scale = naive_bayes_scale(matrix, np.array(labels) != negative, np.array(weights))
     model = LogisticRegression(C=REGULARISATION, max_iter=5000)
-    return vectors, model.fit(matrix, labels, sample_weight=weights)
+    model.fit(matrix @ scipy.sparse.diags(scale), labels, sample_weight=weights)
+    return Trained(vectors, model, scale)
+
+
+def naive_bayes_scale(
+    matrix: scipy.sparse.csr_matrix, forbidden: npt.NDArray[np.bool_], weights: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Per feature: |log-count ratio| between the forbidden uses and the negatives (counts weighted as
+    the texts are, one added to each), divided by its mean, interpolated with 1 by `NB_SHARE`."""
+    on_forbidden = np.asarray(matrix[forbidden].T @ weights[forbidden]).ravel() + 1
+    on_negatives = np.asarray(matrix[~forbidden].T @ weights[~forbidden]).ravel() + 1
+    ratio = np.abs(np.log((on_forbidden / on_forbidden.sum()) / (on_negatives / on_negatives.sum())))
+    return np.asarray((1 - NB_SHARE) + NB_SHARE * ratio / ratio.mean())
 
 
 def pasted_fragments(text: str) -> list[str]:
@@ -110,9 +151,7 @@ def unseen_scores(sets: dict[str, Rows]) -> dict[str, list[tuple[str, float]]]:
     scores = {}
     for name in (n for n in sets if n.startswith(APART_PREFIX)):
         others = [row for other, rows in sets.items() if other != name for row in rows]
-        vectors, model = fitted(others)
-        matrix = vectors.transform([dict.fromkeys(features(row["text"]), 1) for row in sets[name]])
-        forbidden = 1 - model.predict_proba(matrix)[:, 0]
+        forbidden = fitted(others).forbidden([row["text"] for row in sets[name]])
         scores[name] = [(row["family"], float(p)) for row, p in zip(sets[name], forbidden, strict=True)]
     return scores
 
@@ -124,30 +163,33 @@ def threshold_for(scores: dict[str, list[tuple[str, float]]]) -> float:
 
 
 def figures(scores: dict[str, list[tuple[str, float]]], threshold: float) -> dict[str, dict[str, float]]:
-    """Per set: recall per family, false alarms, overall recall."""
+    """Per set: recall per family present, false alarms, overall recall (when it has positives: a
+    set of long texts that ask nothing only has false alarms)."""
     report = {}
     for name, rows in scores.items():
         line: dict[str, float] = {}
         for family in CLASSES:
             hits = [p >= threshold for f, p in rows if f == family]
-            line[family] = round(sum(hits) / len(hits), 3) if hits else 0.0
+            if hits:
+                line[family] = round(sum(hits) / len(hits), 3)
         positives = [p >= threshold for f, p in rows if f != NEGATIVE]
-        line["rappel"] = round(sum(positives) / len(positives), 3)
+        if positives:
+            line["rappel"] = round(sum(positives) / len(positives), 3)
         report[name] = line
     return report
 
 
-def model_file(vectors: DictVectorizer, model: LogisticRegression, provenance: dict[str, Any]) -> bytes:
-    coefficients = np.asarray(model.coef_)
+def model_file(trained: Trained, provenance: dict[str, Any]) -> bytes:
+    coefficients = trained.weights()
     weights = {
         name: [round(float(w), 4) for w in coefficients[:, column]]
-        for name, column in sorted(vectors.vocabulary_.items())
+        for name, column in sorted(trained.vectors.vocabulary_.items())
         if float(np.abs(coefficients[:, column]).max()) >= KEPT_WEIGHT
     }
-    classes = [CLASSES[int(c)] for c in model.classes_]
+    classes = [CLASSES[int(c)] for c in trained.model.classes_]
     raw = {
         "classes": classes,
-        "bias": [round(float(b), 4) for b in model.intercept_],
+        "bias": [round(float(b), 4) for b in trained.model.intercept_],
         "threshold": provenance["threshold"],
         "provenance": provenance,
         "weights": weights,
@@ -171,6 +213,7 @@ def provenance_of(sets: dict[str, Rows], threshold: float, report: dict[str, Any
         },
         "vocabulary_sha256": sha256(VOCABULARY_FILE),
         "regularisation": REGULARISATION,
+        "naive_bayes_share": NB_SHARE,
         "fragments": {"long_text": LONG_TEXT_LINES, "lines": FRAGMENT_LINES, "share": FRAGMENT_SHARE},
         "threshold": threshold,
         "unseen_sets": report,
@@ -189,8 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, line in report.items():
         print(f"  {name:45} " + " ".join(f"{k} {v:.3f}" for k, v in line.items()))
     if not args.check:
-        vectors, model = fitted([row for rows in sets.values() for row in rows])
-        MODEL_FILE.write_bytes(model_file(vectors, model, provenance_of(sets, threshold, report)))
+        trained = fitted([row for rows in sets.values() for row in rows])
+        MODEL_FILE.write_bytes(model_file(trained, provenance_of(sets, threshold, report)))
         print(f"écrit : {MODEL_FILE.relative_to(REPO)} ({MODEL_FILE.stat().st_size // 1024} Kio)")
     return 0
 
