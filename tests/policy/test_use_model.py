@@ -58,25 +58,28 @@ def test_the_shipped_model_was_trained_on_todays_sets_and_vocabulary() -> None:
 
 
 # Sets written to stress one weak spot: long pasted material (tables, e-mails, minutes) before or
-# after the ask (N, R, W), and elliptic questions on both sides (X: "on le garde ?" / "on la garde,
-# la réunion de jeudi ?"). Scored without them, they are where the model errs most.
-PASTED = {f"forbidden_uses_blind_{letter}_fr.jsonl" for letter in "nrw"}
+# after the ask (N, R, W, AE) or asking nothing at all (AD: court reports, old newspapers, judgments),
+# elliptic questions on both sides (X: "on le garde ?" / "on la garde, la réunion de jeudi ?"), and
+# requests in English or franglais (AG). Scored without them, they are where the model errs most.
+PASTED = {f"forbidden_uses_blind_{letters}_fr.jsonl" for letters in ("n", "r", "w", "ae", "ad")}
 ELLIPTIC = "forbidden_uses_blind_x_fr.jsonl"
+ENGLISH = "forbidden_uses_blind_ag_fr.jsonl"
 
 
 def test_on_sets_it_never_saw_the_model_keeps_its_floor() -> None:
     """The figures the training recorded for each set written apart, scored by a model trained
     without it: a retraining that loses ground fails here (floors a little under the figures of
-    bench/data/README.md, session 5: pooled recall 0.924 at 2.0 % false alarms over 22 sets)."""
+    bench/data/README.md, session 6: pooled recall 0.935 at 2.0 % false alarms over 29 sets)."""
     provenance = use_model().provenance
     unseen, trained = provenance["unseen_sets"], provenance["training_sets"]
-    assert isinstance(unseen, dict) and isinstance(trained, dict) and len(unseen) >= 22
+    assert isinstance(unseen, dict) and isinstance(trained, dict) and len(unseen) >= 29
     for name, line in unseen.items():
-        assert line["rappel"] >= (0.7 if name in PASTED else 0.78), name  # very short ones (J): 0.83
-        assert line[NEGATIVE] <= (0.09 if name in PASTED or name == ELLIPTIC else 0.04), name
+        weak = name in PASTED or name == ENGLISH
+        assert line.get("rappel", 1.0) >= (0.74 if weak else 0.8), name  # very short ones (X): 0.82
+        assert line[NEGATIVE] <= (0.08 if name in PASTED or name == ELLIPTIC else 0.04), name
     positives = {name: _positives(name) for name in unseen}
-    found = sum(unseen[name]["rappel"] * positives[name] for name in unseen)
-    assert found / sum(positives.values()) >= 0.9
+    found = sum(unseen[name].get("rappel", 0.0) * positives[name] for name in unseen)
+    assert found / sum(positives.values()) >= 0.92
 
 
 def _positives(name: str) -> int:
