@@ -30,6 +30,9 @@ function show(roles) {
 }
 
 async function refresh() {
+  // Not ready until this identity's sections are loaded: the mark left by the previous refresh
+  // (before the key was entered) must not say so.
+  delete document.body.dataset.ready;
   clearError();
   const roles = await whoami();
   show(roles);
