@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse  # type: ignore[import-untyped]
 from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
@@ -86,9 +85,9 @@ class Trained:
 
     def forbidden(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """The probability that each text asks for a forbidden use (any family)."""
-        matrix = self.vectors.transform([dict.fromkeys(features(text), 1) for text in texts])
+        matrix = self.vectors.transform(_feature_rows(texts))
         negative = list(self.model.classes_).index(CLASSES.index(NEGATIVE))
-        return np.asarray(1 - self.model.predict_proba(matrix @ scipy.sparse.diags(self.scale))[:, negative])
+        return np.asarray(1 - self.model.predict_proba(_scaled(matrix, self.scale))[:, negative])
 
     def weights(self) -> npt.NDArray[np.float64]:
         """One row per class, one column per feature: the weights on the unscaled (0/1) features."""
@@ -100,7 +99,7 @@ def fitted(rows: Rows) -> Trained:
     fragments = [piece for text in negatives for piece in pasted_fragments(text)]
     texts = [row["text"] for row in rows] + fragments
     vectors = DictVectorizer()
-    matrix = vectors.fit_transform([dict.fromkeys(features(text), 1) for text in texts]).tocsr()
+    matrix = vectors.fit_transform(_feature_rows(texts)).tocsr()
     labels = [CLASSES.index(row["family"]) for row in rows]
     weights = _weights(labels)
     negative = CLASSES.index(NEGATIVE)
@@ -110,12 +109,21 @@ def fitted(rows: Rows) -> Trained:
         labels += [negative] * len(fragments)
     scale = naive_bayes_scale(matrix, np.array(labels) != negative, np.array(weights))
     model = LogisticRegression(C=REGULARISATION, max_iter=5000)
-    model.fit(matrix @ scipy.sparse.diags(scale), labels, sample_weight=weights)
+    model.fit(_scaled(matrix, scale), labels, sample_weight=weights)
     return Trained(vectors, model, scale)
 
 
+def _feature_rows(texts: Sequence[str]) -> list[dict[str, int]]:
+    return [dict.fromkeys(features(text), 1) for text in texts]
+
+
+def _scaled(matrix: Any, scale: npt.NDArray[np.float64]) -> Any:
+    """The sparse matrix with column j multiplied by `scale[j]` (scipy comes with scikit-learn)."""
+    return matrix.multiply(scale).tocsr()
+
+
 def naive_bayes_scale(
-    matrix: scipy.sparse.csr_matrix, forbidden: npt.NDArray[np.bool_], weights: npt.NDArray[np.float64]
+    matrix: Any, forbidden: npt.NDArray[np.bool_], weights: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
     """Per feature: |log-count ratio| between the forbidden uses and the negatives (counts weighted as
     the texts are, one added to each), divided by its mean, interpolated with 1 by `NB_SHARE`."""
